@@ -1,0 +1,53 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
+
+/** Dev-only secrets, made once and kept under .wrangler/dev so tokens survive restarts. Never used in production. */
+export type DevSecrets = {
+  jwtAlg: 'ES256';
+  jwtKid: string;
+  jwtPrivateKeyPem: string;
+  jwtPublicKeyPem: string;
+  internalServiceSecret: string;
+  queueTokenSecret: string;
+  stripeSecretKey: string;
+  stripeWebhookSecret: string;
+};
+
+export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
+const FILE = path.join(DEV_DIR, 'secrets.json');
+
+export async function createDevSecrets(): Promise<DevSecrets> {
+  const { privateKey, publicKey } = await generateKeyPair('ES256', { extractable: true });
+  return {
+    jwtAlg: 'ES256',
+    jwtKid: `dev-${randomBytes(4).toString('hex')}`,
+    jwtPrivateKeyPem: await exportPKCS8(privateKey),
+    jwtPublicKeyPem: await exportSPKI(publicKey),
+    internalServiceSecret: randomBytes(32).toString('base64url'),
+    queueTokenSecret: randomBytes(32).toString('base64url'),
+    stripeSecretKey: `sk_test_sandbox_${randomBytes(12).toString('hex')}`,
+    stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+  };
+}
+
+export async function loadOrCreateDevSecrets(): Promise<DevSecrets> {
+  if (existsSync(FILE)) return JSON.parse(readFileSync(FILE, 'utf8')) as DevSecrets;
+  const secrets = await createDevSecrets();
+  mkdirSync(DEV_DIR, { recursive: true });
+  writeFileSync(FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+export function readDevSecrets(): DevSecrets | null {
+  return existsSync(FILE) ? (JSON.parse(readFileSync(FILE, 'utf8')) as DevSecrets) : null;
+}
+
+/** A [vars] value from wrangler.toml, so dev tokens carry the issuer and audience the Worker checks. */
+export function wranglerVar(name: string): string {
+  const toml = readFileSync(path.join(process.cwd(), 'wrangler.toml'), 'utf8');
+  const match = new RegExp(`^${name}\\s*=\\s*"([^"]*)"`, 'm').exec(toml);
+  if (!match) throw new Error(`wrangler.toml has no [vars] ${name}`);
+  return match[1] as string;
+}

@@ -1,0 +1,222 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { PROVIDERS } from './providers.ts';
+import type { SandboxContext, SandboxProvider, SandboxRequest } from './types.ts';
+
+/**
+ * The PSP sandbox: an HTTP emulator of every provider endpoint the adapters use, with knobs for latency
+ * and failures, and inspection endpoints tests and benchmarks count upstream calls with:
+ *   GET  /__sandbox/requests                     every provider request, oldest first
+ *   POST /__sandbox/reset                        forget requests, knobs and provider state
+ *   GET|POST /__sandbox/config                   { latencyMs, failRate, failStatus, timeoutRate, providers: { <id>: {…} } }
+ *   POST /__sandbox/complete/:provider/:session  the customer pays; the provider notifies the app
+ *   GET  /__sandbox/jwks.json                    the dev/test identity provider's public keys
+ */
+export type Knobs = { latencyMs: number; failRate: number; failStatus: number; timeoutRate: number; timeoutMs: number };
+export type SandboxConfig = Knobs & { providers: Record<string, Partial<Knobs>> };
+export type RecordedRequest = {
+  provider: string;
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  headers: Record<string, string>;
+  body: unknown;
+  status: number;
+  response: unknown;
+  at: string;
+};
+
+const DEFAULTS: Knobs = { latencyMs: 0, failRate: 0, failStatus: 500, timeoutRate: 0, timeoutMs: 30_000 };
+const MAX_BODY = 1024 * 1024;
+
+export type Sandbox = { port: number; url: string; close(): Promise<void> };
+
+function validateKnobs(input: unknown, where: string, errors: string[]): Partial<Knobs> {
+  const out: Partial<Knobs> = {};
+  if (!input || typeof input !== 'object' || Array.isArray(input)) {
+    errors.push(`${where}: must be an object`);
+    return out;
+  }
+  const ranges: Record<keyof Knobs, [number, number]> = {
+    latencyMs: [0, 60_000],
+    failRate: [0, 1],
+    failStatus: [400, 599],
+    timeoutRate: [0, 1],
+    timeoutMs: [0, 120_000],
+  };
+  for (const [key, value] of Object.entries(input)) {
+    if (key === 'providers' && where === 'config') continue;
+    const range = ranges[key as keyof Knobs];
+    if (!range) errors.push(`${where}.${key}: unknown setting`);
+    else if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
+      errors.push(`${where}.${key}: must be a number in [${range[0]}, ${range[1]}]`);
+    } else out[key as keyof Knobs] = value;
+  }
+  return out;
+}
+
+function parseBody(raw: string, contentType: string | undefined): unknown {
+  if (!raw) return null;
+  if (contentType?.includes('json')) {
+    try {
+      return JSON.parse(raw);
+    } catch {
+      return raw;
+    }
+  }
+  if (contentType?.includes('application/x-www-form-urlencoded')) return Object.fromEntries(new URLSearchParams(raw));
+  return raw;
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
+  res.end(text);
+}
+
+export async function startSandbox(options: {
+  port?: number;
+  appUrl: string;
+  providers?: SandboxProvider[];
+  /** Public keys served at GET /__sandbox/jwks.json, standing in for an identity provider's JWKS URL. */
+  jwks?: { keys: unknown[] };
+}): Promise<Sandbox> {
+  const providers = new Map((options.providers ?? PROVIDERS).map((p) => [p.name, p]));
+  let config: SandboxConfig = { ...DEFAULTS, providers: {} };
+  let requests: RecordedRequest[] = [];
+  const pending = new Set<NodeJS.Timeout>();
+  let url = '';
+  const ctx = (): SandboxContext => ({ appUrl: options.appUrl, sandboxUrl: url, now: Date.now });
+  const knobsFor = (provider: string): Knobs => ({ ...config, ...config.providers[provider] });
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(() => {
+        pending.delete(t);
+        resolve();
+      }, ms);
+      pending.add(t);
+    });
+
+  async function inspect(req: http.IncomingMessage, res: http.ServerResponse, path: string, raw: string) {
+    if (path === '/__sandbox/requests' && req.method === 'GET') return send(res, 200, requests);
+    if (path === '/__sandbox/jwks.json' && req.method === 'GET') return send(res, 200, options.jwks ?? { keys: [] });
+    if (path === '/__sandbox/reset' && req.method === 'POST') {
+      requests = [];
+      config = { ...DEFAULTS, providers: {} };
+      for (const p of providers.values()) p.reset?.();
+      return send(res, 200, { reset: true });
+    }
+    if (path === '/__sandbox/config') {
+      if (req.method === 'GET') return send(res, 200, config);
+      if (req.method !== 'POST') return send(res, 405, { error: 'method not allowed' });
+      let input: unknown;
+      try {
+        input = raw ? JSON.parse(raw) : {};
+      } catch {
+        return send(res, 400, { error: 'malformed JSON' });
+      }
+      const errors: string[] = [];
+      const top = validateKnobs(input, 'config', errors);
+      const perProvider: Record<string, Partial<Knobs>> = {};
+      const given = (input as { providers?: unknown }).providers;
+      if (given !== undefined) {
+        if (!given || typeof given !== 'object') errors.push('config.providers: must be an object');
+        else
+          for (const [name, knobs] of Object.entries(given)) {
+            if (!providers.has(name)) errors.push(`config.providers.${name}: unknown provider`);
+            else perProvider[name] = validateKnobs(knobs, `config.providers.${name}`, errors);
+          }
+      }
+      if (errors.length) return send(res, 400, { error: 'invalid config', errors });
+      config = { ...config, ...top, providers: { ...config.providers, ...perProvider } };
+      return send(res, 200, config);
+    }
+    const complete = /^\/__sandbox\/complete\/([^/]+)\/([^/]+)$/.exec(path);
+    if (complete && req.method === 'POST') {
+      const provider = providers.get(decodeURIComponent(complete[1] as string));
+      if (!provider?.complete) return send(res, 404, { error: `unknown provider ${complete[1]}` });
+      const result = await provider.complete(decodeURIComponent(complete[2] as string), ctx());
+      if (!result) return send(res, 404, { error: `unknown session ${complete[2]}` });
+      return send(res, 200, { completed: true, ...result });
+    }
+    return send(res, 404, { error: 'unknown sandbox endpoint' });
+  }
+
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    req.on('data', (c: Buffer) => {
+      size += c.length;
+      if (size > MAX_BODY) {
+        send(res, 413, { error: 'body too large' });
+        req.destroy();
+      } else chunks.push(c);
+    });
+    req.on('end', async () => {
+      const raw = Buffer.concat(chunks).toString('utf8');
+      const u = new URL(req.url ?? '/', 'http://sandbox');
+      try {
+        if (u.pathname.startsWith('/__sandbox/')) return await inspect(req, res, u.pathname, raw);
+        const [, name = '', ...rest] = u.pathname.split('/');
+        const provider = providers.get(name);
+        if (!provider) return send(res, 404, { error: `unknown provider "${name}"`, known: [...providers.keys()] });
+        const headers = Object.fromEntries(Object.entries(req.headers).map(([k, v]) => [k, Array.isArray(v) ? v.join(', ') : (v ?? '')]));
+        const request: SandboxRequest = {
+          method: req.method ?? 'GET',
+          path: `/${rest.join('/')}`,
+          query: Object.fromEntries(u.searchParams),
+          headers,
+          rawBody: raw,
+          body: parseBody(raw, req.headers['content-type']),
+        };
+        const knobs = knobsFor(name);
+        const record = (status: number, response: unknown) =>
+          requests.push({
+            provider: name,
+            method: request.method,
+            path: request.path,
+            query: request.query,
+            headers,
+            body: request.body,
+            status,
+            response,
+            at: new Date().toISOString(),
+          });
+        if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
+        if (knobs.timeoutRate > 0 && Math.random() < knobs.timeoutRate) {
+          record(0, 'timeout');
+          await sleep(knobs.timeoutMs);
+          req.socket.destroy();
+          return;
+        }
+        if (knobs.failRate > 0 && Math.random() < knobs.failRate) {
+          const body = provider.errorBody?.(knobs.failStatus, 'sandbox injected failure') ?? { error: 'sandbox injected failure' };
+          record(knobs.failStatus, body);
+          return send(res, knobs.failStatus, body);
+        }
+        const out = await provider.handle(request, ctx());
+        record(out.status, out.body);
+        return send(res, out.status, out.body, out.headers);
+      } catch (err) {
+        return send(res, 500, { error: 'sandbox error', message: err instanceof Error ? err.message : String(err) });
+      }
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const port = (server.address() as AddressInfo).port;
+  url = `http://127.0.0.1:${port}`;
+  return {
+    port,
+    url,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const t of pending) clearTimeout(t);
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,139 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { ensureDocsAssets } from './assets.ts';
+import { cronMatches, wranglerCrons } from './cron.ts';
+import { loadOrCreateDevSecrets } from './keys.ts';
+import { migrateDatabase } from './migrate.ts';
+import { waitFor } from './ports.ts';
+import { type Database, externalDatabase, startPglite } from './postgres.ts';
+import { startSandbox } from './sandbox/server.ts';
+import { postgresAddress, startWsProxy } from './ws-proxy.ts';
+
+/**
+ * `npm run dev`: the whole local stack in one process — Postgres (DATABASE_URL, else PGlite persisted
+ * under .wrangler/pglite), the WebSocket-to-TCP proxy, the PSP sandbox, .dev.vars, then `wrangler dev`.
+ * Ctrl-C stops everything. Env: PORT (8787), DATABASE_URL, PSP_SANDBOX_PORT (12111).
+ */
+const root = process.cwd();
+const port = Number(process.env.PORT ?? 8787);
+const sandboxPort = Number(process.env.PSP_SANDBOX_PORT ?? 12111);
+const appUrl = `http://127.0.0.1:${port}`;
+const say = (msg: string) => console.log(`[edgepay] ${msg}`);
+
+function dotenvValue(value: string): string {
+  return `"${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`;
+}
+
+async function main() {
+  const cleanups: Array<() => Promise<void> | void> = [];
+  let wrangler: ChildProcess | undefined;
+  let stopping = false;
+  const stop = async (code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say('stopping…');
+    if (wrangler && wrangler.exitCode === null) {
+      wrangler.kill('SIGINT');
+      await new Promise((r) => wrangler?.once('exit', r));
+    }
+    for (const cleanup of cleanups.reverse()) await Promise.resolve(cleanup()).catch(() => {});
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void stop(0));
+  process.on('SIGTERM', () => void stop(0));
+
+  try {
+    const secrets = await loadOrCreateDevSecrets();
+    let db: Database;
+    if (process.env.DATABASE_URL) {
+      db = externalDatabase(process.env.DATABASE_URL);
+      say(`database: ${postgresAddress(db.url)} (DATABASE_URL)`);
+    } else {
+      db = await startPglite(path.join(root, '.wrangler', 'pglite'));
+      say('database: embedded PGlite, persisted in .wrangler/pglite (set DATABASE_URL to use a server)');
+    }
+    cleanups.push(() => db.stop());
+
+    const proxy = await startWsProxy([postgresAddress(db.url)]);
+    cleanups.push(() => proxy.close());
+    await migrateDatabase(db.url, proxy.address);
+    say('migrations applied');
+
+    const sandbox = await startSandbox({ port: sandboxPort, appUrl });
+    cleanups.push(() => sandbox.close());
+
+    const vars: Record<string, string> = {
+      JWT_PUBLIC_KEY: secrets.jwtPublicKeyPem,
+      DATABASE_URL: db.url,
+      NEON_WS_PROXY: proxy.address,
+      INTERNAL_SERVICE_SECRET: secrets.internalServiceSecret,
+      QUEUE_TOKEN_SECRET: secrets.queueTokenSecret,
+      STRIPE_SECRET_KEY: secrets.stripeSecretKey,
+      STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      PSP_SANDBOX_URL: sandbox.url,
+    };
+    writeFileSync(
+      path.join(root, '.dev.vars'),
+      `# Written by npm run dev; regenerated on every start.\n${Object.entries(vars)
+        .map(([k, v]) => `${k}=${dotenvValue(v)}`)
+        .join('\n')}\n`,
+      { mode: 0o600 },
+    );
+    ensureDocsAssets(root);
+
+    wrangler = spawn(
+      path.join(root, 'node_modules', '.bin', 'wrangler'),
+      [
+        'dev',
+        '--port',
+        String(port),
+        '--ip',
+        '127.0.0.1',
+        '--test-scheduled',
+        '--show-interactive-dev-session=false',
+        '--persist-to',
+        '.wrangler/state',
+      ],
+      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+    );
+    wrangler.on('exit', (code) => {
+      if (!stopping) {
+        say(`wrangler exited (${code}); stopping the stack`);
+        void stop(code ?? 1);
+      }
+    });
+    await waitFor(async () => (await fetch(`${appUrl}/health`)).status < 500, 120_000, 'wrangler dev to answer /health');
+
+    const crons = wranglerCrons(readFileSync(path.join(root, 'wrangler.toml'), 'utf8'));
+    let lastMinute = -1;
+    const ticker = setInterval(() => {
+      const now = new Date();
+      const minute = Math.floor(now.getTime() / 60_000);
+      if (minute === lastMinute) return;
+      lastMinute = minute;
+      for (const cron of crons.filter((c) => cronMatches(c, now))) {
+        fetch(`${appUrl}/__scheduled?cron=${encodeURIComponent(cron)}`).catch(() => {});
+      }
+    }, 5_000);
+    cleanups.push(() => clearInterval(ticker));
+
+    say('ready');
+    console.log(`
+  API          ${appUrl}
+  Health       ${appUrl}/health
+  OpenAPI      ${appUrl}/openapi.json
+  Docs         ${appUrl}/docs
+  PSP sandbox  ${sandbox.url}/__sandbox/requests
+  Postgres     ${db.kind === 'pglite' ? 'PGlite (single session)' : postgresAddress(db.url)} via ws proxy ${proxy.address}
+
+  Admin token: npm run -s dev:token -- --sub admin-1 --tenant t1 --role admin
+  Stop:        Ctrl-C
+`);
+  } catch (err) {
+    console.error(`[edgepay] failed to start: ${err instanceof Error ? err.message : err}`);
+    await stop(1);
+  }
+}
+
+void main();

@@ -1,0 +1,64 @@
+import { DurableObject } from 'cloudflare:workers';
+import { OUTBOX_SCHEMA_STEPS, Outbox, type OutboxStatus } from './outbox';
+import { applySchema, setAlarmNoLaterThan } from './sql';
+
+/**
+ * The pipeline probe: one object whose every beat travels the whole write path of the platform —
+ * state change + outbox row in one transaction → alarm → `outbox` queue → consumer → Postgres
+ * (`pipeline_heartbeats`). Cron beats it every 5 minutes; /health reads its outbox to judge the queues,
+ * and `beats_recorded` versus `last_seq` in Postgres shows whether any beat was lost or applied twice.
+ */
+const SCHEMA = [
+  ...OUTBOX_SCHEMA_STEPS,
+  'CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, beat_at INTEGER NOT NULL)',
+] as const;
+
+export type HeartbeatBeat = { seq: number; eventId: string; beatAt: string };
+export type HeartbeatStatus = { lastSeq: number; lastBeatAt: string | null; outbox: OutboxStatus };
+
+export class HeartbeatDO extends DurableObject<Env> {
+  private readonly outbox: Outbox;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.outbox = new Outbox(ctx.storage, { object: 'HeartbeatDO', id: ctx.id.toString() });
+    ctx.blockConcurrencyWhile(async () => {
+      applySchema(ctx.storage, SCHEMA);
+      // A crash between a commit and its setAlarm must not strand rows: re-arm on start.
+      const due = this.outbox.nextDueAt();
+      if (due !== null) await setAlarmNoLaterThan(ctx.storage, due);
+    });
+  }
+
+  async beat(): Promise<HeartbeatBeat> {
+    const now = Date.now();
+    const beat = this.ctx.storage.transactionSync(() => {
+      const row = this.ctx.storage.sql.exec<{ seq: number }>('SELECT seq FROM heartbeat WHERE id = 1').toArray()[0];
+      const seq = (row?.seq ?? 0) + 1;
+      this.ctx.storage.sql.exec(
+        'INSERT INTO heartbeat (id, seq, beat_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, beat_at = excluded.beat_at',
+        seq,
+        now,
+      );
+      const beatAt = new Date(now).toISOString();
+      const eventId = this.outbox.append({ type: 'system.heartbeat', payload: { seq, beatAt } }, now);
+      return { seq, eventId, beatAt };
+    });
+    await this.outbox.scheduleFlush(now);
+    return beat;
+  }
+
+  status(): HeartbeatStatus {
+    const row = this.ctx.storage.sql.exec<{ seq: number; beat_at: number }>('SELECT seq, beat_at FROM heartbeat WHERE id = 1').toArray()[0];
+    return {
+      lastSeq: row?.seq ?? 0,
+      lastBeatAt: row ? new Date(row.beat_at).toISOString() : null,
+      outbox: this.outbox.status(),
+    };
+  }
+
+  override async alarm(): Promise<void> {
+    const next = await this.outbox.flush(this.env.OUTBOX_QUEUE, Date.now());
+    if (next !== null) await this.ctx.storage.setAlarm(next);
+  }
+}

@@ -1,0 +1,107 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { requestId } from 'hono/request-id';
+import { type AppEnv, ConfigError, parseConfig } from './env';
+import { AppError, asAppError, MalformedJsonError, NotFoundError, toErrorBody, ValidationError } from './lib/errors';
+import { createLogger, parseLogLevel } from './lib/logger';
+import { fieldErrors } from './lib/router';
+import { bodyLimit } from './middleware/body-limit';
+import { requestLog } from './middleware/request-log';
+import { adminRoutes } from './routes/admin';
+import { healthRoutes } from './routes/health';
+
+/** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
+export const DOCS_SCRIPT_PATH = '/docs/scalar.js';
+
+/** Lower layers throw precise errors; this is the one place they become the contract's codes. */
+export function toAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  if (err instanceof HTTPException) {
+    if (err.status === 400 && /json/i.test(err.message)) return new MalformedJsonError();
+    if (err.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 413, 'Request body too large');
+    return new AppError(
+      err.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
+      err.status,
+      err.status >= 500 ? 'Internal server error' : err.message,
+    );
+  }
+  return asAppError(err);
+}
+
+export function renderError(c: Context<AppEnv>, err: unknown): Response {
+  const appError = toAppError(err);
+  if (appError.status >= 500) {
+    const logger = c.get('logger') ?? createLogger(parseLogLevel(c.env?.LOG_LEVEL), { requestId: c.get('requestId') });
+    const cause = appError.cause ?? err;
+    logger.error('request.error', {
+      code: appError.code,
+      // Config problems name variables, never values; anything else is logged by class and message.
+      err: cause instanceof ConfigError ? cause.problems : cause,
+    });
+  }
+  const body = toErrorBody(appError, c.req.path, c.get('requestId') ?? '', new Date());
+  return c.json(body, appError.status as 400, appError.headers);
+}
+
+export function createApp() {
+  const app = new OpenAPIHono<AppEnv>({
+    defaultHook: (result) => {
+      if (!result.success) throw new ValidationError(fieldErrors(result.error.issues));
+    },
+  });
+
+  app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(requestLog());
+  app.use(async (c, next) => {
+    c.set('config', parseConfig(c.env));
+    await next();
+  });
+  app.use(bodyLimit());
+
+  app.route('/', healthRoutes);
+  app.route('/', adminRoutes);
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    bearerFormat: 'JWT',
+    description: 'RS256 or ES256 JWT with claims sub, tenant_id, role (user | merchant | venue_manager | admin), venues',
+  });
+  app.openAPIRegistry.registerComponent('securitySchemes', 'internalHmac', {
+    type: 'apiKey',
+    in: 'header',
+    name: 'x-internal-signature',
+    description:
+      'hex HMAC-SHA256(INTERNAL_SERVICE_SECRET, service\\ntimestamp\\nMETHOD\\npath\\nrawBody) with x-internal-service and x-internal-timestamp (±300 s); each signature is accepted once',
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/openapi.json',
+    tags: ['Docs'],
+    summary: 'This OpenAPI 3.1 document',
+    responses: { 200: { description: 'OpenAPI document', content: { 'application/json': { schema: { type: 'object' } } } } },
+  });
+  app.openAPIRegistry.registerPath({
+    method: 'get',
+    path: '/docs',
+    tags: ['Docs'],
+    summary: 'API reference (Scalar)',
+    responses: { 200: { description: 'HTML page', content: { 'text/html': { schema: { type: 'string' } } } } },
+  });
+
+  app.doc31('/openapi.json', (c) => ({
+    openapi: '3.1.0',
+    info: {
+      title: 'edgepay API',
+      version: c.var.config.serviceVersion,
+      description: 'Payments at the edge. Errors share one envelope: { error, code, timestamp, path, requestId, errors? }.',
+    },
+  }));
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgepay API', cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }));
+
+  app.notFound((c) => renderError(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+  app.onError((err, c) => renderError(c, err));
+  return app;
+}

@@ -1,0 +1,188 @@
+import { sql } from 'drizzle-orm';
+import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+
+/**
+ * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),
+ * filled from Durable Object outboxes through Queues. Money columns are BIGINT minor units.
+ * External ids (users, venues, events, tenants) are text: they come from JWT claims and other systems.
+ */
+const createdAt = () => timestamp('created_at', { withTimezone: true }).notNull().defaultNow();
+const updatedAt = () => timestamp('updated_at', { withTimezone: true }).notNull().defaultNow();
+const money = (name: string) => bigint(name, { mode: 'number' });
+
+/** Every outbox event a consumer has applied: the exactly-once guard (INSERT … ON CONFLICT DO NOTHING). */
+export const processedEvents = pgTable(
+  'processed_events',
+  {
+    eventId: text('event_id').primaryKey(),
+    eventType: text('event_type').notNull(),
+    source: text('source').notNull(),
+    processedAt: timestamp('processed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index('processed_events_processed_at_idx').on(t.processedAt)],
+);
+
+/** Messages a queue gave up on, recorded by the dead-letter consumers; re-enqueued from /admin. */
+export const outboxDlq = pgTable(
+  'outbox_dlq',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    queue: text('queue').notNull(),
+    messageId: text('message_id').notNull(),
+    eventId: text('event_id'),
+    eventType: text('event_type'),
+    body: jsonb('body').notNull(),
+    tenantId: text('tenant_id'),
+    // Filled when known; a dead-letter consumer only learns that the queue's max_retries were spent.
+    attempts: integer('attempts'),
+    lastError: text('last_error'),
+    movedToDlqAt: timestamp('moved_to_dlq_at', { withTimezone: true }).notNull().defaultNow(),
+    requeuedAt: timestamp('requeued_at', { withTimezone: true }),
+    requeueCount: integer('requeue_count').notNull().default(0),
+  },
+  (t) => [
+    uniqueIndex('outbox_dlq_queue_message_uq').on(t.queue, t.messageId),
+    index('outbox_dlq_tenant_idx').on(t.tenantId),
+    index('outbox_dlq_pending_idx').on(t.movedToDlqAt).where(sql`${t.requeuedAt} IS NULL`),
+  ],
+);
+
+/** PSP webhooks as received (seed 003), deduplicated by the provider's event id. */
+export const webhookInbox = pgTable(
+  'webhook_inbox',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    webhookId: varchar('webhook_id', { length: 255 }).notNull(),
+    provider: varchar('provider', { length: 32 }).notNull(),
+    eventType: varchar('event_type', { length: 128 }).notNull(),
+    payload: jsonb('payload').notNull(),
+    receivedAt: timestamp('received_at', { withTimezone: true }).notNull().defaultNow(),
+    processedAt: timestamp('processed_at', { withTimezone: true }),
+    status: varchar('status', { length: 16 }).notNull().default('pending'),
+    attempts: integer('attempts').notNull().default(0),
+    errorMessage: text('error_message'),
+    tenantId: text('tenant_id'),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('webhook_inbox_provider_webhook_uq').on(t.provider, t.webhookId),
+    index('webhook_inbox_status_idx').on(t.status),
+    index('webhook_inbox_received_at_idx').on(t.receivedAt),
+    index('webhook_inbox_tenant_idx').on(t.tenantId),
+    check('webhook_inbox_status_ck', sql`${t.status} IN ('pending', 'processing', 'processed', 'failed')`),
+  ],
+);
+
+/**
+ * Double-entry ledger (API.md "Ledger"): amount signed (+ debit, − credit); for every
+ * (transaction_id, currency) the amounts sum to zero — enforced at commit by a deferred constraint
+ * trigger (migration 0001).
+ */
+export const ledgerEntries = pgTable(
+  'ledger_entries',
+  {
+    id: bigserial('id', { mode: 'number' }).primaryKey(),
+    transactionId: text('transaction_id').notNull(),
+    eventId: text('event_id').notNull(),
+    account: text('account').notNull(),
+    amount: money('amount').notNull(),
+    currency: varchar('currency', { length: 3 }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index('ledger_entries_transaction_idx').on(t.transactionId, t.currency),
+    index('ledger_entries_account_idx').on(t.account, t.createdAt),
+    index('ledger_entries_event_idx').on(t.eventId),
+    check('ledger_entries_currency_ck', sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check('ledger_entries_amount_nonzero_ck', sql`${t.amount} <> 0`),
+  ],
+);
+
+export const PAYMENT_STATUSES = [
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'refunded',
+  'partially_refunded',
+  'cancelled',
+  'expired',
+] as const;
+
+/** Projection of PaymentDO state (seed 003 "payment_transactions"), versioned by the owning object. */
+export const paymentTransactions = pgTable(
+  'payment_transactions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    venueId: text('venue_id').notNull(),
+    userId: text('user_id').notNull(),
+    eventId: text('event_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: varchar('currency', { length: 3 }).notNull().default('USD'),
+    status: varchar('status', { length: 24 }).notNull(),
+    platformFee: money('platform_fee').notNull().default(0),
+    venuePayout: money('venue_payout').notNull().default(0),
+    gasFeePaid: money('gas_fee_paid'),
+    taxAmount: money('tax_amount'),
+    provider: varchar('provider', { length: 32 }).notNull().default('stripe'),
+    stripePaymentIntentId: varchar('stripe_payment_intent_id', { length: 255 }),
+    deviceFingerprint: varchar('device_fingerprint', { length: 255 }),
+    paymentMethodFingerprint: varchar('payment_method_fingerprint', { length: 255 }),
+    metadata: jsonb('metadata').notNull().default({}),
+    idempotencyKey: uuid('idempotency_key').notNull(),
+    version: integer('version').notNull().default(0),
+    createdAt: createdAt(),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    uniqueIndex('payment_transactions_stripe_pi_uq').on(t.stripePaymentIntentId),
+    uniqueIndex('payment_transactions_idempotency_uq').on(t.tenantId, t.userId, t.idempotencyKey),
+    index('payment_transactions_user_idx').on(t.tenantId, t.userId),
+    index('payment_transactions_venue_idx').on(t.tenantId, t.venueId),
+    index('payment_transactions_event_idx').on(t.eventId),
+    index('payment_transactions_status_idx').on(t.status),
+    index('payment_transactions_device_idx').on(t.deviceFingerprint),
+    index('payment_transactions_created_idx').on(t.createdAt),
+    check('payment_transactions_status_ck', sql.raw(`status IN (${PAYMENT_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+    check('payment_transactions_amount_ck', sql`${t.amount} >= 0`),
+  ],
+);
+
+export const REFUND_STATUSES = ['pending', 'processing', 'completed', 'failed'] as const;
+
+export const paymentRefunds = pgTable(
+  'payment_refunds',
+  {
+    id: uuid('id').primaryKey(),
+    transactionId: uuid('transaction_id')
+      .notNull()
+      .references(() => paymentTransactions.id),
+    tenantId: text('tenant_id').notNull(),
+    amount: money('amount').notNull(),
+    reason: text('reason'),
+    status: varchar('status', { length: 16 }).notNull(),
+    stripeRefundId: varchar('stripe_refund_id', { length: 255 }),
+    metadata: jsonb('metadata').notNull().default({}),
+    idempotencyKey: uuid('idempotency_key').notNull(),
+    createdAt: createdAt(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    updatedAt: updatedAt(),
+  },
+  (t) => [
+    index('payment_refunds_transaction_idx').on(t.transactionId),
+    uniqueIndex('payment_refunds_idempotency_uq').on(t.tenantId, t.idempotencyKey),
+    check('payment_refunds_status_ck', sql.raw(`status IN (${REFUND_STATUSES.map((s) => `'${s}'`).join(', ')})`)),
+    check('payment_refunds_amount_ck', sql`${t.amount} > 0`),
+  ],
+);
+
+/** One row per probe source; beats_recorded counts applications, so it equals last_seq when none was lost or doubled. */
+export const pipelineHeartbeats = pgTable('pipeline_heartbeats', {
+  source: text('source').primaryKey(),
+  lastSeq: bigint('last_seq', { mode: 'number' }).notNull(),
+  lastBeatAt: timestamp('last_beat_at', { withTimezone: true }).notNull(),
+  beatsRecorded: bigint('beats_recorded', { mode: 'number' }).notNull(),
+  updatedAt: updatedAt(),
+});

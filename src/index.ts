@@ -1,0 +1,15 @@
+import { createApp } from './app';
+import { handleScheduled } from './cron';
+import type { Bindings } from './env';
+import { handleQueue } from './queues';
+
+export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
+export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
+
+const app = createApp();
+
+export default {
+  fetch: app.fetch,
+  queue: handleQueue,
+  scheduled: handleScheduled,
+} satisfies ExportedHandler<Bindings>;

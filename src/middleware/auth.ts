@@ -1,0 +1,89 @@
+import type { MiddlewareHandler } from 'hono';
+import { createRemoteJWKSet, importSPKI, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { z } from 'zod';
+import type { AppEnv, Config, Principal, Role } from '../env';
+import { ROLES } from '../env';
+import { AuthRequiredError, ForbiddenError, InvalidTokenError, TokenExpiredError } from '../lib/errors';
+
+/** Only asymmetric algorithms: a token signed with HS256 using the public key as secret, or alg "none", never verifies. */
+export const JWT_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+const Claims = z.object({
+  sub: z.string().min(1).max(200),
+  tenant_id: z.string().min(1).max(200),
+  role: z.enum(ROLES),
+  venues: z.array(z.string().min(1).max(200)).max(1000).default([]),
+});
+
+// Imported keys and JWKS fetchers live for the isolate: importing a PEM costs more than verifying.
+const pemKeys = new Map<string, Promise<CryptoKey>>();
+const jwksSets = new Map<string, JWTVerifyGetKey>();
+
+function pemKey(pem: string, alg: string): Promise<CryptoKey> {
+  const cacheKey = `${alg}\n${pem}`;
+  let key = pemKeys.get(cacheKey);
+  if (!key) {
+    // .dev.vars and dashboards often carry the PEM with literal "\n" sequences.
+    key = importSPKI(pem.replace(/\\n/g, '\n'), alg);
+    key.catch(() => pemKeys.delete(cacheKey));
+    pemKeys.set(cacheKey, key);
+  }
+  return key;
+}
+
+function keyResolver(jwt: Config['jwt']): JWTVerifyGetKey {
+  if (jwt.jwksUrl) {
+    let set = jwksSets.get(jwt.jwksUrl);
+    if (!set) {
+      set = createRemoteJWKSet(new URL(jwt.jwksUrl), { cooldownDuration: 30_000, cacheMaxAge: 600_000 });
+      jwksSets.set(jwt.jwksUrl, set);
+    }
+    return set;
+  }
+  const pem = jwt.publicKeyPem as string;
+  return (header) => {
+    if (!(JWT_ALGORITHMS as readonly string[]).includes(header.alg ?? '')) {
+      throw new joseErrors.JOSEAlgNotAllowed('algorithm not allowed');
+    }
+    return pemKey(pem, header.alg as string);
+  };
+}
+
+export async function verifyAccessToken(token: string, jwt: Config['jwt']): Promise<Principal> {
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, keyResolver(jwt), {
+      algorithms: [...JWT_ALGORITHMS],
+      issuer: jwt.issuer,
+      audience: jwt.audience,
+      clockTolerance: 30,
+      requiredClaims: ['exp', 'sub'],
+    }));
+  } catch (err) {
+    if (err instanceof joseErrors.JWTExpired) throw new TokenExpiredError();
+    throw new InvalidTokenError('Invalid token', err);
+  }
+  const claims = Claims.safeParse(payload);
+  if (!claims.success) throw new InvalidTokenError('Token claims are invalid');
+  return { sub: claims.data.sub, tenantId: claims.data.tenant_id, role: claims.data.role, venues: claims.data.venues };
+}
+
+/** Requires `Authorization: Bearer <JWT>`; sets `principal`. */
+export function requireAuth(): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header('Authorization');
+    if (!header) throw new AuthRequiredError();
+    const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(header.trim());
+    if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
+    c.set('principal', await verifyAccessToken(match[1], c.var.config.jwt));
+    await next();
+  };
+}
+
+/** Must follow requireAuth. */
+export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!roles.includes(c.var.principal.role)) throw new ForbiddenError();
+    await next();
+  };
+}

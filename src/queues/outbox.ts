@@ -1,0 +1,96 @@
+import { DatabaseUnavailableError, type Db, withDb } from '../db/client';
+import { recordDeadLetter } from '../db/repos/dead-letters';
+import { recordHeartbeat } from '../db/repos/heartbeats';
+import { claimEvent, type Tx } from '../db/repos/processed-events';
+import type { Bindings } from '../env';
+import { parseConfig } from '../env';
+import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { HeartbeatPayload, OutboxMessage } from './messages';
+import { queueRetryDelaySeconds } from './retry';
+
+/** Applies one event inside the transaction that also records its id; later issues add their types here. */
+export type OutboxHandler = (tx: Tx, event: OutboxMessage) => Promise<void>;
+
+export const outboxHandlers: Record<string, OutboxHandler> = {
+  'system.heartbeat': async (tx, event) => {
+    const beat = HeartbeatPayload.parse(event.payload);
+    await recordHeartbeat(tx, `${event.source.object}:${event.source.id}`, beat.seq, new Date(beat.beatAt));
+  },
+};
+
+export class UnknownEventTypeError extends Error {
+  constructor(type: string) {
+    super(`no outbox handler for event type ${type}`);
+    this.name = 'UnknownEventTypeError';
+  }
+}
+
+/** Exactly-once effect: the event id and the effect commit together, or neither does. */
+export async function applyOutboxEvent(
+  db: Db,
+  event: OutboxMessage,
+  handlers: Record<string, OutboxHandler> = outboxHandlers,
+): Promise<'applied' | 'duplicate'> {
+  return db.transaction(async (tx) => {
+    const fresh = await claimEvent(tx, { eventId: event.eventId, type: event.type, source: event.source.object });
+    if (!fresh) return 'duplicate';
+    const handler = handlers[event.type];
+    if (!handler) throw new UnknownEventTypeError(event.type);
+    await handler(tx, event);
+    return 'applied';
+  });
+}
+
+/**
+ * The `outbox` queue consumer. Postgres unreachable → the whole batch is retried with backoff (no
+ * message is tried against a dead database fifty times), and retries are what let an outage pass. A message that fails on its own is retried
+ * alone; one that can never parse is recorded as a dead letter at once instead of burning 100 retries.
+ */
+export async function consumeOutbox(
+  batch: MessageBatch<unknown>,
+  env: Bindings,
+  ctx: ExecutionContext,
+  handlers: Record<string, OutboxHandler> = outboxHandlers,
+): Promise<void> {
+  const config = parseConfig(env);
+  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const minAttempts = Math.min(...batch.messages.map((m) => m.attempts));
+  try {
+    await withDb(config, ctx, (db) => applyBatch(db, batch, handlers, logger));
+  } catch (err) {
+    if (!(err instanceof DatabaseUnavailableError)) throw err;
+    const delaySeconds = queueRetryDelaySeconds(minAttempts);
+    logger.warn('queue.batch.retry', { reason: 'database unavailable', messages: batch.messages.length, delaySeconds, err: err.cause });
+    batch.retryAll({ delaySeconds });
+  }
+}
+
+async function applyBatch(db: Db, batch: MessageBatch<unknown>, handlers: Record<string, OutboxHandler>, logger: Logger): Promise<void> {
+  for (const msg of batch.messages) {
+    const parsed = OutboxMessage.safeParse(msg.body);
+    try {
+      if (!parsed.success) {
+        await recordDeadLetter(db, {
+          queue: batch.queue,
+          messageId: msg.id,
+          eventId: null,
+          eventType: null,
+          tenantId: null,
+          body: msg.body ?? null,
+          attempts: msg.attempts,
+          lastError: `invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+        });
+        logger.error('queue.message.invalid', { messageId: msg.id });
+        msg.ack();
+        continue;
+      }
+      const outcome = await applyOutboxEvent(db, parsed.data, handlers);
+      logger.debug('queue.message.done', { eventId: parsed.data.eventId, type: parsed.data.type, outcome });
+      msg.ack();
+    } catch (err) {
+      const delaySeconds = queueRetryDelaySeconds(msg.attempts);
+      logger.warn('queue.message.retry', { messageId: msg.id, attempts: msg.attempts, delaySeconds, err });
+      msg.retry({ delaySeconds });
+    }
+  }
+}

@@ -1,0 +1,49 @@
+import { z } from '@hono/zod-openapi';
+
+export const ComponentStatus = z.enum(['healthy', 'degraded', 'unhealthy']);
+
+export const HealthResponse = z
+  .object({
+    status: ComponentStatus,
+    service: z.string(),
+    version: z.string(),
+    timestamp: z.string(),
+    components: z.object({
+      database: z.object({ status: ComponentStatus, latencyMs: z.number().nullable(), message: z.string().optional() }),
+      objects: z.object({ status: ComponentStatus, latencyMs: z.number().nullable(), message: z.string().optional() }),
+      queues: z.object({
+        status: ComponentStatus,
+        pendingEvents: z.number().int().nullable(),
+        oldestPendingSeconds: z.number().nullable(),
+        lastDeliveredAt: z.string().nullable(),
+        message: z.string().optional(),
+      }),
+    }),
+  })
+  .openapi('Health');
+export type HealthResponse = z.infer<typeof HealthResponse>;
+
+export const DbHealthResponse = z
+  .object({ status: ComponentStatus, latencyMs: z.number().nullable(), timestamp: z.string(), message: z.string().optional() })
+  .openapi('DatabaseHealth');
+
+export const InfoResponse = z
+  .object({
+    service: z.string(),
+    version: z.string(),
+    processor: z.string(),
+    features: z.object({
+      stripe: z.boolean(),
+      square: z.boolean(),
+      webhooks: z.boolean(),
+      reconciliation: z.boolean(),
+      nftIntegration: z.boolean(),
+      notifications: z.boolean(),
+      fraudDetection: z.boolean(),
+      transactionalOutbox: z.boolean(),
+      deadLetterRequeue: z.boolean(),
+      queueDashboard: z.string().nullable(),
+    }),
+    status: z.literal('running'),
+  })
+  .openapi('Info');

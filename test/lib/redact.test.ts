@@ -1,0 +1,63 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { isSensitiveKey, REDACTED, redact } from '../../src/lib/redact';
+
+describe('redact', () => {
+  it('replaces secrets, tokens, factor values, card data and PII at any depth', () => {
+    const out = redact({
+      authorization: 'Bearer abc',
+      headers: { 'x-internal-signature': 'ff00', cookie: 'a=b' },
+      card: { number: '4242424242424242', cvc: '123' },
+      cardNumber: '4242424242424242',
+      user: { email: 'a@b.c', phone: '+1555', address: { city: 'Nashville' } },
+      factors: [{ type: 'pin', value: '1234' }],
+      stripeWebhookSecret: 'whsec_x',
+      idempotencyKey: '9b7e…',
+    }) as Record<string, any>;
+    expect(out.authorization).toBe(REDACTED);
+    expect(out.headers['x-internal-signature']).toBe(REDACTED);
+    expect(out.headers.cookie).toBe(REDACTED);
+    expect(out.card).toBe(REDACTED);
+    expect(out.cardNumber).toBe(REDACTED);
+    expect(out.user.email).toBe(REDACTED);
+    expect(out.user.phone).toBe(REDACTED);
+    expect(out.user.address).toBe(REDACTED);
+    expect(out.factors).toBe(REDACTED);
+    expect(out.stripeWebhookSecret).toBe(REDACTED);
+    expect(out.idempotencyKey).toBe(REDACTED);
+  });
+
+  it('keeps the fields a request log needs and words that merely contain a sensitive word', () => {
+    const fields = {
+      requestId: 'r1',
+      method: 'GET',
+      path: '/health',
+      status: 200,
+      ms: 3,
+      tenant: 't1',
+      shipping: 'x',
+      routing: 'y',
+      mapping: 'z',
+      pending: 1,
+    };
+    expect(redact(fields)).toEqual(fields);
+  });
+
+  it('replaces bearer credentials wherever they appear as values', () => {
+    expect(redact({ note: 'Bearer eyJhbGciOi' })).toEqual({ note: REDACTED });
+  });
+
+  it('describes errors by name and message only (no stack)', () => {
+    expect(redact({ err: new TypeError('boom') })).toEqual({ err: { name: 'TypeError', message: 'boom' } });
+  });
+
+  it('never lets a value under a sensitive key through, whatever its shape', () => {
+    const sensitive = fc.constantFrom('password', 'apiKey', 'client_secret', 'accessToken', 'pan', 'cvv', 'tin', 'ssn');
+    fc.assert(
+      fc.property(sensitive, fc.jsonValue(), (key, value) => {
+        expect(isSensitiveKey(key)).toBe(true);
+        expect(JSON.stringify(redact({ nested: { [key]: value } }))).toBe(JSON.stringify({ nested: { [key]: REDACTED } }));
+      }),
+    );
+  });
+});

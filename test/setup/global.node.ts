@@ -1,0 +1,57 @@
+/// <reference path="./env.d.ts" />
+import { exportJWK, exportSPKI, generateKeyPair } from 'jose';
+import type { TestProject } from 'vitest/node';
+import { migrateInChildProcess } from '../../dev/migrate.ts';
+import { type Database, externalDatabase, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
+import { startSandbox } from '../../dev/sandbox/server.ts';
+import { postgresAddress, startWsProxy } from '../../dev/ws-proxy.ts';
+
+/**
+ * Starts what lies outside the Worker for the workers project: a real PostgreSQL (TEST_DATABASE_URL,
+ * else a throwaway cluster from the system binaries, else PGlite with a warning), the WebSocket-to-TCP
+ * proxy, the PSP sandbox, and test signing keys. Values reach the Worker's bindings via provide/inject.
+ */
+export default async function setup(project: TestProject) {
+  let db: Database;
+  if (process.env.TEST_DATABASE_URL) db = externalDatabase(process.env.TEST_DATABASE_URL);
+  else {
+    const bin = findPostgresBinDir();
+    if (bin) db = await startPostgresCluster(bin);
+    else {
+      console.warn('\n[test] WARNING: no PostgreSQL binaries found; falling back to PGlite (single session, not a real server)\n');
+      db = await startPglite();
+    }
+  }
+  const proxy = await startWsProxy([postgresAddress(db.url)]).catch(async (err) => {
+    await db.stop();
+    throw err;
+  });
+  try {
+    await migrateInChildProcess(db.url, proxy.address);
+  } catch (err) {
+    await proxy.close();
+    await db.stop();
+    throw err;
+  }
+
+  const es = await generateKeyPair('ES256', { extractable: true });
+  const rs = await generateKeyPair('RS256', { extractable: true });
+  const esPublicJwk = { ...(await exportJWK(es.publicKey)), kid: 'test-es', alg: 'ES256', use: 'sig' };
+  const rsPublicJwk = { ...(await exportJWK(rs.publicKey)), kid: 'test-rs', alg: 'RS256', use: 'sig' };
+  const sandbox = await startSandbox({ appUrl: 'http://127.0.0.1:8787', jwks: { keys: [esPublicJwk, rsPublicJwk] } });
+
+  project.provide('databaseKind', db.kind);
+  project.provide('databaseUrl', db.url);
+  project.provide('wsProxy', proxy.address);
+  project.provide('sandboxUrl', sandbox.url);
+  project.provide('esPrivateJwk', JSON.stringify(await exportJWK(es.privateKey)));
+  project.provide('esPublicPem', await exportSPKI(es.publicKey));
+  project.provide('rsPrivateJwk', JSON.stringify(await exportJWK(rs.privateKey)));
+  project.provide('rsPublicPem', await exportSPKI(rs.publicKey));
+
+  return async () => {
+    await sandbox.close();
+    await proxy.close();
+    await db.stop();
+  };
+}

@@ -1,0 +1,55 @@
+import path from 'node:path';
+import { cloudflareTest } from '@cloudflare/vitest-plugin';
+import { defineConfig } from 'vitest/config';
+
+const root = path.resolve(import.meta.dirname, '..');
+
+/**
+ * Two projects: "unit" runs pure code in Node (domain, lib, dev tooling); "workers" runs inside
+ * workerd through @cloudflare/vitest-plugin with wrangler.toml's bindings, against the real
+ * Postgres, proxy and sandbox that test/setup/global.node.ts starts.
+ */
+export default defineConfig({
+  root,
+  test: {
+    projects: [
+      {
+        root,
+        test: {
+          name: 'unit',
+          environment: 'node',
+          include: ['test/domain/**/*.test.ts', 'test/lib/**/*.test.ts', 'test/dev/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        root,
+        plugins: [
+          cloudflareTest(async ({ inject }) => ({
+            wrangler: { configPath: path.join(root, 'wrangler.toml') },
+            miniflare: {
+              bindings: {
+                DATABASE_URL: inject('databaseUrl'),
+                NEON_WS_PROXY: inject('wsProxy'),
+                PSP_SANDBOX_URL: inject('sandboxUrl'),
+                JWT_PUBLIC_KEY: inject('esPublicPem'),
+                JWT_JWKS_URL: '',
+                INTERNAL_SERVICE_SECRET: 'test-internal-secret-0123456789abcdef',
+                QUEUE_TOKEN_SECRET: 'test-queue-token-secret-0123456789abcdef',
+                STRIPE_SECRET_KEY: 'sk_test_sandbox',
+                STRIPE_WEBHOOK_SECRET: 'whsec_test',
+                LOG_LEVEL: 'warn',
+              },
+            },
+          })),
+        ],
+        test: {
+          name: 'workers',
+          include: ['routes', 'durable-objects', 'queues', 'cron', 'db', 'middleware'].map((dir) => `test/${dir}/**/*.test.ts`),
+          globalSetup: [path.join(root, 'test/setup/global.node.ts')],
+          testTimeout: 20_000,
+          hookTimeout: 60_000,
+        },
+      },
+    ],
+  },
+});
