@@ -95,7 +95,15 @@ async function main() {
         '--persist-to',
         '.wrangler/state',
       ],
-      { stdio: ['ignore', 'inherit', 'inherit'], env: { ...process.env, WRANGLER_SEND_METRICS: 'false' } },
+      // wrangler's launcher runs whichever `node` comes first on PATH; make that this Node (≥ 22.12).
+      {
+        stdio: ['ignore', 'inherit', 'inherit'],
+        env: {
+          ...process.env,
+          PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
+          WRANGLER_SEND_METRICS: 'false',
+        },
+      },
     );
     wrangler.on('exit', (code) => {
       if (!stopping) {

@@ -32,8 +32,9 @@ const { sub, tenant, role } = values;
 if (!sub || !tenant || !role)
   fail('usage: --sub <id> --tenant <id> --role user|merchant|venue_manager|admin [--venues v1,v2] [--ttl seconds]');
 if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-const ttl = values.ttl ? Number(values.ttl) : 3600;
-if (!Number.isInteger(ttl) || ttl <= 0 || ttl > 30 * 86400) fail('--ttl must be a whole number of seconds, at most 30 days');
+if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) fail('--ttl must be a whole number of seconds, at most 30 days');
+const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
+if (ttl <= 0 || ttl > 30 * 86400) fail('--ttl must be a whole number of seconds, at most 30 days');
 const secrets = readDevSecrets();
 if (!secrets) fail('no dev keys yet: run `npm run dev` once (it creates .wrangler/dev/secrets.json)');
 

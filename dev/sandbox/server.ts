@@ -117,10 +117,11 @@ export async function startSandbox(options: {
       }
       const errors: string[] = [];
       const top = validateKnobs(input, 'config', errors);
+      if (errors.length) return send(res, 400, { error: 'invalid config', errors });
       const perProvider: Record<string, Partial<Knobs>> = {};
       const given = (input as { providers?: unknown }).providers;
       if (given !== undefined) {
-        if (!given || typeof given !== 'object') errors.push('config.providers: must be an object');
+        if (!given || typeof given !== 'object' || Array.isArray(given)) errors.push('config.providers: must be an object');
         else
           for (const [name, knobs] of Object.entries(given)) {
             if (!providers.has(name)) errors.push(`config.providers.${name}: unknown provider`);

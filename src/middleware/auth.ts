@@ -4,6 +4,7 @@ import { z } from 'zod';
 import type { AppEnv, Config, Principal, Role } from '../env';
 import { ROLES } from '../env';
 import { AuthRequiredError, ForbiddenError, InvalidTokenError, TokenExpiredError } from '../lib/errors';
+import { limitInvalidTokens } from './rate-limit';
 
 /** Only asymmetric algorithms: a token signed with HS256 using the public key as secret, or alg "none", never verifies. */
 export const JWT_ALGORITHMS = ['RS256', 'ES256'] as const;
@@ -73,9 +74,14 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header('Authorization');
     if (!header) throw new AuthRequiredError();
-    const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(header.trim());
-    if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
-    c.set('principal', await verifyAccessToken(match[1], c.var.config.jwt));
+    try {
+      const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(header.trim());
+      if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
+      c.set('principal', await verifyAccessToken(match[1], c.var.config.jwt));
+    } catch (err) {
+      if (err instanceof InvalidTokenError) await limitInvalidTokens(c);
+      throw err;
+    }
     await next();
   };
 }

@@ -1,4 +1,4 @@
-import type { MiddlewareHandler } from 'hono';
+import type { Context, MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import { RateLimitError } from '../lib/errors';
 
@@ -13,12 +13,12 @@ export function userRateLimit(): MiddlewareHandler<AppEnv> {
   };
 }
 
-/** Per-client-IP limit for unauthenticated surfaces. */
-export function ipRateLimit(): MiddlewareHandler<AppEnv> {
-  return async (c, next) => {
-    const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
-    const { success } = await c.env.RATE_LIMIT_IP.limit({ key: ip });
-    if (!success) throw new RateLimitError(60);
-    await next();
-  };
+/**
+ * Per-client-IP budget for rejected tokens (RATE_LIMIT_IP, 100 per 60 s): a client sending forged or
+ * garbage tokens gets 429 instead of unlimited signature verifications. Valid traffic never touches it.
+ */
+export async function limitInvalidTokens(c: Context<AppEnv>): Promise<void> {
+  const ip = c.req.header('cf-connecting-ip') ?? 'unknown';
+  const { success } = await c.env.RATE_LIMIT_IP.limit({ key: `invalid-token:${ip}` });
+  if (!success) throw new RateLimitError(60);
 }

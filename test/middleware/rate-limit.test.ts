@@ -18,3 +18,16 @@ describe('per-user rate limit (RATE_LIMIT_USER: 60 per 60 s)', () => {
     expect((await call('/admin/dead-letters?limit=1', { headers: other })).status).toBe(200);
   });
 });
+
+describe('per-IP budget for invalid tokens (RATE_LIMIT_IP: 100 per 60 s)', () => {
+  it('answers 429 after 100 rejected tokens from one IP; other IPs are unaffected', async () => {
+    const ip = `198.51.100.${Math.floor(Math.random() * 250)}`;
+    const garbage = { Authorization: 'Bearer not.a.jwt', 'cf-connecting-ip': ip };
+    const codes: string[] = [];
+    for (let i = 0; i < 101; i++) codes.push((await json<ErrorBody>(await call('/admin/stats', { headers: garbage }))).code);
+    expect(codes.slice(0, 100).every((c) => c === 'INVALID_TOKEN')).toBe(true);
+    expect(codes[100]).toBe('RATE_LIMIT_EXCEEDED');
+    const elsewhere = await call('/admin/stats', { headers: { ...garbage, 'cf-connecting-ip': '203.0.113.7' } });
+    expect((await json<ErrorBody>(elsewhere)).code).toBe('INVALID_TOKEN');
+  });
+});

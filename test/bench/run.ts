@@ -1,0 +1,163 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { freePort } from '../../dev/ports.ts';
+import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
+import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
+import { type BenchStack, spawnStack } from './dev-stack.ts';
+import { formatTable, type Row, toRow } from './table.ts';
+
+/**
+ * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
+ * with autocannon on 127.0.0.1 only. GET /health goes to the database and a Durable Object; GET /info touches
+ * neither and is the baseline. Exit 0 with a table, or 1 with a message; Ctrl-C cleans up and exits 130.
+ */
+const root = path.resolve(import.meta.dirname, '..', '..');
+const HOST = '127.0.0.1';
+const STARTUP_TIMEOUT_MS = 120_000;
+const OVERALL_TIMEOUT_MS = 6 * 60_000;
+const WARMUP_S = 2;
+const MEASURE_S = 10;
+const CONNECTIONS = 10;
+const ROUTES = ['/health', '/info'];
+
+const say = (msg: string) => console.log(`[bench] ${msg}`);
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+let db: Database | null = null;
+let stack: BenchStack | null = null;
+let cleaning: Promise<void> | null = null;
+let interrupted: string | null = null;
+
+function cleanup(): Promise<void> {
+  cleaning ??= (async () => {
+    stopLoad();
+    if (stack) {
+      await stack.stop().catch((err) => console.error(`[bench] stopping the stack failed: ${message(err)}`));
+    }
+    if (db) await db.stop().catch((err) => console.error(`[bench] stopping the database failed: ${message(err)}`));
+  })();
+  return cleaning;
+}
+
+const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
+
+async function finish(code: number): Promise<never> {
+  await cleanup();
+  if (stack && interrupted) rmSync(stack.logFile, { force: true });
+  process.exit(interrupted ? 130 : code);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (interrupted) return;
+    interrupted = signal;
+    console.error(`\n[bench] ${signal}: stopping the stack and the database…`);
+    void finish(130);
+  });
+}
+
+/** autocannon, unless the run was interrupted (a stopped load test resolves, and the next must not start). */
+async function measure(opts: Parameters<typeof load>[0]): Promise<AutocannonResult> {
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  const result = await load(opts);
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  return result;
+}
+
+async function waitForHealth(baseUrl: string, s: BenchStack): Promise<void> {
+  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
+  let last = 'no answer yet';
+  for (;;) {
+    if (s.hasExited()) throw new Error(`the stack exited during startup (${await s.exited})`);
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = message(err);
+    }
+    if (Date.now() > deadline) throw new Error(`GET /health did not answer 200 within ${STARTUP_TIMEOUT_MS / 1000} s (last: ${last})`);
+    await sleep(500);
+  }
+}
+
+async function main(): Promise<void> {
+  const bin = findPostgresBinDir();
+  if (bin) {
+    say(`starting a throwaway PostgreSQL cluster (${bin})`);
+    db = await startPostgresCluster(bin);
+  } else {
+    say('note: no PostgreSQL binaries found (install postgresql or set PG_BIN); falling back to embedded PGlite.');
+    say('      PGlite serves one session at a time, so /health numbers are not representative of a real server.');
+    db = await startPglite();
+  }
+
+  const port = await freePort();
+  let sandboxPort = await freePort();
+  while (sandboxPort === port) sandboxPort = await freePort();
+  const baseUrl = `http://${HOST}:${port}`;
+  say(`starting the dev stack on ${baseUrl} (PSP sandbox on ${sandboxPort}, database: ${db.kind})`);
+  const s = spawnStack({ root, port, sandboxPort, databaseUrl: db.url });
+  stack = s;
+
+  const started = Date.now();
+  try {
+    await waitForHealth(baseUrl, s);
+  } catch (err) {
+    console.error(`[bench] the stack did not become ready: ${message(err)}`);
+    console.error(`[bench] last lines of ${s.logFile}:\n${s.logTail(60)}`);
+    throw new Error('startup failed');
+  }
+  say(`stack ready in ${((Date.now() - started) / 1000).toFixed(1)} s; warming up for ${WARMUP_S} s`);
+
+  await measure({ url: baseUrl, connections: CONNECTIONS, duration: WARMUP_S, requests: ROUTES.map((p) => ({ method: 'GET', path: p })) });
+
+  const rows: Row[] = [];
+  const failures: string[] = [];
+  for (const route of ROUTES) {
+    say(`GET ${route}: ${MEASURE_S} s, ${CONNECTIONS} connections`);
+    const result = await measure({ url: `${baseUrl}${route}`, connections: CONNECTIONS, duration: MEASURE_S });
+    rows.push(toRow(`GET ${route}`, result));
+    const ok = result.requests.total - result.non2xx;
+    if (ok <= 0) {
+      const codes = Object.entries(result.statusCodeStats ?? {})
+        .map(([code, { count }]) => `${code}×${count}`)
+        .join(', ');
+      failures.push(
+        `GET ${route} had no 2xx answer (${result.requests.total} responses${codes ? `: ${codes}` : ''}, ${result.errors} errors)`,
+      );
+    }
+  }
+
+  console.log(`\n${formatTable(rows)}\n`);
+  console.log(
+    `${CONNECTIONS} connections, ${MEASURE_S} s per route after a ${WARMUP_S} s warm-up; database: ${db.kind}; target ${baseUrl}\n`,
+  );
+  for (const row of rows) {
+    if (row.non2xx > 0 || row.errors > 0) say(`warning: ${row.route} had ${row.non2xx} non-2xx answers and ${row.errors} errors`);
+  }
+  if (failures.length) throw new Error(failures.join('; '));
+
+  say('stopping the stack');
+  await s.stop();
+  const code = await s.exited;
+  if (code !== 0) say(`note: the stack exited with ${code}; its log is kept: ${s.logFile}`);
+  else rmSync(s.logFile, { force: true });
+}
+
+const overall = setTimeout(() => {
+  console.error(`[bench] giving up: the run took longer than ${OVERALL_TIMEOUT_MS / 60_000} minutes`);
+  if (stack) console.error(`[bench] last lines of ${stack.logFile}:\n${stack.logTail(30)}`);
+  void finish(1);
+}, OVERALL_TIMEOUT_MS);
+overall.unref();
+
+main().then(
+  () => finish(0),
+  (err) => {
+    if (interrupted) return; // the signal handler is already cleaning up
+    console.error(`[bench] failed: ${message(err)}`);
+    void finish(1);
+  },
+);
