@@ -9,7 +9,12 @@ export const HealthResponse = z
     version: z.string(),
     timestamp: z.string(),
     components: z.object({
-      database: z.object({ status: ComponentStatus, latencyMs: z.number().nullable(), message: z.string().optional() }),
+      database: z.object({
+        status: ComponentStatus,
+        latencyMs: z.number().nullable(),
+        checkedAt: z.string().openapi({ description: 'When the probe ran; /health reuses one for up to 5 s' }),
+        message: z.string().optional(),
+      }),
       objects: z.object({ status: ComponentStatus, latencyMs: z.number().nullable(), message: z.string().optional() }),
       queues: z.object({
         status: ComponentStatus,
@@ -24,7 +29,13 @@ export const HealthResponse = z
 export type HealthResponse = z.infer<typeof HealthResponse>;
 
 export const DbHealthResponse = z
-  .object({ status: ComponentStatus, latencyMs: z.number().nullable(), timestamp: z.string(), message: z.string().optional() })
+  .object({
+    status: ComponentStatus,
+    latencyMs: z.number().nullable(),
+    checkedAt: z.string(),
+    timestamp: z.string(),
+    message: z.string().optional(),
+  })
   .openapi('DatabaseHealth');
 
 export const InfoResponse = z

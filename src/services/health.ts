@@ -29,12 +29,35 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms:
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
 
-export async function checkDatabase(config: Config, ctx: WaitUntil) {
+export type DatabaseCheck = { status: Status; latencyMs: number | null; checkedAt: string; message?: string };
+
+/** A live `SELECT 1` through the Neon driver (GET /health/db). */
+export async function checkDatabase(config: Config, ctx: WaitUntil): Promise<DatabaseCheck> {
+  const checkedAt = new Date().toISOString();
   const result = await timed(() => withDb(config, ctx, selectOne));
   return result.ok
-    ? { status: 'healthy' as Status, latencyMs: result.ms }
+    ? { status: 'healthy', latencyMs: result.ms, checkedAt }
     : // The driver's message can name hosts; the component says only that it failed.
-      { status: 'unhealthy' as Status, latencyMs: null, message: config.databaseUrl ? 'database unreachable' : 'database not configured' };
+      { status: 'unhealthy', latencyMs: null, checkedAt, message: config.databaseUrl ? 'database unreachable' : 'database not configured' };
+}
+
+/** How long /health reuses a database probe. */
+export const DATABASE_PROBE_TTL_MS = 5_000;
+const probes = new Map<string, { startedAt: number; result: Promise<DatabaseCheck> }>();
+
+/**
+ * The database component of /health: one probe per isolate at most every 5 s, shared by concurrent
+ * callers. Load balancers poll /health constantly, and a fresh connection per poll (WebSocket, startup,
+ * SCRAM, SELECT 1) would make the health route the heaviest database client. `checkedAt` says how old
+ * the answer is; /health/db stays live.
+ */
+export function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseCheck> {
+  const key = config.databaseUrl ?? '';
+  const cached = probes.get(key);
+  if (cached && now - cached.startedAt < DATABASE_PROBE_TTL_MS) return cached.result;
+  const result = checkDatabase(config, ctx);
+  probes.set(key, { startedAt: now, result });
+  return result;
 }
 
 /**
@@ -43,7 +66,7 @@ export async function checkDatabase(config: Config, ctx: WaitUntil) {
  * request path never waits on Postgres, so payments keep flowing and outboxes hold the events.
  */
 export async function checkHealth(env: Bindings, config: Config, ctx: WaitUntil, now = Date.now()): Promise<HealthResponse> {
-  const [database, heartbeat] = await Promise.all([checkDatabase(config, ctx), timed(() => heartbeatStub(env).status())]);
+  const [database, heartbeat] = await Promise.all([probeDatabase(config, ctx, now), timed(() => heartbeatStub(env).status())]);
 
   const objects = heartbeat.ok
     ? { status: 'healthy' as Status, latencyMs: heartbeat.ms }

@@ -8,8 +8,8 @@ import { formatTable, type Row, toRow } from './table.ts';
 
 /**
  * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
- * with autocannon on 127.0.0.1 only. GET /health goes to the database and a Durable Object; GET /info touches
- * neither and is the baseline. Exit 0 with a table, or 1 with a message; Ctrl-C cleans up and exits 130.
+ * with autocannon on 127.0.0.1 only. GET /health asks a Durable Object and reuses a database probe,
+ * GET /health/db connects to Postgres every time, GET /info touches neither and is the baseline. Exit 0 with a table, or 1 with a message; Ctrl-C cleans up and exits 130.
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -18,7 +18,8 @@ const OVERALL_TIMEOUT_MS = 6 * 60_000;
 const WARMUP_S = 2;
 const MEASURE_S = 10;
 const CONNECTIONS = 10;
-const ROUTES = ['/health', '/info'];
+// /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
+const ROUTES = ['/health', '/health/db', '/info'];
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

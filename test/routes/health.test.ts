@@ -20,7 +20,12 @@ describe('GET /health', () => {
     expect(res.status).toBe(200);
     const body = await json<HealthResponse>(res);
     expect(body.status).toBe('degraded');
-    expect(body.components.database).toEqual({ status: 'unhealthy', latencyMs: null, message: 'database unreachable' });
+    expect(body.components.database).toEqual({
+      status: 'unhealthy',
+      latencyMs: null,
+      checkedAt: expect.any(String),
+      message: 'database unreachable',
+    });
     expect(body.components.objects.status).toBe('healthy');
     expect(JSON.stringify(body)).not.toContain('127.0.0.1:1');
   });
@@ -76,5 +81,17 @@ describe('request id', () => {
     const res = await call('/no-such-route', { headers: { 'X-Request-Id': 'trace-abc-123' } });
     expect(res.headers.get('x-request-id')).toBe('trace-abc-123');
     expect((await json(res)).requestId).toBe('trace-abc-123');
+  });
+});
+
+describe('the /health database probe', () => {
+  it('is shared by concurrent callers and reused for a few seconds, while /health/db is always live', async () => {
+    const bodies = await Promise.all([1, 2, 3].map(async () => json<HealthResponse>(await call('/health'))));
+    const checked = new Set(bodies.map((b) => b.components.database.checkedAt));
+    expect(checked.size).toBe(1);
+    const live1 = await json<{ checkedAt: string }>(await call('/health/db'));
+    await new Promise((r) => setTimeout(r, 5));
+    const live2 = await json<{ checkedAt: string }>(await call('/health/db'));
+    expect(live1.checkedAt).not.toBe(live2.checkedAt);
   });
 });
