@@ -49,7 +49,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   migrateDatabase(url, process.env.NEON_WS_PROXY || undefined).then(
     () => console.log('migrations applied'),
     (err) => {
-      console.error(`db:migrate failed: ${err instanceof Error ? err.message : err}`);
+      const cause = err instanceof Error && err.cause instanceof Error ? ` (${err.cause.message})` : '';
+      console.error(`db:migrate failed: ${err instanceof Error ? err.message.split('\n')[0] : err}${cause}`);
       process.exit(1);
     },
   );
