@@ -1,9 +1,8 @@
-import { DatabaseUnavailableError, withDb } from '../db/client';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import type { Bindings } from '../env';
-import { parseConfig } from '../env';
 import { createLogger, parseLogLevel } from '../lib/logger';
 import { queueRetryDelaySeconds } from './retry';
+import { withDatabaseOrRetryBatch } from './with-database';
 
 export const DEAD_LETTER_QUEUES = { 'outbox-dlq': 'outbox', 'mint-dlq': 'mint', 'deliveries-dlq': 'deliveries' } as const;
 export type DeadLetterQueue = keyof typeof DEAD_LETTER_QUEUES;
@@ -24,31 +23,25 @@ export async function consumeDeadLetters(
   queue: DeadLetterQueue,
 ): Promise<void> {
   const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
-  try {
-    await withDb(parseConfig(env), ctx, async (db) => {
-      for (const msg of batch.messages) {
-        try {
-          await recordDeadLetter(db, {
-            queue: DEAD_LETTER_QUEUES[queue],
-            messageId: msg.id,
-            eventId: field(msg.body, 'eventId'),
-            eventType: field(msg.body, 'type'),
-            tenantId: field(msg.body, 'tenantId'),
-            body: msg.body ?? null,
-            attempts: null,
-            lastError: null,
-          });
-          logger.error('queue.dead_letter', { messageId: msg.id, eventId: field(msg.body, 'eventId'), type: field(msg.body, 'type') });
-          msg.ack();
-        } catch (err) {
-          msg.retry({ delaySeconds: queueRetryDelaySeconds(msg.attempts) });
-          logger.warn('queue.dead_letter.retry', { messageId: msg.id, err });
-        }
+  await withDatabaseOrRetryBatch(batch, env, ctx, logger, async (db) => {
+    for (const msg of batch.messages) {
+      try {
+        await recordDeadLetter(db, {
+          queue: DEAD_LETTER_QUEUES[queue],
+          messageId: msg.id,
+          eventId: field(msg.body, 'eventId'),
+          eventType: field(msg.body, 'type'),
+          tenantId: field(msg.body, 'tenantId'),
+          body: msg.body ?? null,
+          attempts: null,
+          lastError: null,
+        });
+        logger.error('queue.dead_letter', { messageId: msg.id, eventId: field(msg.body, 'eventId'), type: field(msg.body, 'type') });
+        msg.ack();
+      } catch (err) {
+        msg.retry({ delaySeconds: queueRetryDelaySeconds(msg.attempts) });
+        logger.warn('queue.dead_letter.retry', { messageId: msg.id, err });
       }
-    });
-  } catch (err) {
-    if (!(err instanceof DatabaseUnavailableError)) throw err;
-    batch.retryAll({ delaySeconds: queueRetryDelaySeconds(Math.min(...batch.messages.map((m) => m.attempts))) });
-    logger.warn('queue.batch.retry', { reason: 'database unavailable', messages: batch.messages.length });
-  }
+    }
+  });
 }

@@ -1,12 +1,12 @@
-import { DatabaseUnavailableError, type Db, withDb } from '../db/client';
+import type { Db } from '../db/client';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
 import type { Bindings } from '../env';
-import { parseConfig } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
 import { HeartbeatPayload, OutboxMessage } from './messages';
 import { queueRetryDelaySeconds } from './retry';
+import { withDatabaseOrRetryBatch } from './with-database';
 
 /** Applies one event inside the transaction that also records its id; later issues add their types here. */
 export type OutboxHandler = (tx: Tx, event: OutboxMessage) => Promise<void>;
@@ -42,9 +42,9 @@ export async function applyOutboxEvent(
 }
 
 /**
- * The `outbox` queue consumer. Postgres unreachable → the whole batch is retried with backoff (no
- * message is tried against a dead database fifty times), and retries are what let an outage pass. A message that fails on its own is retried
- * alone; one that can never parse is recorded as a dead letter at once instead of burning 100 retries.
+ * The `outbox` queue consumer. Postgres unreachable → the whole batch is retried with backoff
+ * (withDatabaseOrRetryBatch). A message that fails on its own is retried alone; one that can never
+ * parse is recorded as a dead letter at once instead of burning 100 retries.
  */
 export async function consumeOutbox(
   batch: MessageBatch<unknown>,
@@ -52,17 +52,8 @@ export async function consumeOutbox(
   ctx: ExecutionContext,
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<void> {
-  const config = parseConfig(env);
   const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
-  const minAttempts = Math.min(...batch.messages.map((m) => m.attempts));
-  try {
-    await withDb(config, ctx, (db) => applyBatch(db, batch, handlers, logger));
-  } catch (err) {
-    if (!(err instanceof DatabaseUnavailableError)) throw err;
-    const delaySeconds = queueRetryDelaySeconds(minAttempts);
-    logger.warn('queue.batch.retry', { reason: 'database unavailable', messages: batch.messages.length, delaySeconds, err: err.cause });
-    batch.retryAll({ delaySeconds });
-  }
+  await withDatabaseOrRetryBatch(batch, env, ctx, logger, (db) => applyBatch(db, batch, handlers, logger));
 }
 
 async function applyBatch(db: Db, batch: MessageBatch<unknown>, handlers: Record<string, OutboxHandler>, logger: Logger): Promise<void> {
