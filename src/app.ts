@@ -1,12 +1,11 @@
-import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { type AppEnv, ConfigError, parseConfig } from './env';
-import { AppError, asAppError, MalformedJsonError, NotFoundError, toErrorBody, ValidationError } from './lib/errors';
+import { AppError, asAppError, MalformedJsonError, NotFoundError, toErrorBody } from './lib/errors';
 import { createLogger, parseLogLevel } from './lib/logger';
-import { fieldErrors } from './lib/router';
+import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
@@ -46,11 +45,7 @@ export function renderError(c: Context<AppEnv>, err: unknown): Response {
 }
 
 export function createApp() {
-  const app = new OpenAPIHono<AppEnv>({
-    defaultHook: (result) => {
-      if (!result.success) throw new ValidationError(fieldErrors(result.error.issues));
-    },
-  });
+  const app = createRouter();
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(requestLog());

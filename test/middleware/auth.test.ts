@@ -93,6 +93,13 @@ describe('JWT authentication', () => {
     const unknownKid = await signToken({ role: 'admin' }, { kid: 'not-in-the-set' });
     expect((await callWithEnv(jwks, '/admin/stats', { headers: bearer(unknownKid) })).status).toBe(401);
   });
+
+  it('answers 503 AUTH_UNAVAILABLE, not 401, when the JWKS cannot be fetched', async () => {
+    const down = { JWT_PUBLIC_KEY: '', JWT_JWKS_URL: 'http://127.0.0.1:1/jwks.json' };
+    const res = await callWithEnv(down, '/admin/stats', { headers: bearer(await signToken({ role: 'admin' })) });
+    expect(res.status).toBe(503);
+    expect((await json<ErrorBody>(res)).code).toBe('AUTH_UNAVAILABLE');
+  });
 });
 
 describe('role guards', () => {
