@@ -42,12 +42,6 @@ export class MalformedJsonError extends AppError {
   }
 }
 
-export class BadRequestError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, 400, message);
-  }
-}
-
 export class AuthRequiredError extends AppError {
   constructor(message = 'Authentication required') {
     super('AUTH_REQUIRED', 401, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
@@ -80,12 +74,6 @@ export class ForbiddenError extends AppError {
 export class NotFoundError extends AppError {
   constructor(message = 'Not found') {
     super('NOT_FOUND', 404, message);
-  }
-}
-
-export class ConflictError extends AppError {
-  constructor(code: string, message: string) {
-    super(code, 409, message);
   }
 }
 

@@ -10,14 +10,14 @@ export function deadLetterScope(principal: Principal, config: Config): DeadLette
   return { tenantId: principal.tenantId, includeSystem: principal.tenantId === config.platformTenantId };
 }
 
-export function queueFor(env: Bindings, name: string): Queue | null {
+function queueFor(env: Bindings, name: string): Queue | null {
   if (name === 'outbox') return env.OUTBOX_QUEUE;
   if (name === 'mint') return env.MINT_QUEUE;
   if (name === 'deliveries') return env.DELIVERIES_QUEUE;
   return null;
 }
 
-export function toDeadLetterView(row: Row) {
+function toDeadLetterView(row: Row) {
   return {
     id: row.id,
     queue: row.queue as 'outbox' | 'mint' | 'deliveries',
