@@ -1,6 +1,5 @@
-import { DurableObject } from 'cloudflare:workers';
-import { OUTBOX_SCHEMA_STEPS, Outbox, type OutboxStatus } from './outbox';
-import { applySchema, setAlarmNoLaterThan } from './sql';
+import type { OutboxStatus } from './outbox';
+import { OutboxObject } from './OutboxObject';
 
 /**
  * The pipeline probe: one object whose every beat travels the whole write path of the platform —
@@ -8,26 +7,14 @@ import { applySchema, setAlarmNoLaterThan } from './sql';
  * (`pipeline_heartbeats`). Cron beats it every 5 minutes; /health reads its outbox to judge the queues,
  * and `beats_recorded` versus `last_seq` in Postgres shows whether any beat was lost or applied twice.
  */
-const SCHEMA = [
-  ...OUTBOX_SCHEMA_STEPS,
-  'CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, beat_at INTEGER NOT NULL)',
-] as const;
+const SCHEMA = ['CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, beat_at INTEGER NOT NULL)'] as const;
 
 export type HeartbeatBeat = { seq: number; eventId: string; beatAt: string };
 export type HeartbeatStatus = { lastSeq: number; lastBeatAt: string | null; outbox: OutboxStatus };
 
-export class HeartbeatDO extends DurableObject<Env> {
-  private readonly outbox: Outbox;
-
+export class HeartbeatDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env);
-    this.outbox = new Outbox(ctx.storage, { object: 'HeartbeatDO', id: ctx.id.toString() });
-    ctx.blockConcurrencyWhile(async () => {
-      applySchema(ctx.storage, SCHEMA);
-      // A crash between a commit and its setAlarm must not strand rows: re-arm on start.
-      const due = this.outbox.nextDueAt();
-      if (due !== null) await setAlarmNoLaterThan(ctx.storage, due);
-    });
+    super(ctx, env, 'HeartbeatDO', SCHEMA);
   }
 
   async beat(): Promise<HeartbeatBeat> {
@@ -44,21 +31,18 @@ export class HeartbeatDO extends DurableObject<Env> {
       const eventId = this.outbox.append({ type: 'system.heartbeat', payload: { seq, beatAt } }, now);
       return { seq, eventId, beatAt };
     });
-    await this.outbox.scheduleFlush(now);
+    await this.rearm();
     return beat;
   }
 
   status(): HeartbeatStatus {
-    const row = this.ctx.storage.sql.exec<{ seq: number; beat_at: number }>('SELECT seq, beat_at FROM heartbeat WHERE id = 1').toArray()[0];
+    const row = this.ctx.storage.sql
+      .exec<{ seq: number; beat_at: number }>('SELECT seq, beat_at FROM heartbeat WHERE id = 1')
+      .toArray()[0];
     return {
       lastSeq: row?.seq ?? 0,
       lastBeatAt: row ? new Date(row.beat_at).toISOString() : null,
       outbox: this.outbox.status(),
     };
-  }
-
-  override async alarm(): Promise<void> {
-    const next = await this.outbox.flush(this.env.OUTBOX_QUEUE, Date.now());
-    if (next !== null) await this.ctx.storage.setAlarm(next);
   }
 }

@@ -1,10 +1,9 @@
 import type { OutboxMessage } from '../src/queues/messages';
-import { setAlarmNoLaterThan } from './sql';
 
 /**
  * Transactional outbox for a Durable Object (ARCHITECTURE.md rule 3). The object calls `append` inside
- * the same `ctx.storage.transactionSync` that changes its state, then `scheduleFlush`; its `alarm()`
- * calls `flush`, which sends due rows to the `outbox` queue and marks them sent. A failed send leaves
+ * the same `ctx.storage.transactionSync` that changes its state, then re-arms its alarm (OutboxObject);
+ * the alarm calls `flush`, which sends due rows to the `outbox` queue and marks them sent. A failed send leaves
  * the rows in place with exponential backoff (1 s doubling to 5 min), so nothing is lost while a
  * queue is unavailable. Delivery is at-least-once; consumers dedupe on `eventId`.
  */
@@ -67,11 +66,6 @@ export class Outbox {
       now,
     );
     return eventId;
-  }
-
-  /** Arms the alarm so appended rows are flushed; call after the transaction that appended them. */
-  scheduleFlush(now: number): Promise<void> {
-    return setAlarmNoLaterThan(this.storage, now);
   }
 
   /** Earliest time a pending row is due, or null when everything is sent. */

@@ -1,0 +1,44 @@
+import { DurableObject } from 'cloudflare:workers';
+import { Outbox, OUTBOX_SCHEMA_STEPS } from './outbox';
+import { applySchema, setAlarmNoLaterThan } from './sql';
+
+/**
+ * Base for every object that emits events: schema steps (outbox first), the transactional outbox, and
+ * one alarm shared by the outbox flush and the subclass's own deadlines (expiries, reminders). On start
+ * it re-arms the alarm, so a crash between a commit and its setAlarm cannot strand a row or a deadline.
+ */
+export abstract class OutboxObject extends DurableObject<Env> {
+  protected readonly outbox: Outbox;
+
+  constructor(ctx: DurableObjectState, env: Env, objectName: string, ownSchemaSteps: readonly string[]) {
+    super(ctx, env);
+    this.outbox = new Outbox(ctx.storage, { object: objectName, id: ctx.id.toString() });
+    ctx.blockConcurrencyWhile(async () => {
+      await null; // let the subclass constructor finish before its hooks are called
+      applySchema(ctx.storage, [...OUTBOX_SCHEMA_STEPS, ...ownSchemaSteps]);
+      await this.rearm();
+    });
+  }
+
+  /** The subclass's earliest pending deadline (ms), or null. */
+  protected nextDeadline(): number | null {
+    return null;
+  }
+
+  /** Runs due deadlines; called by alarm() before the outbox flush, so events it appends go out at once. */
+  protected async onDeadline(_now: number): Promise<void> {}
+
+  /** Call after a transaction that appended outbox rows or moved a deadline. */
+  protected async rearm(): Promise<void> {
+    const candidates = [this.outbox.nextDueAt(), this.nextDeadline()].filter((t): t is number => t !== null);
+    if (candidates.length === 0) return;
+    await setAlarmNoLaterThan(this.ctx.storage, Math.min(...candidates));
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    await this.onDeadline(now);
+    await this.outbox.flush(this.env.OUTBOX_QUEUE, now);
+    await this.rearm();
+  }
+}
