@@ -1,5 +1,5 @@
-import type { OutboxStatus } from './outbox';
 import { OutboxObject } from './OutboxObject';
+import type { OutboxStatus } from './outbox';
 
 /**
  * The pipeline probe: one object whose every beat travels the whole write path of the platform —
@@ -36,9 +36,7 @@ export class HeartbeatDO extends OutboxObject {
   }
 
   status(): HeartbeatStatus {
-    const row = this.ctx.storage.sql
-      .exec<{ seq: number; beat_at: number }>('SELECT seq, beat_at FROM heartbeat WHERE id = 1')
-      .toArray()[0];
+    const row = this.ctx.storage.sql.exec<{ seq: number; beat_at: number }>('SELECT seq, beat_at FROM heartbeat WHERE id = 1').toArray()[0];
     return {
       lastSeq: row?.seq ?? 0,
       lastBeatAt: row ? new Date(row.beat_at).toISOString() : null,

@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { Outbox, OUTBOX_SCHEMA_STEPS } from './outbox';
+import { OUTBOX_SCHEMA_STEPS, Outbox } from './outbox';
 import { applySchema, setAlarmNoLaterThan } from './sql';
 
 /**

@@ -9,6 +9,7 @@ import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
+import { catalogRoutes } from './routes/catalog';
 import { healthRoutes } from './routes/health';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
@@ -57,6 +58,7 @@ export function createApp() {
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);
+  app.route('/', catalogRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -3,8 +3,10 @@ import { handleScheduled } from './cron';
 import type { Bindings } from './env';
 import { handleQueue } from './queues';
 
+export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
+export { VenueDO } from '../durable-objects/VenueDO';
 
 const app = createApp();
 

@@ -1,5 +1,19 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex, uuid, varchar } from 'drizzle-orm/pg-core';
+import {
+  bigint,
+  bigserial,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+  varchar,
+} from 'drizzle-orm/pg-core';
 
 /**
  * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),
@@ -186,3 +200,33 @@ export const pipelineHeartbeats = pgTable('pipeline_heartbeats', {
   beatsRecorded: bigint('beats_recorded', { mode: 'number' }).notNull(),
   updatedAt: updatedAt(),
 });
+
+/** Projection of VenueDO profiles; `version` comes from the object, so an older delivery never overwrites a newer one. */
+export const venues = pgTable(
+  'venues',
+  {
+    tenantId: text('tenant_id').notNull(),
+    venueId: text('venue_id').notNull(),
+    name: text('name').notNull(),
+    profile: jsonb('profile').notNull(),
+    version: integer('version').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.venueId] })],
+);
+
+/** Projection of EventDO profiles, versioned like venues. */
+export const events = pgTable(
+  'events',
+  {
+    tenantId: text('tenant_id').notNull(),
+    eventId: text('event_id').notNull(),
+    venueId: text('venue_id').notNull(),
+    name: text('name').notNull(),
+    startsAt: timestamp('starts_at', { withTimezone: true }).notNull(),
+    profile: jsonb('profile').notNull(),
+    version: integer('version').notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [primaryKey({ columns: [t.tenantId, t.eventId] }), index('events_venue_idx').on(t.tenantId, t.venueId)],
+);

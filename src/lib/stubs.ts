@@ -11,3 +11,12 @@ export function heartbeatStub(env: Bindings) {
 export function replayGuardFor(env: Bindings, signatureHex: string) {
   return env.REPLAY_GUARDS.get(env.REPLAY_GUARDS.idFromName(`internal-hmac:${signatureHex.slice(0, 2)}`));
 }
+
+/** Catalog objects are named per tenant: another tenant's id names a different, empty object (→ 404). */
+export function venueStub(env: Bindings, tenantId: string, venueId: string) {
+  return env.VENUES.get(env.VENUES.idFromName(`venue:${tenantId}:${venueId}`));
+}
+
+export function eventStub(env: Bindings, tenantId: string, eventId: string) {
+  return env.EVENTS.get(env.EVENTS.idFromName(`event:${tenantId}:${eventId}`));
+}

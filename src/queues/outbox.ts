@@ -1,9 +1,11 @@
 import type { Db } from '../db/client';
+import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
 import type { Bindings } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { HeartbeatPayload, OutboxMessage } from './messages';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
@@ -16,6 +18,8 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
     const beat = HeartbeatPayload.parse(event.payload);
     await recordHeartbeat(tx, `${event.source.object}:${event.source.id}`, beat.seq, new Date(beat.beatAt));
   },
+  'venue.upserted': (tx, event) => upsertVenue(tx, VenueProfile.parse(event.payload)),
+  'event.upserted': (tx, event) => upsertEvent(tx, EventProfile.parse(event.payload)),
 };
 
 export class UnknownEventTypeError extends Error {

@@ -1,0 +1,158 @@
+import type { EventProfile } from '../src/schemas/catalog';
+import { OutboxObject } from './OutboxObject';
+import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
+
+/**
+ * One object per (tenant, event): the event profile (ticket types and prices, purchase limits) and the
+ * purchase counters that the limits are checked against. Counting is serialized here, so two orders
+ * racing for the last allowed ticket cannot both pass. A reservation lives until the payment confirms
+ * or releases it, or until it expires (a payment that never came back).
+ */
+const SCHEMA = [
+  ...PROFILE_SCHEMA_STEPS,
+  `CREATE TABLE purchases (
+     reservation_id TEXT PRIMARY KEY,
+     user_id TEXT NOT NULL,
+     payment_method TEXT NOT NULL,
+     address_key TEXT,
+     quantity INTEGER NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('reserved', 'confirmed', 'released')),
+     expires_at INTEGER,
+     created_at INTEGER NOT NULL
+   )`,
+  "CREATE INDEX purchases_expiry ON purchases (expires_at) WHERE status = 'reserved'",
+] as const;
+
+export const RESERVATION_TTL_MS = 30 * 60_000;
+
+export type PurchaseRequest = { reservationId: string; userId: string; paymentMethod: string; addressKey: string | null; quantity: number };
+export type PurchaseCounts = { byUser: number; byPaymentMethod: number; byAddress: number };
+export type ReserveResult =
+  | { ok: true; alreadyReserved: boolean }
+  | { ok: false; code: 'PURCHASE_LIMIT_EXCEEDED'; message: string; field: string }
+  | { ok: false; code: 'NOT_FOUND'; message: string };
+
+type ProfileBody = Omit<EventProfile, 'version' | 'updatedAt'>;
+
+export class EventDO extends OutboxObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, 'EventDO', SCHEMA);
+  }
+
+  profile(): EventProfile | null {
+    return readProfile<ProfileBody>(this.ctx.storage);
+  }
+
+  async putProfile(body: ProfileBody): Promise<{ profile: EventProfile; created: boolean }> {
+    const now = Date.now();
+    const result = this.ctx.storage.transactionSync(() => {
+      const written = writeProfile(this.ctx.storage, body, now);
+      this.outbox.append({ type: 'event.upserted', tenantId: body.tenantId, payload: written.profile }, now);
+      return written;
+    });
+    await this.rearm();
+    return result;
+  }
+
+  /** Live reservations and confirmed purchases of this user, payment method and address. */
+  private counts(request: PurchaseRequest): PurchaseCounts {
+    const q = (column: string, value: string | null) =>
+      value === null
+        ? 0
+        : (this.ctx.storage.sql
+            .exec<{ n: number | null }>(
+              `SELECT SUM(quantity) AS n FROM purchases WHERE ${column} = ? AND status != 'released' AND reservation_id != ?`,
+              value,
+              request.reservationId,
+            )
+            .toArray()[0]?.n ?? 0);
+    return {
+      byUser: q('user_id', request.userId),
+      byPaymentMethod: q('payment_method', request.paymentMethod),
+      byAddress: q('address_key', request.addressKey),
+    };
+  }
+
+  /** Reserves `quantity` tickets against the limits, idempotent on reservationId; decision and write in one transaction. */
+  async reserve(request: PurchaseRequest): Promise<ReserveResult> {
+    const profile = this.profile();
+    if (!profile) return { ok: false, code: 'NOT_FOUND', message: 'Event not found' };
+    const now = Date.now();
+    const result = this.ctx.storage.transactionSync((): ReserveResult => {
+      const existing = this.ctx.storage.sql
+        .exec<{ status: string }>('SELECT status FROM purchases WHERE reservation_id = ?', request.reservationId)
+        .toArray()[0];
+      if (existing && existing.status !== 'released') return { ok: true, alreadyReserved: true };
+      const limits = profile.limits;
+      const counts = this.counts(request);
+      const checks: Array<[number, number, string, string]> = [
+        [request.quantity, limits.perOrder, 'tickets', `at most ${limits.perOrder} tickets per order`],
+        [counts.byUser + request.quantity, limits.perUser, 'tickets', `at most ${limits.perUser} tickets per customer for this event`],
+        [
+          counts.byPaymentMethod + request.quantity,
+          limits.perPaymentMethod,
+          'paymentMethod',
+          `at most ${limits.perPaymentMethod} tickets per payment method for this event`,
+        ],
+      ];
+      if (request.addressKey)
+        checks.push([
+          counts.byAddress + request.quantity,
+          limits.perAddress,
+          'customerAddress',
+          `at most ${limits.perAddress} tickets per address for this event`,
+        ]);
+      for (const [total, limit, field, message] of checks) {
+        if (total > limit) return { ok: false, code: 'PURCHASE_LIMIT_EXCEEDED', message: `Purchase limit exceeded: ${message}`, field };
+      }
+      this.ctx.storage.sql.exec(
+        `INSERT INTO purchases (reservation_id, user_id, payment_method, address_key, quantity, status, expires_at, created_at)
+         VALUES (?, ?, ?, ?, ?, 'reserved', ?, ?)
+         ON CONFLICT (reservation_id) DO UPDATE SET status = 'reserved', quantity = excluded.quantity, expires_at = excluded.expires_at`,
+        request.reservationId,
+        request.userId,
+        request.paymentMethod,
+        request.addressKey,
+        request.quantity,
+        now + RESERVATION_TTL_MS,
+        now,
+      );
+      return { ok: true, alreadyReserved: false };
+    });
+    await this.rearm();
+    return result;
+  }
+
+  confirm(reservationId: string): boolean {
+    return this.setStatus(reservationId, 'confirmed');
+  }
+
+  release(reservationId: string): boolean {
+    return this.setStatus(reservationId, 'released');
+  }
+
+  private setStatus(reservationId: string, status: 'confirmed' | 'released'): boolean {
+    const rows = this.ctx.storage.sql
+      .exec(
+        "UPDATE purchases SET status = ?, expires_at = NULL WHERE reservation_id = ? AND status = 'reserved' RETURNING reservation_id",
+        status,
+        reservationId,
+      )
+      .toArray();
+    return rows.length === 1;
+  }
+
+  protected override nextDeadline(): number | null {
+    const row = this.ctx.storage.sql
+      .exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM purchases WHERE status = 'reserved'")
+      .toArray()[0];
+    return row?.at ?? null;
+  }
+
+  protected override async onDeadline(now: number): Promise<void> {
+    this.ctx.storage.sql.exec(
+      "UPDATE purchases SET status = 'released', expires_at = NULL WHERE status = 'reserved' AND expires_at <= ?",
+      now,
+    );
+  }
+}

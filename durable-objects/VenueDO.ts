@@ -1,0 +1,67 @@
+import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
+import { OutboxObject } from './OutboxObject';
+import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
+
+/**
+ * One object per (tenant, venue): the venue profile now; balances, tier volume and payouts as their
+ * features arrive. Credits are applied once per event id.
+ */
+const SCHEMA = [
+  ...PROFILE_SCHEMA_STEPS,
+  'CREATE TABLE applied_events (event_id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
+  // Completed sales per UTC day, for the trailing-30-day volume that picks the fee tier.
+  'CREATE TABLE daily_volume (day TEXT PRIMARY KEY, amount INTEGER NOT NULL)',
+] as const;
+
+const DAY_MS = 86_400_000;
+
+export class VenueDO extends OutboxObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, 'VenueDO', SCHEMA);
+  }
+
+  profile(): VenueProfile | null {
+    return readProfile<Omit<VenueProfile, 'version' | 'updatedAt'>>(this.ctx.storage);
+  }
+
+  async putProfile(tenantId: string, venueId: string, body: VenueProfileBody): Promise<{ profile: VenueProfile; created: boolean }> {
+    const now = Date.now();
+    const result = this.ctx.storage.transactionSync(() => {
+      const written = writeProfile(this.ctx.storage, { ...body, venueId, tenantId }, now);
+      this.outbox.append({ type: 'venue.upserted', tenantId, payload: written.profile }, now);
+      return written;
+    });
+    await this.rearm();
+    return result;
+  }
+
+  /** Sales volume of the last 30 days (minor units), from completed payments credited to this venue. */
+  volume30d(now = Date.now()): number {
+    const since = new Date(now - 30 * DAY_MS).toISOString().slice(0, 10);
+    const row = this.ctx.storage.sql
+      .exec<{ total: number | null }>('SELECT SUM(amount) AS total FROM daily_volume WHERE day > ?', since)
+      .toArray()[0];
+    return row?.total ?? 0;
+  }
+
+  /** Counts a completed sale toward the tier volume, once per event id. */
+  recordSale(eventId: string, amount: number, at: number): boolean {
+    return this.ctx.storage.transactionSync(() => {
+      const fresh = this.ctx.storage.sql
+        .exec(
+          'INSERT INTO applied_events (event_id, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id',
+          eventId,
+          Date.now(),
+        )
+        .toArray();
+      if (fresh.length === 0) return false;
+      const day = new Date(at).toISOString().slice(0, 10);
+      this.ctx.storage.sql.exec(
+        'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
+        day,
+        amount,
+      );
+      return true;
+    });
+  }
+}

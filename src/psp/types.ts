@@ -1,0 +1,63 @@
+/**
+ * The one interface every PSP sits behind (ARCHITECTURE.md rule 5). Amounts are integer minor units;
+ * wire formats stay inside each provider's folder. Expected outcomes (a decline, a 3-D Secure step) are
+ * values; PspFailure says why the provider could not answer and whether trying again can help.
+ */
+export type PspId = 'stripe' | 'square';
+
+export type PspChargeRequest = {
+  transactionId: string;
+  tenantId: string;
+  amount: number;
+  currency: string; // ISO 4217, upper case
+  paymentMethodId: string;
+  /** Deterministic, derived from our attempt id: a retry of the same attempt is the same PSP operation. */
+  idempotencyKey: string;
+  /** Connected account that receives the funds (Stripe Connect), when the venue has one. */
+  connectedAccount?: string;
+  description?: string;
+  returnUrl?: string;
+  metadata?: Record<string, string>;
+};
+
+export type PspNextAction = { type: string; url?: string };
+
+export type PspChargeOutcome =
+  | { status: 'succeeded'; reference: string; chargeReference: string | null; amountReceived: number }
+  | { status: 'processing'; reference: string }
+  | { status: 'requires_action'; reference: string; nextAction: PspNextAction }
+  | { status: 'declined'; reference: string | null; declineCode: string; message: string }
+  | { status: 'canceled'; reference: string };
+
+export type PspRefundRequest = {
+  transactionId: string;
+  refundId: string;
+  reference: string; // the PSP's payment reference (Stripe PaymentIntent id)
+  amount: number;
+  currency: string;
+  reason?: 'duplicate' | 'fraudulent' | 'requested_by_customer';
+  idempotencyKey: string;
+  connectedAccount?: string;
+};
+
+export type PspRefundOutcome = { status: 'succeeded' | 'pending' | 'failed'; reference: string; amount: number };
+
+export type PspFailureKind = 'unavailable' | 'timeout' | 'rate_limited' | 'invalid_request' | 'authentication' | 'conflict';
+
+export type PspFailure = {
+  kind: PspFailureKind;
+  /** True when the same request may succeed later (network, 5xx, 409, 429, timeout). */
+  retryable: boolean;
+  message: string;
+  status?: number;
+  code?: string;
+};
+
+export type PspResult<T> = { ok: true; value: T } | { ok: false; failure: PspFailure };
+
+export interface PspAdapter {
+  readonly id: PspId;
+  charge(request: PspChargeRequest): Promise<PspResult<PspChargeOutcome>>;
+  retrieveCharge(reference: string, connectedAccount?: string): Promise<PspResult<PspChargeOutcome>>;
+  refund(request: PspRefundRequest): Promise<PspResult<PspRefundOutcome>>;
+}
