@@ -1,0 +1,98 @@
+/**
+ * Idempotency-Key semantics (API.md "Idempotency"): the request body's fingerprint is SHA-256 of
+ * its canonical JSON, so the same body sent with keys in another order or other whitespace is the
+ * same request, and any real difference is IDEMPOTENCY_KEY_REUSED.
+ */
+
+/**
+ * JSON with object keys sorted (UTF-16 code-unit order, as Array#sort and RFC 8785), arrays in
+ * order, no whitespace. Object properties whose value is `undefined` are dropped, as JSON.stringify
+ * does (an optional field left unset is the same body as one without it). Anything else JSON
+ * cannot represent — undefined in arrays or at the top, functions, symbols, bigints, NaN/±Infinity,
+ * class instances such as Date or Map, cycles — throws TypeError.
+ */
+export function canonicalJson(value: unknown): string {
+  return write(value, new Set());
+}
+
+function write(value: unknown, ancestors: Set<object>): string {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'string':
+      return JSON.stringify(value);
+    case 'number':
+      if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not representable in JSON`);
+      return JSON.stringify(value);
+    case 'object':
+      break;
+    default:
+      throw new TypeError(`canonicalJson: a ${typeof value} is not representable in JSON`);
+  }
+  if (ancestors.has(value)) throw new TypeError('canonicalJson: cyclic structure');
+  ancestors.add(value);
+  try {
+    if (Array.isArray(value)) {
+      return `[${value.map((item) => write(item, ancestors)).join(',')}]`;
+    }
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects and arrays are allowed');
+    const record = value as Record<string, unknown>;
+    const parts: string[] = [];
+    for (const key of Object.keys(record).sort()) {
+      const v = record[key];
+      if (v === undefined) continue;
+      parts.push(`${JSON.stringify(key)}:${write(v, ancestors)}`);
+    }
+    return `{${parts.join(',')}}`;
+  } finally {
+    ancestors.delete(value);
+  }
+}
+
+/** Lower-case hex SHA-256 of `canonicalJson(value)` (WebCrypto: workerd and Node 22 alike). */
+export async function fingerprint(value: unknown): Promise<string> {
+  const bytes = new TextEncoder().encode(canonicalJson(value));
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+export interface IdempotencyRecord {
+  readonly fingerprint: string;
+  readonly state: 'in_progress' | 'completed';
+  /** HTTP status of the stored response, once completed. */
+  readonly status?: number;
+  /**
+   * Epoch ms at which the record stops counting (`now >= expiresAt` is expired). In-progress
+   * records carry a lease too, so a request that died mid-flight does not block its key forever.
+   */
+  readonly expiresAt: number;
+}
+
+/**
+ * - execute: no live record — run the request (and record it as in progress first).
+ * - reused: a live record with another body → 422 IDEMPOTENCY_KEY_REUSED, whatever its state.
+ * - in_progress: same body still running → 409 DUPLICATE_IN_PROGRESS.
+ * - replay: same body finished → the stored status and body, `Idempotent-Replayed: true`.
+ */
+export type IdempotencyDecision = 'execute' | 'in_progress' | 'replay' | 'reused';
+
+export function decideIdempotency(record: IdempotencyRecord | null, requestFingerprint: string, now: number): IdempotencyDecision {
+  if (record === null || now >= record.expiresAt) return 'execute';
+  if (record.fingerprint !== requestFingerprint) return 'reused';
+  return record.state === 'in_progress' ? 'in_progress' : 'replay';
+}
+
+export const SUCCESS_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const CLIENT_ERROR_RETENTION_MS = 60 * 60 * 1000;
+
+/**
+ * How long a finished response is kept for replay: 2xx 24 h, 4xx 1 h; 5xx (and anything outside
+ * 2xx/4xx) 0 = not kept, so the client's retry executes again.
+ */
+export function responseRetentionMs(status: number): number {
+  if (status >= 200 && status < 300) return SUCCESS_RETENTION_MS;
+  if (status >= 400 && status < 500) return CLIENT_ERROR_RETENTION_MS;
+  return 0;
+}

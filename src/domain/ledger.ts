@@ -1,0 +1,45 @@
+import type { FeeBreakdown } from './fees';
+import type { TaxResult } from './tax';
+
+/**
+ * Double-entry lines for one money movement (API.md "Ledger"): amount signed, + debit, − credit, and
+ * the lines of one ledger transaction always sum to zero. Accounts name their owner.
+ */
+export type LedgerLine = { account: string; amount: number };
+
+export type SaleLedgerInput = {
+  userId: string;
+  venueId: string;
+  provider: string;
+  fees: FeeBreakdown;
+  tax: TaxResult;
+  /** What the PSP keeps (card processing); a platform cost, not part of the buyer's total. */
+  processingCost: number;
+};
+
+/**
+ * A completed sale: the buyer pays the total; the venue is owed the ticket price (pending until
+ * payout); the platform earns its fee and holds the gas estimate; each tax jurisdiction is owed its
+ * part; the PSP's processing cost comes out of the platform's fee revenue.
+ */
+export function saleLedgerLines(input: SaleLedgerInput): LedgerLine[] {
+  const { fees, tax } = input;
+  const lines: LedgerLine[] = [
+    { account: `buyer:${input.userId}`, amount: fees.total },
+    { account: `venue:${input.venueId}:pending`, amount: -fees.ticketPrice },
+    { account: 'platform:fees', amount: -fees.platformFee },
+    { account: 'platform:gas', amount: -fees.gasEstimate },
+  ];
+  for (const part of [tax.breakdown.state, tax.breakdown.local, tax.breakdown.special]) {
+    if (part && part.amount !== 0) lines.push({ account: `tax:${part.jurisdiction}`, amount: -part.amount });
+  }
+  if (input.processingCost !== 0) {
+    lines.push({ account: 'platform:fees', amount: input.processingCost });
+    lines.push({ account: `psp:${input.provider}:fees`, amount: -input.processingCost });
+  }
+  return lines.filter((line) => line.amount !== 0);
+}
+
+export function ledgerBalance(lines: readonly LedgerLine[]): number {
+  return lines.reduce((sum, line) => sum + line.amount, 0);
+}

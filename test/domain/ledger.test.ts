@@ -1,0 +1,43 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { calculateFees, processingCost, VENUE_TIERS } from '../../src/domain/fees';
+import { ledgerBalance, saleLedgerLines } from '../../src/domain/ledger';
+import { calculateTax } from '../../src/domain/tax';
+
+function sale(ticketPrice: number, ticketCount: number, tier: (typeof VENUE_TIERS)[number], city: string) {
+  const tax = calculateTax({ amount: ticketPrice, venueAddress: { city, state: 'TN' } });
+  if (!tax.ok) throw new Error(tax.error.message);
+  const fees = calculateFees({ ticketPrice, ticketCount, tier, tax: tax.value });
+  return saleLedgerLines({ userId: 'u1', venueId: 'v1', provider: 'stripe', fees, tax: tax.value, processingCost: processingCost(fees.total) });
+}
+
+describe('sale ledger lines', () => {
+  it('books the worked example: starter, Knoxville, 2 × 5000', () => {
+    expect(sale(10_000, 2, 'starter', 'Knoxville')).toEqual([
+      { account: 'buyer:u1', amount: 11_845 },
+      { account: 'venue:v1:pending', amount: -10_000 },
+      { account: 'platform:fees', amount: -820 },
+      { account: 'platform:gas', amount: -100 },
+      { account: 'tax:US-TN', amount: -700 },
+      { account: 'tax:US-TN-KNOXVILLE', amount: -225 },
+      { account: 'platform:fees', amount: 374 }, // 2.9 % of 11845 = 343.5 → 344, + 30
+      { account: 'psp:stripe:fees', amount: -374 },
+    ]);
+  });
+
+  it('always balances to zero and never carries a zero line', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 50_000_000 }),
+        fc.integer({ min: 1, max: 50 }),
+        fc.constantFrom(...VENUE_TIERS),
+        fc.constantFrom('Nashville', 'Knoxville', 'Memphis', 'Chattanooga'),
+        (price, count, tier, city) => {
+          const lines = sale(price, count, tier, city);
+          expect(ledgerBalance(lines)).toBe(0);
+          expect(lines.every((l) => l.amount !== 0 && Number.isSafeInteger(l.amount))).toBe(true);
+        },
+      ),
+    );
+  });
+});
