@@ -11,8 +11,13 @@ export type DevSecrets = {
   jwtPublicKeyPem: string;
   internalServiceSecret: string;
   queueTokenSecret: string;
+  paymentIdKey: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;
+  /** Square webhook subscription signature key the sandbox signs with (x-square-hmacsha256-signature). */
+  squareSignatureKey: string;
+  /** Any bearer token works against the sandbox's Square emulator; this one is stable across restarts. */
+  squareAccessToken: string;
 };
 
 export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
@@ -27,13 +32,25 @@ export async function createDevSecrets(): Promise<DevSecrets> {
     jwtPublicKeyPem: await exportSPKI(publicKey),
     internalServiceSecret: randomBytes(32).toString('base64url'),
     queueTokenSecret: randomBytes(32).toString('base64url'),
+    paymentIdKey: randomBytes(32).toString('base64url'),
     stripeSecretKey: `sk_test_sandbox_${randomBytes(12).toString('hex')}`,
     stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
+    squareSignatureKey: randomBytes(16).toString('base64url'),
+    squareAccessToken: `EAAAsandbox${randomBytes(24).toString('base64url')}`,
   };
 }
 
 export async function loadOrCreateDevSecrets(): Promise<DevSecrets> {
-  if (existsSync(FILE)) return JSON.parse(readFileSync(FILE, 'utf8')) as DevSecrets;
+  if (existsSync(FILE)) {
+    // A file written before a secret was added gets the missing ones; existing keys are kept.
+    const stored = JSON.parse(readFileSync(FILE, 'utf8')) as Partial<DevSecrets>;
+    const fresh = await createDevSecrets();
+    const missing = Object.keys(fresh).filter((k) => !(k in stored));
+    if (missing.length === 0) return stored as DevSecrets;
+    const merged = { ...fresh, ...stored } as DevSecrets;
+    writeFileSync(FILE, JSON.stringify(merged, null, 2), { mode: 0o600 });
+    return merged;
+  }
   const secrets = await createDevSecrets();
   mkdirSync(DEV_DIR, { recursive: true });
   writeFileSync(FILE, JSON.stringify(secrets, null, 2), { mode: 0o600 });

@@ -60,7 +60,16 @@ async function main() {
     await migrateDatabase(db.url, proxy.address);
     say('migrations applied');
 
-    const sandbox = await startSandbox({ port: sandboxPort, appUrl });
+    const squareNotificationUrl = `${appUrl}/api/v1/webhooks/square`;
+    const sandbox = await startSandbox({
+      port: sandboxPort,
+      appUrl,
+      secrets: {
+        stripeWebhookSecret: secrets.stripeWebhookSecret,
+        squareSignatureKey: secrets.squareSignatureKey,
+        squareNotificationUrl,
+      },
+    });
     cleanups.push(() => sandbox.close());
 
     const vars: Record<string, string> = {
@@ -69,8 +78,12 @@ async function main() {
       NEON_WS_PROXY: proxy.address,
       INTERNAL_SERVICE_SECRET: secrets.internalServiceSecret,
       QUEUE_TOKEN_SECRET: secrets.queueTokenSecret,
+      PAYMENT_ID_KEY: secrets.paymentIdKey,
       STRIPE_SECRET_KEY: secrets.stripeSecretKey,
       STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      SQUARE_ACCESS_TOKEN: secrets.squareAccessToken,
+      SQUARE_WEBHOOK_SIGNATURE_KEY: secrets.squareSignatureKey,
+      SQUARE_WEBHOOK_NOTIFICATION_URL: squareNotificationUrl,
       PSP_SANDBOX_URL: sandbox.url,
     };
     writeFileSync(

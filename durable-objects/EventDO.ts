@@ -1,3 +1,4 @@
+import { checkPurchaseLimits } from '../src/domain/limits';
 import type { EventProfile } from '../src/schemas/catalog';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
@@ -83,27 +84,21 @@ export class EventDO extends OutboxObject {
         .exec<{ status: string }>('SELECT status FROM purchases WHERE reservation_id = ?', request.reservationId)
         .toArray()[0];
       if (existing && existing.status !== 'released') return { ok: true, alreadyReserved: true };
-      const limits = profile.limits;
       const counts = this.counts(request);
-      const checks: Array<[number, number, string, string]> = [
-        [request.quantity, limits.perOrder, 'tickets', `at most ${limits.perOrder} tickets per order`],
-        [counts.byUser + request.quantity, limits.perUser, 'tickets', `at most ${limits.perUser} tickets per customer for this event`],
-        [
-          counts.byPaymentMethod + request.quantity,
-          limits.perPaymentMethod,
-          'paymentMethod',
-          `at most ${limits.perPaymentMethod} tickets per payment method for this event`,
-        ],
-      ];
-      if (request.addressKey)
-        checks.push([
-          counts.byAddress + request.quantity,
-          limits.perAddress,
-          'customerAddress',
-          `at most ${limits.perAddress} tickets per address for this event`,
-        ]);
-      for (const [total, limit, field, message] of checks) {
-        if (total > limit) return { ok: false, code: 'PURCHASE_LIMIT_EXCEEDED', message: `Purchase limit exceeded: ${message}`, field };
+      const decision = checkPurchaseLimits({
+        limits: profile.limits,
+        requested: request.quantity,
+        priorByUser: counts.byUser,
+        priorByPaymentMethod: counts.byPaymentMethod,
+        priorByAddress: request.addressKey === null ? null : counts.byAddress,
+      });
+      if (!decision.ok) {
+        return {
+          ok: false,
+          code: 'PURCHASE_LIMIT_EXCEEDED',
+          message: `Purchase limit exceeded: ${decision.error.message}`,
+          field: decision.error.field,
+        };
       }
       this.ctx.storage.sql.exec(
         `INSERT INTO purchases (reservation_id, user_id, payment_method, address_key, quantity, status, expires_at, created_at)

@@ -11,6 +11,7 @@ import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { healthRoutes } from './routes/health';
+import { paymentRoutes } from './routes/payments';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
 export const DOCS_SCRIPT_PATH = '/docs/scalar.js';
@@ -59,6 +60,7 @@ export function createApp() {
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);
   app.route('/', catalogRoutes);
+  app.route('/', paymentRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

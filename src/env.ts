@@ -19,7 +19,7 @@ export type Principal = { sub: string; tenantId: string; role: Role; venues: str
 
 export type AppEnv = {
   Bindings: Bindings;
-  Variables: { requestId: string; config: Config; logger: Logger; principal: Principal };
+  Variables: { requestId: string; config: Config; logger: Logger; principal: Principal; idempotencyKey: string };
 };
 
 const csv = z
@@ -60,6 +60,10 @@ const ConfigSchema = z
     ),
     NEON_WS_PROXY: optionalText,
     PLATFORM_TENANT_ID: z.string().min(1),
+    PAYMENT_ID_KEY: z.string().min(32, 'must be at least 32 characters'),
+    PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)'),
+    PSP_SANDBOX_URL: optionalText.pipe(z.url().optional()),
   })
   .refine((c) => c.JWT_PUBLIC_KEY || c.JWT_JWKS_URL, {
     message: 'one of JWT_PUBLIC_KEY or JWT_JWKS_URL is required',
@@ -75,6 +79,8 @@ const ConfigSchema = z
     databaseUrl: c.DATABASE_URL,
     neonWsProxy: c.NEON_WS_PROXY,
     platformTenantId: c.PLATFORM_TENANT_ID,
+    paymentIdKey: c.PAYMENT_ID_KEY,
+    psp: { timeoutMs: c.PSP_TIMEOUT_MS, sandboxUrl: c.PSP_SANDBOX_URL, stripeSecretKey: c.STRIPE_SECRET_KEY },
   }));
 
 export type Config = z.output<typeof ConfigSchema>;

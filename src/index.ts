@@ -5,6 +5,7 @@ import { handleQueue } from './queues';
 
 export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
+export { PaymentDO } from '../durable-objects/PaymentDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { VenueDO } from '../durable-objects/VenueDO';
 

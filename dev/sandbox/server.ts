@@ -1,19 +1,25 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { PROVIDERS } from './providers.ts';
-import type { SandboxContext, SandboxProvider, SandboxRequest } from './types.ts';
+import type { OutgoingWebhook, SandboxContext, SandboxProvider, SandboxRequest, SandboxSecrets } from './types.ts';
+import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webhooks.ts';
 
 /**
  * The PSP sandbox: an HTTP emulator of every provider endpoint the adapters use, with knobs for latency
  * and failures, and inspection endpoints tests and benchmarks count upstream calls with:
  *   GET  /__sandbox/requests                     every provider request, oldest first
  *   POST /__sandbox/reset                        forget requests, knobs and provider state
- *   GET|POST /__sandbox/config                   { latencyMs, failRate, failStatus, timeoutRate, providers: { <id>: {…} } }
+ *   GET|POST /__sandbox/config                   { latencyMs, failRate, failStatus, timeoutRate, timeoutMs, webhooks?,
+ *                                                  providers: { <id>: { …knobs, …the provider's own settings } } }
  *   POST /__sandbox/complete/:provider/:session  the customer pays; the provider notifies the app
+ *   GET  /__sandbox/webhooks[?provider=&type=]   every webhook the providers sent, oldest first, with its delivery
+ *   POST /__sandbox/webhooks/:index/redeliver    send a recorded webhook again, byte for byte
  *   GET  /__sandbox/jwks.json                    the dev/test identity provider's public keys
+ * `webhooks` is 'auto' (the default while unset: POST to the app after the causing response) or 'manual' (record only).
  */
 export type Knobs = { latencyMs: number; failRate: number; failStatus: number; timeoutRate: number; timeoutMs: number };
-export type SandboxConfig = Knobs & { providers: Record<string, Partial<Knobs>> };
+type Settings = { [setting: string]: string | number | undefined };
+export type SandboxConfig = Knobs & { webhooks?: WebhookMode; providers: Record<string, Partial<Knobs> & Settings> };
 export type RecordedRequest = {
   provider: string;
   method: string;
@@ -31,8 +37,15 @@ const MAX_BODY = 1024 * 1024;
 
 export type Sandbox = { port: number; url: string; close(): Promise<void> };
 
-function validateKnobs(input: unknown, where: string, errors: string[]): Partial<Knobs> {
-  const out: Partial<Knobs> = {};
+const TOP_SETTINGS: Record<string, readonly string[]> = { webhooks: ['auto', 'manual'] };
+
+function validateKnobs(
+  input: unknown,
+  where: string,
+  errors: string[],
+  settings: Record<string, readonly string[]> = {},
+): Partial<Knobs> & Settings {
+  const out: Partial<Knobs> & Settings = {};
   if (!input || typeof input !== 'object' || Array.isArray(input)) {
     errors.push(`${where}: must be an object`);
     return out;
@@ -47,7 +60,11 @@ function validateKnobs(input: unknown, where: string, errors: string[]): Partial
   for (const [key, value] of Object.entries(input)) {
     if (key === 'providers' && where === 'config') continue;
     const range = ranges[key as keyof Knobs];
-    if (!range) errors.push(`${where}.${key}: unknown setting`);
+    const allowed = Object.hasOwn(settings, key) ? settings[key] : undefined;
+    if (allowed) {
+      if (typeof value === 'string' && allowed.includes(value)) out[key] = value;
+      else errors.push(`${where}.${key}: must be one of ${allowed.join(', ')}`);
+    } else if (!range) errors.push(`${where}.${key}: unknown setting`);
     else if (typeof value !== 'number' || !Number.isFinite(value) || value < range[0] || value > range[1]) {
       errors.push(`${where}.${key}: must be a number in [${range[0]}, ${range[1]}]`);
     } else out[key as keyof Knobs] = value;
@@ -80,13 +97,14 @@ export async function startSandbox(options: {
   providers?: SandboxProvider[];
   /** Public keys served at GET /__sandbox/jwks.json, standing in for an identity provider's JWKS URL. */
   jwks?: { keys: unknown[] };
+  /** Webhook signing secrets and URLs the providers use (see SandboxSecrets for the defaults). */
+  secrets?: SandboxSecrets;
 }): Promise<Sandbox> {
   const providers = new Map((options.providers ?? PROVIDERS).map((p) => [p.name, p]));
   let config: SandboxConfig = { ...DEFAULTS, providers: {} };
   let requests: RecordedRequest[] = [];
   const pending = new Set<NodeJS.Timeout>();
   let url = '';
-  const ctx = (): SandboxContext => ({ appUrl: options.appUrl, sandboxUrl: url, now: Date.now });
   const knobsFor = (provider: string): Knobs => ({ ...config, ...config.providers[provider] });
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -96,12 +114,55 @@ export async function startSandbox(options: {
       }, ms);
       pending.add(t);
     });
+  const webhooks = createWebhookLog(sleep);
+  /**
+   * A context for one provider call. Webhooks it emits are recorded at once; in 'auto' mode they go to
+   * `outbox`, which the caller sends after its response (or at once when there is no outbox).
+   */
+  const ctx = (provider: SandboxProvider, outbox?: RecordedWebhook[], latency?: () => Promise<void>): SandboxContext => ({
+    appUrl: options.appUrl,
+    sandboxUrl: url,
+    now: Date.now,
+    secrets: { ...options.secrets },
+    setting: (name) => {
+      const allowed = provider.settings?.[name];
+      if (!allowed) return undefined;
+      const value = config.providers[provider.name]?.[name];
+      return typeof value === 'string' ? value : allowed[0];
+    },
+    emitWebhook: (webhook: OutgoingWebhook) => {
+      const mode = config.webhooks ?? 'auto';
+      const entry = webhooks.record(webhook, mode);
+      if (mode !== 'auto') return;
+      if (outbox) outbox.push(entry);
+      else void webhooks.send([entry]);
+    },
+    latency: latency ?? (async () => {}),
+  });
+  /** Sends an outbox once the response has gone out (or the connection closed). */
+  const sendAfter = (res: http.ServerResponse, outbox: RecordedWebhook[]) =>
+    res.once('close', () => {
+      if (outbox.length) void webhooks.send(outbox);
+    });
 
   async function inspect(req: http.IncomingMessage, res: http.ServerResponse, path: string, raw: string) {
     if (path === '/__sandbox/requests' && req.method === 'GET') return send(res, 200, requests);
     if (path === '/__sandbox/jwks.json' && req.method === 'GET') return send(res, 200, options.jwks ?? { keys: [] });
+    if (path === '/__sandbox/webhooks' && req.method === 'GET') {
+      const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
+      return send(res, 200, webhooks.list({ provider: q.get('provider') ?? undefined, type: q.get('type') ?? undefined }));
+    }
+    const redeliver = /^\/__sandbox\/webhooks\/(\d+)\/redeliver$/.exec(path);
+    if (redeliver && req.method === 'POST') {
+      const entry = webhooks.get(Number(redeliver[1]));
+      if (!entry) return send(res, 404, { error: `no webhook #${redeliver[1]}` });
+      entry.delivery.attempts = 0;
+      const delivery = await webhooks.deliver(entry);
+      return send(res, 200, { index: entry.index, delivery });
+    }
     if (path === '/__sandbox/reset' && req.method === 'POST') {
       requests = [];
+      webhooks.clear();
       config = { ...DEFAULTS, providers: {} };
       for (const p of providers.values()) p.reset?.();
       return send(res, 200, { reset: true });
@@ -116,27 +177,32 @@ export async function startSandbox(options: {
         return send(res, 400, { error: 'malformed JSON' });
       }
       const errors: string[] = [];
-      const top = validateKnobs(input, 'config', errors);
+      const top = validateKnobs(input, 'config', errors, TOP_SETTINGS);
       if (errors.length) return send(res, 400, { error: 'invalid config', errors });
-      const perProvider: Record<string, Partial<Knobs>> = {};
+      const perProvider: Record<string, Partial<Knobs> & Settings> = {};
       const given = (input as { providers?: unknown }).providers;
       if (given !== undefined) {
         if (!given || typeof given !== 'object' || Array.isArray(given)) errors.push('config.providers: must be an object');
         else
           for (const [name, knobs] of Object.entries(given)) {
             if (!providers.has(name)) errors.push(`config.providers.${name}: unknown provider`);
-            else perProvider[name] = validateKnobs(knobs, `config.providers.${name}`, errors);
+            else perProvider[name] = validateKnobs(knobs, `config.providers.${name}`, errors, providers.get(name)?.settings);
           }
       }
       if (errors.length) return send(res, 400, { error: 'invalid config', errors });
-      config = { ...config, ...top, providers: { ...config.providers, ...perProvider } };
+      const merged = Object.fromEntries(
+        Object.entries(perProvider).map(([name, knobs]) => [name, { ...config.providers[name], ...knobs }]),
+      );
+      config = { ...config, ...top, providers: { ...config.providers, ...merged } } as SandboxConfig;
       return send(res, 200, config);
     }
     const complete = /^\/__sandbox\/complete\/([^/]+)\/([^/]+)$/.exec(path);
     if (complete && req.method === 'POST') {
       const provider = providers.get(decodeURIComponent(complete[1] as string));
       if (!provider?.complete) return send(res, 404, { error: `unknown provider ${complete[1]}` });
-      const result = await provider.complete(decodeURIComponent(complete[2] as string), ctx());
+      const outbox: RecordedWebhook[] = [];
+      sendAfter(res, outbox);
+      const result = await provider.complete(decodeURIComponent(complete[2] as string), ctx(provider, outbox));
       if (!result) return send(res, 404, { error: `unknown session ${complete[2]}` });
       return send(res, 200, { completed: true, ...result });
     }
@@ -183,19 +249,24 @@ export async function startSandbox(options: {
             response,
             at: new Date().toISOString(),
           });
-        if (knobs.latencyMs > 0) await sleep(knobs.latencyMs);
-        if (knobs.timeoutRate > 0 && Math.random() < knobs.timeoutRate) {
+        const delay = () => (knobs.latencyMs > 0 ? sleep(knobs.latencyMs) : Promise.resolve());
+        const injectTimeout = knobs.timeoutRate > 0 && Math.random() < knobs.timeoutRate;
+        const injectFailure = !injectTimeout && knobs.failRate > 0 && Math.random() < knobs.failRate;
+        if (!provider.deferLatency || injectTimeout || injectFailure) await delay();
+        if (injectTimeout) {
           record(0, 'timeout');
           await sleep(knobs.timeoutMs);
           req.socket.destroy();
           return;
         }
-        if (knobs.failRate > 0 && Math.random() < knobs.failRate) {
+        if (injectFailure) {
           const body = provider.errorBody?.(knobs.failStatus, 'sandbox injected failure') ?? { error: 'sandbox injected failure' };
           record(knobs.failStatus, body);
           return send(res, knobs.failStatus, body);
         }
-        const out = await provider.handle(request, ctx());
+        const outbox: RecordedWebhook[] = [];
+        sendAfter(res, outbox);
+        const out = await provider.handle(request, ctx(provider, outbox, provider.deferLatency ? delay : undefined));
         record(out.status, out.body);
         return send(res, out.status, out.body, out.headers);
       } catch (err) {
@@ -216,6 +287,7 @@ export async function startSandbox(options: {
     close: () =>
       new Promise<void>((resolve) => {
         for (const t of pending) clearTimeout(t);
+        webhooks.close();
         server.closeAllConnections();
         server.close(() => resolve());
       }),

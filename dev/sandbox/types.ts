@@ -13,12 +13,39 @@ export type SandboxRequest = {
 
 export type SandboxResponse = { status: number; body: unknown; headers?: Record<string, string> };
 
+/** Webhook signing material shared with the app (the dev stack passes its .dev.vars values). */
+export type SandboxSecrets = {
+  /** Stripe endpoint secret (`whsec_…`); the Stripe emulator signs with 'whsec_test' when absent. */
+  stripeWebhookSecret?: string;
+  /** Square subscription signature key; the Square emulator signs with 'sq_sig_key_test' when absent. */
+  squareSignatureKey?: string;
+  /** Square notification URL, part of the signed message; default `${appUrl}/api/v1/webhooks/square`. */
+  squareNotificationUrl?: string;
+};
+
+/** A webhook a provider sends to the app. `body` is the exact raw string that was signed. */
+export type OutgoingWebhook = {
+  provider: string;
+  type: string;
+  eventId: string;
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+};
+
 export type SandboxContext = {
   /** Base URL of the app under test, for signed webhooks and callbacks. */
   appUrl: string;
   /** Base URL of this sandbox, for redirect/checkout URLs the provider would return. */
   sandboxUrl: string;
   now(): number;
+  secrets: SandboxSecrets;
+  /** A provider-specific setting (SandboxProvider.settings) as configured, else its default (first value). */
+  setting(name: string): string | undefined;
+  /** Records the webhook (GET /__sandbox/webhooks) and, in 'auto' mode, POSTs it after the current response. */
+  emitWebhook(webhook: OutgoingWebhook): void;
+  /** For providers with deferLatency: waits the configured latencyMs. A no-op otherwise. */
+  latency(): Promise<void>;
 };
 
 export type SandboxProvider = {
@@ -29,4 +56,11 @@ export type SandboxProvider = {
   /** Failure body in the provider's own error format, for injected failures. */
   errorBody?(status: number, message: string): unknown;
   reset?(): void;
+  /**
+   * When true the server does not wait latencyMs before handle(); the provider awaits ctx.latency() itself,
+   * e.g. after reserving an idempotency key, so that a request counts as in flight during the delay.
+   */
+  deferLatency?: boolean;
+  /** Provider-specific string settings for /__sandbox/config `providers.<name>`: allowed values, default first. */
+  settings?: Record<string, readonly string[]>;
 };

@@ -20,3 +20,8 @@ export function venueStub(env: Bindings, tenantId: string, venueId: string) {
 export function eventStub(env: Bindings, tenantId: string, eventId: string) {
   return env.EVENTS.get(env.EVENTS.idFromName(`event:${tenantId}:${eventId}`));
 }
+
+/** A transaction's object; its id is derived from (tenant, user, Idempotency-Key) by lib/ids.ts. */
+export function paymentStub(env: Bindings, transactionId: string) {
+  return env.PAYMENTS.get(env.PAYMENTS.idFromName(`payment:${transactionId}`));
+}

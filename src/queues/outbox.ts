@@ -1,17 +1,21 @@
+import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
+import { postLedger, upsertPaymentTransaction } from '../db/repos/payments';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
+import type { LedgerLine } from '../domain/ledger';
 import type { Bindings } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { HeartbeatPayload, OutboxMessage } from './messages';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
 
 /** Applies one event inside the transaction that also records its id; later issues add their types here. */
-export type OutboxHandler = (tx: Tx, event: OutboxMessage) => Promise<void>;
+export type OutboxHandler = (tx: Tx, event: OutboxMessage, env: Bindings) => Promise<void>;
 
 export const outboxHandlers: Record<string, OutboxHandler> = {
   'system.heartbeat': async (tx, event) => {
@@ -20,6 +24,22 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   },
   'venue.upserted': (tx, event) => upsertVenue(tx, VenueProfile.parse(event.payload)),
   'event.upserted': (tx, event) => upsertEvent(tx, EventProfile.parse(event.payload)),
+  'payment.created': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.retrying': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.processing': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.requires_action': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.failed': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.succeeded': async (tx, event, env) => {
+    const payment = event.payload as PaymentSnapshot & { ledger: LedgerLine[] };
+    await upsertPaymentTransaction(tx, payment);
+    await postLedger(tx, payment.transactionId, event.eventId, payment.currency, payment.ledger);
+    // Once per event id inside the VenueDO, so a retried delivery does not count the sale twice.
+    await venueStub(env, payment.tenantId, payment.venueId).recordSale(
+      event.eventId,
+      payment.fees.ticketPrice,
+      Date.parse(event.occurredAt),
+    );
+  },
 };
 
 export class UnknownEventTypeError extends Error {
@@ -32,6 +52,7 @@ export class UnknownEventTypeError extends Error {
 /** Exactly-once effect: the event id and the effect commit together, or neither does. */
 export async function applyOutboxEvent(
   db: Db,
+  env: Bindings,
   event: OutboxMessage,
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<'applied' | 'duplicate'> {
@@ -40,7 +61,7 @@ export async function applyOutboxEvent(
     if (!fresh) return 'duplicate';
     const handler = handlers[event.type];
     if (!handler) throw new UnknownEventTypeError(event.type);
-    await handler(tx, event);
+    await handler(tx, event, env);
     return 'applied';
   });
 }
@@ -57,10 +78,16 @@ export async function consumeOutbox(
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<void> {
   const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
-  await withDatabaseOrRetryBatch(batch, env, ctx, logger, (db) => applyBatch(db, batch, handlers, logger));
+  await withDatabaseOrRetryBatch(batch, env, ctx, logger, (db) => applyBatch(db, env, batch, handlers, logger));
 }
 
-async function applyBatch(db: Db, batch: MessageBatch<unknown>, handlers: Record<string, OutboxHandler>, logger: Logger): Promise<void> {
+async function applyBatch(
+  db: Db,
+  env: Bindings,
+  batch: MessageBatch<unknown>,
+  handlers: Record<string, OutboxHandler>,
+  logger: Logger,
+): Promise<void> {
   for (const msg of batch.messages) {
     const parsed = OutboxMessage.safeParse(msg.body);
     try {
@@ -79,7 +106,7 @@ async function applyBatch(db: Db, batch: MessageBatch<unknown>, handlers: Record
         msg.ack();
         continue;
       }
-      const outcome = await applyOutboxEvent(db, parsed.data, handlers);
+      const outcome = await applyOutboxEvent(db, env, parsed.data, handlers);
       logger.debug('queue.message.done', { eventId: parsed.data.eventId, type: parsed.data.type, outcome });
       msg.ack();
     } catch (err) {

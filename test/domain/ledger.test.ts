@@ -8,7 +8,14 @@ function sale(ticketPrice: number, ticketCount: number, tier: (typeof VENUE_TIER
   const tax = calculateTax({ amount: ticketPrice, venueAddress: { city, state: 'TN' } });
   if (!tax.ok) throw new Error(tax.error.message);
   const fees = calculateFees({ ticketPrice, ticketCount, tier, tax: tax.value });
-  return saleLedgerLines({ userId: 'u1', venueId: 'v1', provider: 'stripe', fees, tax: tax.value, processingCost: processingCost(fees.total) });
+  return saleLedgerLines({
+    userId: 'u1',
+    venueId: 'v1',
+    provider: 'stripe',
+    fees,
+    tax: tax.value,
+    processingCost: processingCost(fees.total),
+  });
 }
 
 describe('sale ledger lines', () => {

@@ -64,8 +64,8 @@ describe('outbox consumer', () => {
     const event = heartbeatEvent(source);
     let calls = 0;
     const failingOnce: Record<string, OutboxHandler> = {
-      'system.heartbeat': async (tx, e) => {
-        await (outboxHandlers['system.heartbeat'] as OutboxHandler)(tx, e); // the effect is written…
+      'system.heartbeat': async (tx, e, bindings) => {
+        await (outboxHandlers['system.heartbeat'] as OutboxHandler)(tx, e, bindings); // the effect is written…
         if (++calls === 1) throw new Error('handler crashed after writing'); // …and the transaction aborts
       },
     };

@@ -38,7 +38,13 @@ export default async function setup(project: TestProject) {
   const rs = await generateKeyPair('RS256', { extractable: true });
   const esPublicJwk = { ...(await exportJWK(es.publicKey)), kid: 'test-es', alg: 'ES256', use: 'sig' };
   const rsPublicJwk = { ...(await exportJWK(rs.publicKey)), kid: 'test-rs', alg: 'RS256', use: 'sig' };
-  const sandbox = await startSandbox({ appUrl: 'http://127.0.0.1:8787', jwks: { keys: [esPublicJwk, rsPublicJwk] } });
+  // Workers under test cannot receive HTTP: webhooks are recorded (manual mode) and tests replay them.
+  const sandbox = await startSandbox({
+    appUrl: 'http://edgepay.test',
+    jwks: { keys: [esPublicJwk, rsPublicJwk] },
+    secrets: { stripeWebhookSecret: 'whsec_test', squareSignatureKey: 'sq_sig_key_test' },
+  });
+  await fetch(`${sandbox.url}/__sandbox/config`, { method: 'POST', body: JSON.stringify({ webhooks: 'manual' }) });
 
   project.provide('databaseKind', db.kind);
   project.provide('databaseUrl', db.url);

@@ -1,0 +1,154 @@
+import { badRequest, type Obj, SquareFailure } from './square/objects.ts';
+import {
+  complete,
+  createPayment,
+  createPaymentLink,
+  emptyState,
+  getPayment,
+  getPaymentLink,
+  getRefund,
+  type Op,
+  type Result,
+  refundPayment,
+} from './square/operations.ts';
+import { canonical } from './stripe/form.ts';
+import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
+
+/**
+ * Square emulator, mounted at /square: plain JSON over fetch with `Authorization: Bearer <token>`. Emulates
+ * CreatePayment (sandbox cnon:* tokens decide the outcome), GetPayment, RefundPayment, GetPaymentRefund and
+ * quick-pay payment links; idempotency per CONTRACTS 3.4 (key in the body, scoped by token and endpoint);
+ * webhooks per CONTRACTS 3.5. Setting `refunds`: 'completed' (default) | 'pending'.
+ */
+type Route = { endpoint: string; idempotent: boolean; run(op: Op): Result };
+
+const ROUTES: Array<[method: string, path: RegExp, run: (op: Op, id: string) => Result]> = [
+  ['POST', /^\/v2\/payments$/, createPayment],
+  ['GET', /^\/v2\/payments\/([^/]+)$/, getPayment],
+  ['POST', /^\/v2\/refunds$/, refundPayment],
+  ['GET', /^\/v2\/refunds\/([^/]+)$/, getRefund],
+  ['POST', /^\/v2\/online-checkout\/payment-links$/, createPaymentLink],
+  ['GET', /^\/v2\/online-checkout\/payment-links\/([^/]+)$/, getPaymentLink],
+];
+
+function route(method: string, path: string): Route | null {
+  for (const [m, pattern, run] of ROUTES) {
+    const match = m === method ? pattern.exec(path) : null;
+    if (match) {
+      return { endpoint: `${method} ${path}`, idempotent: method === 'POST', run: (op) => run(op, decodeURIComponent(match[1] ?? '')) };
+    }
+  }
+  return null;
+}
+
+type Stored = { status: number; body: unknown };
+type Entry = { fingerprint: string; result?: Stored; done: Promise<void> };
+
+export function createSquareProvider(): SandboxProvider {
+  let state = emptyState();
+  let keys = new Map<string, Entry>();
+  const errors = (f: SquareFailure): Result => ({ status: f.status, body: { errors: f.errors, ...f.extra } });
+
+  async function handle(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse> {
+    const answer = async (r: Result): Promise<SandboxResponse> => {
+      await ctx.latency();
+      return r;
+    };
+    const token = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    if (!token) {
+      return answer({
+        status: 401,
+        body: { errors: [{ category: 'AUTHENTICATION_ERROR', code: 'UNAUTHORIZED', detail: 'This request could not be authorized.' }] },
+      });
+    }
+    const target = route(req.method, req.path);
+    if (!target) {
+      const detail = `API endpoint for URL path \`${req.path}\` and HTTP method \`${req.method}\` is not found.`;
+      return answer({ status: 404, body: { errors: [{ category: 'INVALID_REQUEST_ERROR', code: 'NOT_FOUND', detail }] } });
+    }
+    let body: Obj = {};
+    if (req.method === 'POST') {
+      if (!req.body || typeof req.body !== 'object' || Array.isArray(req.body)) {
+        return answer(errors(badRequest('EXPECTED_JSON_BODY', 'The request body must be a JSON object.')));
+      }
+      body = req.body as Obj;
+    }
+    const key = target.idempotent && typeof body.idempotency_key === 'string' && body.idempotency_key ? body.idempotency_key : null;
+    const scope = `${token}\u0000${target.endpoint}\u0000${key}`;
+    const fingerprint = canonical(body);
+    let release: (() => void) | undefined;
+    let entry: Entry | undefined;
+    // A retry while the first request with its key is in flight waits for it, then is judged like any retry.
+    while (key) {
+      const existing = keys.get(scope);
+      if (!existing) {
+        const done = new Promise<void>((resolve) => {
+          release = resolve;
+        });
+        entry = { fingerprint, done };
+        keys.set(scope, entry);
+        break;
+      }
+      if (!existing.result) {
+        await existing.done;
+        continue;
+      }
+      if (existing.fingerprint !== fingerprint) {
+        return answer(
+          errors(
+            badRequest('IDEMPOTENCY_KEY_REUSED', 'The idempotency key can only be retried with the same request data.', 'idempotency_key'),
+          ),
+        );
+      }
+      return answer(existing.result);
+    }
+    await ctx.latency();
+    let result: Result;
+    let stored = true;
+    try {
+      result = target.run({ ctx, state, body });
+    } catch (err) {
+      stored = err instanceof SquareFailure && err.stored;
+      result =
+        err instanceof SquareFailure
+          ? errors(err)
+          : { status: 500, body: { errors: [{ category: 'API_ERROR', code: 'INTERNAL_SERVER_ERROR', detail: String(err) }] } };
+    }
+    result = { status: result.status, body: structuredClone(result.body) };
+    if (entry) {
+      if (keys.get(scope) === entry) {
+        if (stored) entry.result = result;
+        else keys.delete(scope);
+      }
+      release?.();
+    }
+    return result;
+  }
+
+  return {
+    name: 'square',
+    deferLatency: true,
+    settings: { refunds: ['completed', 'pending'] },
+    handle,
+    /** A payment link id: the customer pays it. An APPROVED payment id: completed. A PENDING refund id: completed. */
+    async complete(id, ctx) {
+      const changed = complete({ ctx, state, body: {} }, id);
+      return changed === null ? null : { notified: changed };
+    },
+    errorBody(status, message) {
+      const code =
+        status === 429
+          ? 'RATE_LIMITED'
+          : status === 503
+            ? 'SERVICE_UNAVAILABLE'
+            : status === 504
+              ? 'GATEWAY_TIMEOUT'
+              : 'INTERNAL_SERVER_ERROR';
+      return { errors: [{ category: status === 429 ? 'RATE_LIMIT_ERROR' : 'API_ERROR', code, detail: message }] };
+    },
+    reset() {
+      state = emptyState();
+      keys = new Map();
+    },
+  };
+}

@@ -1,0 +1,180 @@
+import { canonical, decodeForm, decodeFormBody, type FormObject } from './stripe/form.ts';
+import { createIdempotencyStore } from './stripe/idempotency.ts';
+import { DEFAULT_API_VERSION, invalid, randomSuffix, StripeFailure } from './stripe/objects.ts';
+import {
+  cancelPaymentIntent,
+  completeAuthentication,
+  confirmPaymentIntent,
+  createPaymentIntent,
+  retrievePaymentIntent,
+} from './stripe/payment-intents.ts';
+import { createRefund, retrieve, settleRefund } from './stripe/refunds.ts';
+import { type Call, emptyState, type Result } from './stripe/state.ts';
+import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
+
+/**
+ * Stripe emulator, mounted at /stripe: the official `stripe` package talks to it with host/port/protocol set
+ * and a fetch that inserts the /stripe prefix. Emulates PaymentIntents (test pm_card_* tokens decide the
+ * outcome), Refunds and Charges read-back, Bearer secret-key auth, idempotency (CONTRACTS 1.5) and signed
+ * webhook events (CONTRACTS 1.7). Setting `refunds`: 'succeeded' (default) | 'pending'.
+ */
+type Route = { endpoint: string; run(call: Call): Result };
+
+const ROUTES: Array<[method: string, path: RegExp, run: (call: Call, id: string) => Result]> = [
+  ['POST', /^\/v1\/payment_intents$/, createPaymentIntent],
+  ['GET', /^\/v1\/payment_intents\/([^/]+)$/, retrievePaymentIntent],
+  ['POST', /^\/v1\/payment_intents\/([^/]+)\/confirm$/, confirmPaymentIntent],
+  ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, cancelPaymentIntent],
+  ['POST', /^\/v1\/refunds$/, createRefund],
+  ['GET', /^\/v1\/refunds\/([^/]+)$/, (call, id) => retrieve(call, 'refund', id)],
+  ['GET', /^\/v1\/charges\/([^/]+)$/, (call, id) => retrieve(call, 'charge', id)],
+];
+
+function route(method: string, path: string): Route | null {
+  for (const [m, pattern, run] of ROUTES) {
+    const match = m === method ? pattern.exec(path) : null;
+    if (match) return { endpoint: `${method} ${path}`, run: (call) => run(call, decodeURIComponent(match[1] ?? '')) };
+  }
+  return null;
+}
+
+/** The secret key from `Authorization: Bearer sk_…` (or HTTP Basic with the key as user name), else the 401 message. */
+function secretKey(header: string | undefined): { key: string } | { error: string } {
+  if (!header) {
+    return {
+      error:
+        "You did not provide an API key. You need to provide your API key in the Authorization header, using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY'). See https://stripe.com/docs/api#authentication for details, or we can help at https://support.stripe.com/.",
+    };
+  }
+  const [scheme = '', value = ''] = header.trim().split(/\s+/, 2);
+  let key = value;
+  if (/^basic$/i.test(scheme)) key = Buffer.from(value, 'base64').toString('utf8').split(':')[0] ?? '';
+  else if (!/^bearer$/i.test(scheme)) return { error: 'Invalid authorization header. Use Bearer auth with your secret key.' };
+  if (!/^sk_(test|live)_[A-Za-z0-9_]+$/.test(key)) {
+    const masked = key.length > 12 ? `${key.slice(0, 8)}${'*'.repeat(key.length - 12)}${key.slice(-4)}` : key;
+    return { error: `Invalid API Key provided: ${masked}` };
+  }
+  return { key };
+}
+
+export function createStripeProvider(): SandboxProvider {
+  let state = emptyState();
+  const idempotency = createIdempotencyStore();
+  const errorResult = (f: StripeFailure): Result => ({ status: f.status, body: { error: f.error } });
+
+  async function handle(req: SandboxRequest, ctx: SandboxContext): Promise<SandboxResponse> {
+    const requestId = `req_${randomSuffix(14)}`;
+    const apiVersion = req.headers['stripe-version'] || DEFAULT_API_VERSION;
+    const headers: Record<string, string> = { 'request-id': requestId, 'stripe-version': apiVersion };
+    const answer = async (r: Result, extra: Record<string, string> = {}): Promise<SandboxResponse> => {
+      await ctx.latency();
+      return { status: r.status, body: r.body, headers: { ...headers, ...extra } };
+    };
+    const auth = secretKey(req.headers.authorization);
+    if ('error' in auth) return answer({ status: 401, body: { error: { type: 'invalid_request_error', message: auth.error } } });
+    const target = route(req.method, req.path);
+    if (!target) {
+      const message = `Unrecognized request URL (${req.method}: ${req.path}). Please see https://stripe.com/docs or we can help at https://support.stripe.com/.`;
+      return answer({ status: 404, body: { error: { type: 'invalid_request_error', message } } });
+    }
+    let params: FormObject;
+    try {
+      params = req.method === 'GET' ? decodeForm(Object.entries(req.query)) : decodeFormBody(req.rawBody);
+    } catch (err) {
+      return answer(errorResult(invalid(err instanceof Error ? err.message : String(err))));
+    }
+    const account = req.headers['stripe-account'] || null;
+    const key = req.method === 'POST' ? req.headers['idempotency-key'] || null : null;
+    if (key) headers['idempotency-key'] = key;
+    let finish: ((r: { status: number; body: unknown; headers: Record<string, string> } | null) => void) | undefined;
+    if (key) {
+      if (key.length > 255) return answer(errorResult(invalid('Idempotency-Key must be at most 255 characters long.')));
+      const begin = idempotency.begin(`${auth.key}\u0000${account ?? ''}`, key, target.endpoint, canonical(params), ctx.now());
+      const retry = `Try using a key other than '${key}' if you meant to execute a different request.`;
+      switch (begin.kind) {
+        case 'replay':
+          await ctx.latency();
+          return { ...begin.result, headers: { ...begin.result.headers, 'idempotent-replayed': 'true' } };
+        case 'in_flight':
+          return answer({
+            status: 409,
+            body: {
+              error: {
+                type: 'invalid_request_error',
+                code: 'idempotency_key_in_use',
+                message:
+                  'There is currently another in-progress request using this Idempotent Key (probably because of a timeout). Please retry this request later.',
+              },
+            },
+          });
+        case 'endpoint_mismatch':
+        case 'params_mismatch': {
+          const message =
+            begin.kind === 'endpoint_mismatch'
+              ? `Keys for idempotent requests can only be used for the same endpoint they were first used for ('${begin.firstEndpoint}' vs '${target.endpoint}'). ${retry}`
+              : `Keys for idempotent requests can only be used with the same parameters they were first used with. ${retry}`;
+          return answer({ status: 400, body: { error: { type: 'idempotency_error', message } } });
+        }
+        case 'new':
+          finish = begin.finish;
+      }
+    }
+    await ctx.latency();
+    let result: Result;
+    try {
+      const call: Call = {
+        ctx,
+        state,
+        params,
+        owner: account ?? '',
+        origin: { requestId, idempotencyKey: key, account, apiVersion },
+        livemode: auth.key.startsWith('sk_live_'),
+        now: Math.floor(ctx.now() / 1000),
+      };
+      result = target.run(call);
+    } catch (err) {
+      result =
+        err instanceof StripeFailure
+          ? errorResult(err)
+          : { status: 500, body: { error: { type: 'api_error', message: `sandbox error: ${err instanceof Error ? err.message : err}` } } };
+    }
+    const body = structuredClone(result.body);
+    // Stored once the endpoint executed (2xx, card errors, 5xx); validation failures (400/404) free the key.
+    const stored = result.status < 400 || result.status === 402 || result.status >= 500;
+    finish?.(stored ? { status: result.status, body, headers } : null);
+    return { status: result.status, body, headers };
+  }
+
+  return {
+    name: 'stripe',
+    deferLatency: true,
+    settings: { refunds: ['succeeded', 'pending'] },
+    handle,
+    /** `pi_…` in requires_action: the customer passed 3-D Secure. `re_…` pending: the refund settles. */
+    async complete(id, ctx) {
+      const intent = state.intents.get(id);
+      const refund = state.refunds.get(id);
+      const entry = intent ?? refund;
+      if (!entry) return null;
+      const call: Call = {
+        ctx,
+        state,
+        params: {},
+        owner: entry.owner,
+        origin: { requestId: null, idempotencyKey: null, account: entry.owner || null, apiVersion: entry.apiVersion },
+        livemode: Boolean(entry.object.livemode),
+        now: Math.floor(ctx.now() / 1000),
+      };
+      const changed = intent ? completeAuthentication(call, intent) : settleRefund(call, entry.object);
+      return { notified: changed };
+    },
+    errorBody(status, message) {
+      if (status === 429) return { error: { type: 'invalid_request_error', code: 'rate_limit', message } };
+      return { error: { type: 'api_error', message } };
+    },
+    reset() {
+      state = emptyState();
+      idempotency.reset();
+    },
+  };
+}

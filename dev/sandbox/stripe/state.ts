@@ -1,0 +1,61 @@
+import type { SandboxContext } from '../types.ts';
+import { TEST_CARDS, type TestCard } from './cards.ts';
+import type { FormObject } from './form.ts';
+import { invalid, type Obj, paymentMethodObject, stripeId } from './objects.ts';
+import type { EventOrigin } from './webhooks.ts';
+
+/**
+ * What the Stripe emulator remembers. Objects belong to an owner — the Stripe-Account they were made under
+ * ('' for the platform) — and are invisible to other owners, as on Stripe.
+ */
+export type IntentEntry = {
+  owner: string;
+  object: Obj;
+  paymentMethod: PaymentMethodEntry | null;
+  returnUrl: string | null;
+  apiVersion: string;
+};
+export type PaymentMethodEntry = { id: string; card: TestCard; object: Obj };
+export type Owned = { owner: string; object: Obj };
+
+export type StripeState = {
+  intents: Map<string, IntentEntry>;
+  charges: Map<string, Owned>;
+  refunds: Map<string, Owned & { apiVersion: string }>;
+  paymentMethods: Map<string, PaymentMethodEntry>;
+};
+
+export const emptyState = (): StripeState => ({ intents: new Map(), charges: new Map(), refunds: new Map(), paymentMethods: new Map() });
+
+/** One API call, as the operations see it. */
+export type Call = {
+  ctx: SandboxContext;
+  state: StripeState;
+  params: FormObject;
+  owner: string;
+  origin: EventOrigin;
+  livemode: boolean;
+  /** Unix seconds. */
+  now: number;
+};
+
+export type Result = { status: number; body: unknown };
+
+/** A test token (pm_card_visa…) mints a new pm_… each time, as Stripe does; a minted id can be used again. */
+export function resolvePaymentMethod(call: Call, id: string): PaymentMethodEntry {
+  const known = call.state.paymentMethods.get(id);
+  if (known) return known;
+  const card = Object.hasOwn(TEST_CARDS, id) ? TEST_CARDS[id] : undefined;
+  if (!card) {
+    throw invalid(`No such PaymentMethod: '${id}'`, { code: 'resource_missing', param: 'payment_method' });
+  }
+  const pmId = stripeId('pm');
+  const entry = { id: pmId, card, object: paymentMethodObject(pmId, card, call.now, call.livemode) };
+  call.state.paymentMethods.set(pmId, entry);
+  return entry;
+}
+
+export function findOwned<T extends { owner: string }>(map: Map<string, T>, id: string, owner: string): T | undefined {
+  const entry = map.get(id);
+  return entry && entry.owner === owner ? entry : undefined;
+}

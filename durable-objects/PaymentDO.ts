@@ -1,0 +1,475 @@
+import { calculateFees, processingCost, resolveVenueTier } from '../src/domain/fees';
+import { decideIdempotency, type IdempotencyRecord, responseRetentionMs } from '../src/domain/idempotency';
+import { saleLedgerLines } from '../src/domain/ledger';
+import { type PaymentEvent, type PaymentState, toApiStatus, transition } from '../src/domain/payment-state';
+import { calculateTax, type TaxResult } from '../src/domain/tax';
+import { parseConfig } from '../src/env';
+import { AppError, type FieldError, toErrorBody } from '../src/lib/errors';
+import { pspAdapter } from '../src/psp/registry';
+import type { PspChargeOutcome, PspId } from '../src/psp/types';
+import type { EventProfile } from '../src/schemas/catalog';
+import type { ProcessPaymentBody } from '../src/schemas/payments';
+import { OutboxObject } from './OutboxObject';
+import { purchaseLimitsStep, runPrecharge } from './precharge';
+
+/**
+ * One object per transaction, named by the keyed hash of (tenant, user, Idempotency-Key): every
+ * duplicate of a request meets here. The idempotency decision is taken before the first await, so
+ * concurrent duplicates see "in progress"; PROCESSING and the deterministic PSP key are recorded before
+ * the PSP is called, so a retry after a crash or timeout repeats the same PSP operation, never a new one.
+ */
+const SCHEMA = [
+  `CREATE TABLE payment (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     transaction_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
+     venue_id TEXT NOT NULL, event_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+     state TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL,
+     fees TEXT NOT NULL, tax TEXT NOT NULL, tickets TEXT NOT NULL,
+     payment_method_id TEXT NOT NULL, provider TEXT NOT NULL, connected_account TEXT,
+     psp_reference TEXT, charge_reference TEXT, failure_code TEXT,
+     attempt INTEGER NOT NULL, refunded_amount INTEGER NOT NULL DEFAULT 0,
+     version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   )`,
+  `CREATE TABLE idempotency (
+     scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
+     status INTEGER, body TEXT, expires_at INTEGER NOT NULL
+   )`,
+] as const;
+
+/** How long an in-progress request holds its key before a retry may take over (the PSP call is bounded by PSP_TIMEOUT_MS). */
+const LEASE_MS = 90_000;
+
+export type ProcessInput = {
+  transactionId: string;
+  tenantId: string;
+  userId: string;
+  idempotencyKey: string;
+  fingerprint: string;
+  request: ProcessPaymentBody;
+  requestId: string;
+  path: string;
+  context: { accessToken?: string; ip?: string; userAgent?: string };
+};
+
+export type ObjectResponse = { status: number; body: string; replayed: boolean };
+
+type Row = {
+  transaction_id: string;
+  tenant_id: string;
+  user_id: string;
+  venue_id: string;
+  event_id: string;
+  idempotency_key: string;
+  state: PaymentState;
+  currency: string;
+  amount: number;
+  fees: string;
+  tax: string;
+  tickets: string;
+  payment_method_id: string;
+  provider: PspId;
+  connected_account: string | null;
+  psp_reference: string | null;
+  charge_reference: string | null;
+  failure_code: string | null;
+  attempt: number;
+  refunded_amount: number;
+  version: number;
+  created_at: number;
+  updated_at: number;
+};
+
+type Fees = ReturnType<typeof calculateFees>;
+type Response = { status: number; body: unknown };
+
+export type PaymentSnapshot = {
+  transactionId: string;
+  tenantId: string;
+  userId: string;
+  venueId: string;
+  eventId: string;
+  idempotencyKey: string;
+  state: PaymentState;
+  status: string;
+  amount: number;
+  currency: string;
+  fees: Fees;
+  provider: string;
+  pspReference: string | null;
+  paymentMethodId: string;
+  refundedAmount: number;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+};
+
+function addressKey(address: ProcessPaymentBody['customerAddress']): string | null {
+  if (!address) return null;
+  return [address.street ?? '', address.city, address.state, address.zip ?? '']
+    .map((p) => p.trim().toLowerCase().replace(/\s+/g, ' '))
+    .join('|');
+}
+
+export class PaymentDO extends OutboxObject {
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env, 'PaymentDO', SCHEMA);
+  }
+
+  private row(): Row | null {
+    return this.ctx.storage.sql.exec<Row>('SELECT * FROM payment WHERE id = 1').toArray()[0] ?? null;
+  }
+
+  snapshot(): PaymentSnapshot | null {
+    const row = this.row();
+    return row ? toSnapshot(row) : null;
+  }
+
+  // ── idempotency ────────────────────────────────────────────────────────────
+
+  private record(scope: string): (IdempotencyRecord & { body: string | null }) | null {
+    const r = this.ctx.storage.sql
+      .exec<{ fingerprint: string; state: 'in_progress' | 'completed'; status: number | null; body: string | null; expires_at: number }>(
+        'SELECT fingerprint, state, status, body, expires_at FROM idempotency WHERE scope = ?',
+        scope,
+      )
+      .toArray()[0];
+    return r ? { fingerprint: r.fingerprint, state: r.state, status: r.status ?? undefined, expiresAt: r.expires_at, body: r.body } : null;
+  }
+
+  private writeRecord(
+    scope: string,
+    fingerprint: string,
+    state: 'in_progress' | 'completed',
+    expiresAt: number,
+    response?: { status: number; body: string },
+  ) {
+    this.ctx.storage.sql.exec(
+      `INSERT INTO idempotency (scope, fingerprint, state, status, body, expires_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (scope) DO UPDATE SET fingerprint = excluded.fingerprint, state = excluded.state, status = excluded.status, body = excluded.body, expires_at = excluded.expires_at`,
+      scope,
+      fingerprint,
+      state,
+      response?.status ?? null,
+      response?.body ?? null,
+      expiresAt,
+    );
+  }
+
+  /** API.md "Idempotency": replay, 409 while running, 422 for another body; 2xx kept 24 h, 4xx 1 h, 5xx not kept. */
+  private async idempotent(
+    scope: string,
+    input: { fingerprint: string; path: string; requestId: string },
+    run: () => Promise<Response>,
+  ): Promise<ObjectResponse> {
+    const now = Date.now();
+    const record = this.record(scope);
+    const decision = decideIdempotency(record, input.fingerprint, now);
+    if (decision === 'replay' && record?.status !== undefined && record.body !== null)
+      return { status: record.status, body: record.body, replayed: true };
+    if (decision === 'reused')
+      return this.error(
+        input,
+        new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This Idempotency-Key was already used with a different request body'),
+      );
+    if (decision === 'in_progress')
+      return this.error(input, new AppError('DUPLICATE_IN_PROGRESS', 409, 'A request with this Idempotency-Key is still being processed'));
+    this.writeRecord(scope, input.fingerprint, 'in_progress', now + LEASE_MS);
+    let response: Response;
+    try {
+      response = await run();
+    } catch (err) {
+      this.ctx.storage.sql.exec('DELETE FROM idempotency WHERE scope = ?', scope);
+      throw err;
+    }
+    const body = JSON.stringify(response.body);
+    const retention = responseRetentionMs(response.status);
+    if (retention > 0) this.writeRecord(scope, input.fingerprint, 'completed', Date.now() + retention, { status: response.status, body });
+    else this.ctx.storage.sql.exec('DELETE FROM idempotency WHERE scope = ?', scope);
+    return { status: response.status, body, replayed: false };
+  }
+
+  private errorBody(input: { path: string; requestId: string }, err: AppError, extra: Record<string, unknown> = {}): Response {
+    return { status: err.status, body: { ...toErrorBody(err, input.path, input.requestId, new Date()), ...extra } };
+  }
+
+  private error(input: { path: string; requestId: string }, err: AppError): ObjectResponse {
+    const r = this.errorBody(input, err);
+    return { status: r.status, body: JSON.stringify(r.body), replayed: false };
+  }
+
+  // ── process ────────────────────────────────────────────────────────────────
+
+  process(input: ProcessInput): Promise<ObjectResponse> {
+    return this.idempotent('process', input, () => this.executeProcess(input));
+  }
+
+  private async executeProcess(input: ProcessInput): Promise<Response> {
+    const existing = this.row();
+    if (existing && existing.tenant_id !== input.tenantId) throw new Error('transaction id collision across tenants');
+    if (existing?.state === 'PROCESSING') return this.charge(input);
+    if (existing && existing.state !== 'PAYMENT_FAILED' && existing.state !== 'PENDING')
+      return { status: 200, body: successBody(existing) };
+
+    const { request } = input;
+    const [event, venue] = await Promise.all([
+      this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${input.tenantId}:${request.eventId}`)).profile(),
+      this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${request.venueId}`)).profile(),
+    ]);
+    const invalid = (errors: FieldError[]) => this.errorBody(input, new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors }));
+    if (!event) return invalid([{ field: 'eventId', message: 'no such event' }]);
+    if (!venue || event.venueId !== request.venueId)
+      return invalid([{ field: 'venueId', message: 'the event does not take place at this venue' }]);
+    const priceErrors = checkPrices(request, event);
+    if (priceErrors.length) return invalid(priceErrors);
+
+    const subtotal = request.tickets.reduce((sum, t) => sum + t.price * t.quantity, 0);
+    const ticketCount = request.tickets.reduce((sum, t) => sum + t.quantity, 0);
+    const tax = calculateTax({ amount: subtotal, venueAddress: venue.address, customerAddress: request.customerAddress });
+    if (!tax.ok) return invalid([{ field: tax.error.field ?? 'venueId', message: tax.error.message }]);
+    const volume = await this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${venue.venueId}`)).volume30d();
+    const fees = calculateFees({ ticketPrice: subtotal, ticketCount, tier: resolveVenueTier(venue.tier ?? null, volume), tax: tax.value });
+
+    const precharge = await runPrecharge([purchaseLimitsStep(this.env.EVENTS)], {
+      transactionId: input.transactionId,
+      tenantId: input.tenantId,
+      userId: input.userId,
+      event,
+      venue,
+      ticketCount,
+      paymentMethodId: request.paymentMethod.paymentMethodId,
+      addressKey: addressKey(request.customerAddress),
+      context: { ...input.context, deviceFingerprint: request.deviceFingerprint },
+    });
+    if (!precharge.ok) {
+      const { refusal } = precharge;
+      const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
+      return this.errorBody(input, new AppError(refusal.code, refusal.status, refusal.message, { errors }));
+    }
+
+    const now = Date.now();
+    this.ctx.storage.transactionSync(() => {
+      const previous = this.row();
+      const attempt = (previous?.attempt ?? 0) + 1;
+      const state = previous ? this.next(previous.state, 'payment.retry') : this.next('PENDING', 'payment.processing');
+      this.ctx.storage.sql.exec(
+        `INSERT INTO payment (id, transaction_id, tenant_id, user_id, venue_id, event_id, idempotency_key, state, currency, amount, fees, tax, tickets,
+           payment_method_id, provider, connected_account, attempt, version, created_at, updated_at)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stripe', ?, ?, 1, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, fees = excluded.fees, tax = excluded.tax, tickets = excluded.tickets, amount = excluded.amount,
+           payment_method_id = excluded.payment_method_id, attempt = excluded.attempt, failure_code = NULL, version = payment.version + 1, updated_at = excluded.updated_at`,
+        input.transactionId,
+        input.tenantId,
+        input.userId,
+        venue.venueId,
+        event.eventId,
+        input.idempotencyKey,
+        state,
+        event.currency,
+        fees.total,
+        JSON.stringify(fees),
+        JSON.stringify(tax.value),
+        JSON.stringify(request.tickets),
+        request.paymentMethod.paymentMethodId,
+        venue.stripeAccountId ?? null,
+        attempt,
+        now,
+        now,
+      );
+      this.emit(previous ? 'payment.retrying' : 'payment.created', now);
+    });
+    await this.rearm();
+    return this.charge(input);
+  }
+
+  /** Calls the PSP for the current attempt (same deterministic key on every retry) and applies the outcome. */
+  private async charge(input: ProcessInput): Promise<Response> {
+    const row = this.row() as Row;
+    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
+    const result = await pspAdapter(config, row.provider).charge({
+      transactionId: row.transaction_id,
+      tenantId: row.tenant_id,
+      amount: row.amount,
+      currency: row.currency,
+      paymentMethodId: row.payment_method_id,
+      idempotencyKey: `${row.transaction_id}:charge:${row.attempt}`,
+      connectedAccount: row.connected_account ?? undefined,
+      description: `edgepay ${row.transaction_id}`,
+      returnUrl: input.request.returnUrl,
+      metadata: { event_id: row.event_id, venue_id: row.venue_id },
+    });
+    if (!result.ok) {
+      const { failure } = result;
+      if (failure.retryable) {
+        // State stays PROCESSING: a retry (client, reconciliation) repeats the same PSP operation.
+        return this.errorBody(
+          input,
+          new AppError('PSP_UNAVAILABLE', 502, 'The payment provider did not answer; retry with the same Idempotency-Key', {
+            retryable: true,
+          }),
+        );
+      }
+      await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind });
+      if (failure.code === 'resource_missing') {
+        return this.errorBody(
+          input,
+          new AppError('VALIDATION_ERROR', 422, 'Validation failed', {
+            errors: [{ field: 'paymentMethod.paymentMethodId', message: 'unknown payment method' }],
+          }),
+        );
+      }
+      return this.errorBody(input, new AppError('PSP_UNAVAILABLE', 502, 'The payment provider refused the request'));
+    }
+    return this.applyOutcome(input, result.value);
+  }
+
+  private async applyOutcome(input: ProcessInput, outcome: PspChargeOutcome): Promise<Response> {
+    switch (outcome.status) {
+      case 'succeeded': {
+        const row = await this.settle('payment.succeeded', { pspReference: outcome.reference, chargeReference: outcome.chargeReference });
+        await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${row.tenant_id}:${row.event_id}`)).confirm(row.transaction_id);
+        return { status: 200, body: successBody(row) };
+      }
+      case 'processing': {
+        const row = await this.settle('payment.processing', { pspReference: outcome.reference });
+        return { status: 202, body: successBody(row) };
+      }
+      case 'requires_action': {
+        await this.settle('payment.requires_action', { pspReference: outcome.reference });
+        return this.errorBody(input, new AppError('PAYMENT_REQUIRES_ACTION', 402, 'The customer must complete an authentication step'), {
+          transactionId: input.transactionId,
+          nextAction: outcome.nextAction,
+        });
+      }
+      case 'declined':
+      case 'canceled': {
+        const declineCode = outcome.status === 'declined' ? outcome.declineCode : 'canceled';
+        const row = await this.settle('payment.failed', { pspReference: outcome.reference, failureCode: declineCode });
+        await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${row.tenant_id}:${row.event_id}`)).release(row.transaction_id);
+        const message = outcome.status === 'declined' ? outcome.message : 'The payment was canceled';
+        return this.errorBody(input, new AppError('PAYMENT_FAILED', 402, message), { transactionId: input.transactionId, declineCode });
+      }
+    }
+  }
+
+  // ── state ──────────────────────────────────────────────────────────────────
+
+  private next(state: PaymentState, event: PaymentEvent): PaymentState {
+    const result = transition(state, event);
+    if (!result.ok) throw new AppError('INVALID_STATE_TRANSITION', 409, result.error.message);
+    return result.value;
+  }
+
+  /**
+   * Applies a PSP outcome: state, references and the outbox event in one transaction. An outcome that
+   * no longer fits (a webhook got there first) leaves the state as it is.
+   */
+  private async settle(
+    event: PaymentEvent,
+    facts: { pspReference?: string | null; chargeReference?: string | null; failureCode?: string },
+  ): Promise<Row> {
+    const now = Date.now();
+    const row = this.ctx.storage.transactionSync(() => {
+      const current = this.row() as Row;
+      const next = transition(current.state, event);
+      if (!next.ok) return current;
+      this.ctx.storage.sql.exec(
+        `UPDATE payment SET state = ?, psp_reference = COALESCE(?, psp_reference), charge_reference = COALESCE(?, charge_reference),
+           failure_code = ?, version = version + 1, updated_at = ? WHERE id = 1`,
+        next.value,
+        facts.pspReference ?? null,
+        facts.chargeReference ?? null,
+        facts.failureCode ?? null,
+        now,
+      );
+      if (next.value !== current.state || event === 'payment.succeeded' || event === 'payment.failed') this.emit(event, now);
+      return this.row() as Row;
+    });
+    await this.rearm();
+    return row;
+  }
+
+  /** Appends the event with a full snapshot (projections are versioned upserts of it). Inside a transaction. */
+  private emit(type: string, now: number): void {
+    const row = this.row() as Row;
+    const snapshot = toSnapshot(row);
+    const payload: Record<string, unknown> = { ...snapshot };
+    if (type === 'payment.succeeded') {
+      const fees = JSON.parse(row.fees) as Fees;
+      const tax = JSON.parse(row.tax) as TaxResult;
+      const cost = processingCost(fees.total);
+      payload.processingCost = cost;
+      payload.ledger = saleLedgerLines({
+        userId: row.user_id,
+        venueId: row.venue_id,
+        provider: row.provider,
+        fees,
+        tax,
+        processingCost: cost,
+      });
+    }
+    this.outbox.append({ type, tenantId: row.tenant_id, payload }, now);
+  }
+}
+
+function checkPrices(request: ProcessPaymentBody, event: EventProfile): FieldError[] {
+  const errors: FieldError[] = [];
+  request.tickets.forEach((ticket, i) => {
+    const type = event.ticketTypes.find((t) => t.id === ticket.ticketTypeId);
+    if (!type) errors.push({ field: `tickets.${i}.ticketTypeId`, message: 'no such ticket type for this event' });
+    else if (type.price !== ticket.price)
+      errors.push({ field: `tickets.${i}.price`, message: `must equal the catalog price ${type.price}` });
+  });
+  return errors;
+}
+
+function toSnapshot(row: Row): PaymentSnapshot {
+  return {
+    transactionId: row.transaction_id,
+    tenantId: row.tenant_id,
+    userId: row.user_id,
+    venueId: row.venue_id,
+    eventId: row.event_id,
+    idempotencyKey: row.idempotency_key,
+    state: row.state,
+    status: toApiStatus(row.state),
+    amount: row.amount,
+    currency: row.currency,
+    fees: JSON.parse(row.fees) as Fees,
+    provider: row.provider,
+    pspReference: row.psp_reference,
+    paymentMethodId: row.payment_method_id,
+    refundedAmount: row.refunded_amount,
+    version: row.version,
+    createdAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}
+
+function feesView(fees: Fees) {
+  return {
+    ticketPrice: fees.ticketPrice,
+    platformFee: fees.platformFee,
+    gasEstimate: fees.gasEstimate,
+    stateTax: fees.stateTax,
+    localTax: fees.localTax,
+    specialTax: fees.specialTax,
+    total: fees.total,
+  };
+}
+
+/** Seed §1's 200 body. nftStatus stays null until NFT minting ships. */
+function successBody(row: Row) {
+  return {
+    success: true,
+    transaction: {
+      id: row.transaction_id,
+      amount: row.amount,
+      currency: row.currency,
+      status: toApiStatus(row.state),
+      stripePaymentIntentId: row.provider === 'stripe' ? row.psp_reference : null,
+      metadata: {},
+    },
+    fees: feesView(JSON.parse(row.fees) as Fees),
+    nftStatus: null,
+  };
+}

@@ -1,0 +1,62 @@
+import type { EventProfile, VenueProfile } from '../src/schemas/catalog';
+
+/**
+ * The checks that run before a charge, in the seed's order: waiting-room token, bot, fraud, velocity,
+ * purchase limits. Each step is a function of the order; the first refusal stops the pipeline. Steps
+ * that hold something (a purchase reservation) say how to give it back if a later step or the charge fails.
+ */
+export type PrechargeOrder = {
+  transactionId: string;
+  tenantId: string;
+  userId: string;
+  event: EventProfile;
+  venue: VenueProfile;
+  ticketCount: number;
+  paymentMethodId: string;
+  addressKey: string | null;
+  context: { accessToken?: string; ip?: string; userAgent?: string; deviceFingerprint?: string };
+};
+
+export type PrechargeRefusal = { status: number; code: string; message: string; field?: string };
+export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
+export type PrechargeStep = { name: string; run(order: PrechargeOrder): Promise<PrechargeStepResult> };
+
+export type PrechargeOutcome = { ok: true; undo: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
+
+export async function runPrecharge(steps: readonly PrechargeStep[], order: PrechargeOrder): Promise<PrechargeOutcome> {
+  const undos: Array<() => Promise<void>> = [];
+  const undoAll = async () => {
+    for (const undo of undos.reverse()) await undo();
+  };
+  for (const step of steps) {
+    const result = await step.run(order);
+    if (!result.ok) {
+      await undoAll();
+      return result;
+    }
+    if (result.undo) undos.push(result.undo);
+  }
+  return { ok: true, undo: undoAll };
+}
+
+/** Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. */
+export function purchaseLimitsStep(events: DurableObjectNamespace<import('./EventDO').EventDO>): PrechargeStep {
+  return {
+    name: 'purchase-limits',
+    async run(order) {
+      const stub = events.get(events.idFromName(`event:${order.tenantId}:${order.event.eventId}`));
+      const reserved = await stub.reserve({
+        reservationId: order.transactionId,
+        userId: order.userId,
+        paymentMethod: order.paymentMethodId,
+        addressKey: order.addressKey,
+        quantity: order.ticketCount,
+      });
+      if (reserved.ok) return { ok: true, undo: async () => void (await stub.release(order.transactionId)) };
+      if (reserved.code === 'PURCHASE_LIMIT_EXCEEDED') {
+        return { ok: false, refusal: { status: 403, code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
+      }
+      return { ok: false, refusal: { status: 422, code: 'VALIDATION_ERROR', message: 'Validation failed', field: 'eventId' } };
+    },
+  };
+}

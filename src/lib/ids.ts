@@ -1,0 +1,14 @@
+import { hmacSha256Hex } from './crypto';
+
+/**
+ * The transaction id of a process request: a keyed hash of (tenant, user, Idempotency-Key), shaped as
+ * an RFC 9562 version-8 UUID. The same request always maps to the same id — so to the same PaymentDO,
+ * where duplicates meet — while ids cannot be computed without PAYMENT_ID_KEY.
+ */
+export async function transactionIdFor(key: string, tenantId: string, userId: string, idempotencyKey: string): Promise<string> {
+  const hex = (await hmacSha256Hex(key, `payment\n${tenantId}\n${userId}\n${idempotencyKey.toLowerCase()}`)).slice(0, 32).split('');
+  hex[12] = '8';
+  hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
+  const s = hex.join('');
+  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+}

@@ -1,0 +1,66 @@
+import { createRoute } from '@hono/zod-openapi';
+import { createRouter } from '../lib/router';
+import { requireAuth } from '../middleware/auth';
+import { requireIdempotencyKey } from '../middleware/idempotency-key';
+import { userRateLimit } from '../middleware/rate-limit';
+import { BEARER_AUTH, ErrorBodySchema, errorResponses } from '../schemas/common';
+import { IdempotencyKeyHeader, ProcessPaymentBody, ProcessPaymentResponse, TransactionIdParam, TransactionView } from '../schemas/payments';
+import { getTransaction, processPayment } from '../services/payments';
+
+const processRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/payments/process',
+  tags: ['Payments'],
+  summary: 'Charge for tickets (idempotent)',
+  description:
+    'Prices come from the event catalog. Checks in seed order (waiting-room token, bot, fraud, velocity, purchase limits), then the charge. ' +
+    'Same Idempotency-Key and body → the stored response with Idempotent-Replayed: true; while the first runs → 409; another body → 422.',
+  security: BEARER_AUTH,
+  // No per-user rate limit here: duplicates of one request are answered by its object (replay or 409),
+  // and the velocity step of the pre-charge pipeline is where purchase frequency is judged.
+  middleware: [requireAuth(), requireIdempotencyKey()],
+  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProcessPaymentBody } } } },
+  responses: {
+    200: { description: 'Charged', content: { 'application/json': { schema: ProcessPaymentResponse } } },
+    202: {
+      description: 'Accepted by the PSP, outcome pending (webhook follows)',
+      content: { 'application/json': { schema: ProcessPaymentResponse } },
+    },
+    402: {
+      description: 'PAYMENT_FAILED (declineCode) or PAYMENT_REQUIRES_ACTION (nextAction)',
+      content: { 'application/json': { schema: ErrorBodySchema } },
+    },
+    502: { description: 'PSP_UNAVAILABLE: retry with the same key', content: { 'application/json': { schema: ErrorBodySchema } } },
+    ...errorResponses(400, 401, 403, 409, 413, 422, 429),
+  },
+});
+
+const transactionRoute = createRoute({
+  method: 'get',
+  path: '/api/v1/payments/transaction/{transactionId}',
+  tags: ['Payments'],
+  summary: 'A transaction and its status (owner or admin)',
+  security: BEARER_AUTH,
+  middleware: [requireAuth(), userRateLimit()],
+  request: { params: TransactionIdParam },
+  responses: {
+    200: { description: 'The transaction', content: { 'application/json': { schema: TransactionView } } },
+    ...errorResponses(401, 404, 422, 429),
+  },
+});
+
+export const paymentRoutes = createRouter()
+  .openapi(processRoute, async (c) => {
+    const result = await processPayment(c.env, c.var.config, c.var.principal, c.var.idempotencyKey, c.req.valid('json'), {
+      requestId: c.var.requestId,
+      path: c.req.path,
+      ip: c.req.header('cf-connecting-ip'),
+      userAgent: c.req.header('user-agent'),
+      accessToken: c.req.header('x-access-token'),
+    });
+    // The object renders the body once and stores it, so a replay is byte-identical.
+    const headers: Record<string, string> = { 'content-type': 'application/json' };
+    if (result.replayed) headers['Idempotent-Replayed'] = 'true';
+    return new Response(result.body, { status: result.status, headers }) as never;
+  })
+  .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId), 200));

@@ -1,0 +1,95 @@
+import { z } from '@hono/zod-openapi';
+import { Address, EntityId } from './catalog';
+
+export const ProcessPaymentBody = z
+  .object({
+    venueId: EntityId,
+    eventId: EntityId,
+    tickets: z
+      .array(
+        z.object({
+          ticketTypeId: EntityId,
+          quantity: z.number().int().min(1).max(10),
+          price: z.number().int().min(0).openapi({ description: 'Minor units per ticket; must equal the catalog price' }),
+          seatNumbers: z.array(z.string().min(1).max(20)).max(10).optional(),
+        }),
+      )
+      .min(1)
+      .max(20),
+    paymentMethod: z.object({ type: z.literal('card'), paymentMethodId: z.string().min(3).max(255) }),
+    deviceFingerprint: z.string().min(1).max(512).optional(),
+    sessionData: z.record(z.string(), z.unknown()).optional(),
+    customerAddress: Address.optional(),
+    returnUrl: z.url().optional().openapi({ description: 'Where the customer returns after a 3-D Secure step' }),
+  })
+  .openapi('ProcessPaymentRequest');
+export type ProcessPaymentBody = z.infer<typeof ProcessPaymentBody>;
+
+export const Fees = z
+  .object({
+    ticketPrice: z.number().int(),
+    platformFee: z.number().int(),
+    gasEstimate: z.number().int(),
+    stateTax: z.number().int(),
+    localTax: z.number().int(),
+    specialTax: z.number().int(),
+    total: z.number().int(),
+  })
+  .openapi('Fees');
+
+export const PaymentStatus = z.enum([
+  'pending',
+  'processing',
+  'completed',
+  'failed',
+  'refunded',
+  'partially_refunded',
+  'cancelled',
+  'expired',
+]);
+
+export const ProcessPaymentResponse = z
+  .object({
+    success: z.literal(true),
+    transaction: z.object({
+      id: z.string(),
+      amount: z.number().int(),
+      currency: z.string(),
+      status: PaymentStatus,
+      stripePaymentIntentId: z.string().nullable(),
+      metadata: z.record(z.string(), z.unknown()),
+    }),
+    fees: Fees,
+    nftStatus: z.string().nullable().openapi({ description: 'null until NFT minting is enabled' }),
+  })
+  .openapi('ProcessPaymentResponse');
+
+export const TransactionView = z
+  .object({
+    transaction: z.object({
+      id: z.string(),
+      userId: z.string(),
+      venueId: z.string(),
+      eventId: z.string(),
+      amount: z.number().int(),
+      currency: z.string(),
+      status: PaymentStatus,
+      refundedAmount: z.number().int(),
+      stripePaymentIntentId: z.string().nullable(),
+      createdAt: z.string(),
+      updatedAt: z.string(),
+    }),
+    fees: Fees,
+    nftStatus: z.string().nullable(),
+  })
+  .openapi('Transaction');
+export type TransactionView = z.infer<typeof TransactionView>;
+
+export const TransactionIdParam = z.object({ transactionId: z.uuid() });
+
+export const IdempotencyKeyHeader = z.object({
+  'idempotency-key': z.string().openapi({
+    description: 'UUID v4; required. Same key and body → the stored response.',
+    example: '7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
+  }),
+});

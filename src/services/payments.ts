@@ -1,0 +1,64 @@
+import { fingerprint } from '../domain/idempotency';
+import type { Bindings, Config, Principal } from '../env';
+import { NotFoundError } from '../lib/errors';
+import { transactionIdFor } from '../lib/ids';
+import { paymentStub } from '../lib/stubs';
+import type { ProcessPaymentBody, TransactionView } from '../schemas/payments';
+
+export type ProcessContext = { requestId: string; path: string; ip?: string; userAgent?: string; accessToken?: string };
+
+/** Finds the transaction's object from (tenant, user, key) and lets it decide: execute, replay, 409 or 422. */
+export async function processPayment(
+  env: Bindings,
+  config: Config,
+  principal: Principal,
+  idempotencyKey: string,
+  body: ProcessPaymentBody,
+  ctx: ProcessContext,
+) {
+  const transactionId = await transactionIdFor(config.paymentIdKey, principal.tenantId, principal.sub, idempotencyKey);
+  return paymentStub(env, transactionId).process({
+    transactionId,
+    tenantId: principal.tenantId,
+    userId: principal.sub,
+    idempotencyKey,
+    fingerprint: await fingerprint(body),
+    request: body,
+    requestId: ctx.requestId,
+    path: ctx.path,
+    context: { ip: ctx.ip, userAgent: ctx.userAgent, accessToken: ctx.accessToken },
+  });
+}
+
+/** The owner or an admin of the same tenant; everyone else gets the same 404 as for an unknown id. */
+export async function getTransaction(env: Bindings, principal: Principal, transactionId: string): Promise<TransactionView> {
+  const snapshot = await paymentStub(env, transactionId).snapshot();
+  if (!snapshot || snapshot.tenantId !== principal.tenantId || (principal.role !== 'admin' && snapshot.userId !== principal.sub)) {
+    throw new NotFoundError('Transaction not found');
+  }
+  return {
+    transaction: {
+      id: snapshot.transactionId,
+      userId: snapshot.userId,
+      venueId: snapshot.venueId,
+      eventId: snapshot.eventId,
+      amount: snapshot.amount,
+      currency: snapshot.currency,
+      status: snapshot.status as TransactionView['transaction']['status'],
+      refundedAmount: snapshot.refundedAmount,
+      stripePaymentIntentId: snapshot.provider === 'stripe' ? snapshot.pspReference : null,
+      createdAt: snapshot.createdAt,
+      updatedAt: snapshot.updatedAt,
+    },
+    fees: {
+      ticketPrice: snapshot.fees.ticketPrice,
+      platformFee: snapshot.fees.platformFee,
+      gasEstimate: snapshot.fees.gasEstimate,
+      stateTax: snapshot.fees.stateTax,
+      localTax: snapshot.fees.localTax,
+      specialTax: snapshot.fees.specialTax,
+      total: snapshot.fees.total,
+    },
+    nftStatus: null,
+  };
+}
