@@ -1,12 +1,13 @@
 import { calculateFees, processingCost, resolveVenueTier } from '../src/domain/fees';
 import { decideIdempotency, type IdempotencyRecord, responseRetentionMs } from '../src/domain/idempotency';
-import { saleLedgerLines } from '../src/domain/ledger';
-import { type PaymentEvent, type PaymentState, toApiStatus, transition } from '../src/domain/payment-state';
+import { refundLedgerLines, saleLedgerLines } from '../src/domain/ledger';
+import { type PaymentEvent, type PaymentState, type RefundContext, toApiStatus, transition } from '../src/domain/payment-state';
+import { planRefund } from '../src/domain/refunds';
 import { calculateTax, type TaxResult } from '../src/domain/tax';
 import { parseConfig } from '../src/env';
 import { AppError, type FieldError, toErrorBody } from '../src/lib/errors';
 import { pspAdapter } from '../src/psp/registry';
-import type { PspChargeOutcome, PspId } from '../src/psp/types';
+import type { PspChargeOutcome, PspEvent, PspId } from '../src/psp/types';
 import type { EventProfile } from '../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../src/schemas/payments';
 import { OutboxObject } from './OutboxObject';
@@ -34,6 +35,17 @@ const SCHEMA = [
      scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
      status INTEGER, body TEXT, expires_at INTEGER NOT NULL
    )`,
+  `CREATE TABLE refunds (
+     refund_id TEXT PRIMARY KEY, idempotency_key TEXT, amount INTEGER NOT NULL, reason TEXT,
+     status TEXT NOT NULL CHECK (status IN ('processing', 'pending', 'completed', 'failed')),
+     psp_reference TEXT UNIQUE, source TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   )`,
+  // PSP notifications seen (dedup by provider event id) and those waiting for a predecessor (parked).
+  `CREATE TABLE psp_events (
+     event_id TEXT PRIMARY KEY, payload TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('applied', 'parked', 'stale', 'ignored')),
+     received_at INTEGER NOT NULL, settled_at INTEGER
+   )`,
 ] as const;
 
 /** How long an in-progress request holds its key before a retry may take over (the PSP call is bounded by PSP_TIMEOUT_MS). */
@@ -52,6 +64,63 @@ export type ProcessInput = {
 };
 
 export type ObjectResponse = { status: number; body: string; replayed: boolean };
+
+export type RefundInput = {
+  tenantId: string;
+  userId: string;
+  isAdmin: boolean;
+  idempotencyKey: string;
+  fingerprint: string;
+  amount?: number;
+  reason?: string;
+  requestId: string;
+  path: string;
+};
+
+type RefundRow = {
+  refund_id: string;
+  idempotency_key: string | null;
+  amount: number;
+  reason: string | null;
+  status: 'processing' | 'pending' | 'completed' | 'failed';
+  psp_reference: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+};
+
+const PAYMENT_EVENT_OF: Record<PspChargeOutcome['status'], PaymentEvent> = {
+  succeeded: 'payment.succeeded',
+  processing: 'payment.processing',
+  requires_action: 'payment.requires_action',
+  declined: 'payment.failed',
+  canceled: 'payment.cancelled',
+};
+
+/** Causal order of a payment's life: an event ranked above the state waits for its predecessor; one ranked at or below it is stale. */
+const STATE_RANK: Record<PaymentState, number> = {
+  PENDING: 0,
+  PROCESSING: 1,
+  PAID: 2,
+  PAYMENT_FAILED: 2,
+  CANCELLED: 2,
+  EXPIRED: 2,
+  REFUNDING: 3,
+  PARTIALLY_REFUNDED: 3,
+  REFUNDED: 4,
+};
+const EVENT_RANK: Record<PaymentEvent, number> = {
+  'payment.processing': 1,
+  'payment.requires_action': 1,
+  'payment.retry': 1,
+  'payment.succeeded': 2,
+  'payment.failed': 2,
+  'payment.cancelled': 2,
+  'payment.expired': 2,
+  'refund.initiated': 3,
+  'refund.succeeded': 3,
+  'refund.failed': 3,
+};
 
 type Row = {
   transaction_id: string;
@@ -382,10 +451,317 @@ export class PaymentDO extends OutboxObject {
         now,
       );
       if (next.value !== current.state || event === 'payment.succeeded' || event === 'payment.failed') this.emit(event, now);
+      this.drainParked(now);
       return this.row() as Row;
     });
     await this.rearm();
     return row;
+  }
+
+  // ── refunds ────────────────────────────────────────────────────────────────
+
+  refund(input: RefundInput): Promise<ObjectResponse> {
+    return this.idempotent(`refund:${input.userId}:${input.idempotencyKey}`, input, () => this.executeRefund(input));
+  }
+
+  private async executeRefund(input: RefundInput): Promise<Response> {
+    const now = Date.now();
+    const row = this.row();
+    if (!row || row.tenant_id !== input.tenantId || (!input.isAdmin && row.user_id !== input.userId)) {
+      return this.errorBody(input, new AppError('NOT_FOUND', 404, 'Transaction not found'));
+    }
+    // A retry of a refund whose PSP call did not answer repeats the same refund (same id, same PSP key).
+    let refund = this.ctx.storage.sql
+      .exec<RefundRow>(
+        "SELECT * FROM refunds WHERE idempotency_key = ? AND status = 'processing'",
+        `${input.userId}:${input.idempotencyKey}`,
+      )
+      .toArray()[0];
+    if (!refund) {
+      const plan = planRefund({ captured: row.amount, alreadyRefunded: this.refundedOrInFlight(), requested: input.amount });
+      if (!plan.ok) {
+        const err = plan.error;
+        return err.code === 'REFUND_EXCEEDS_ORIGINAL'
+          ? this.errorBody(input, new AppError('REFUND_EXCEEDS_ORIGINAL', 400, err.message))
+          : this.errorBody(
+              input,
+              new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors: [{ field: 'amount', message: err.message }] }),
+            );
+      }
+      const started = transition(row.state, 'refund.initiated');
+      if (!started.ok)
+        return this.errorBody(
+          input,
+          new AppError('INVALID_STATE_TRANSITION', 409, `A ${toApiStatus(row.state)} payment cannot be refunded`),
+        );
+      const refundId = crypto.randomUUID();
+      this.ctx.storage.transactionSync(() => {
+        this.ctx.storage.sql.exec(
+          "INSERT INTO refunds (refund_id, idempotency_key, amount, reason, status, source, created_at, updated_at) VALUES (?, ?, ?, ?, 'processing', 'api', ?, ?)",
+          refundId,
+          `${input.userId}:${input.idempotencyKey}`,
+          plan.value.amount,
+          input.reason ?? null,
+          now,
+          now,
+        );
+        this.setState(started.value, now);
+        this.emitRefund('refund.created', refundId, now);
+      });
+      await this.rearm();
+      refund = this.refundRow(refundId) as RefundRow;
+    }
+    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
+    const result = await pspAdapter(config, row.provider).refund({
+      transactionId: row.transaction_id,
+      refundId: refund.refund_id,
+      reference: row.psp_reference as string,
+      amount: refund.amount,
+      currency: row.currency,
+      reason: 'requested_by_customer',
+      idempotencyKey: `${row.transaction_id}:refund:${refund.refund_id}`,
+      connectedAccount: row.connected_account ?? undefined,
+    });
+    if (!result.ok) {
+      if (result.failure.retryable) {
+        return this.errorBody(
+          input,
+          new AppError('PSP_UNAVAILABLE', 502, 'The payment provider did not answer; retry with the same Idempotency-Key', {
+            retryable: true,
+          }),
+        );
+      }
+      this.settleRefund(refund.refund_id, 'failed', null, Date.now());
+      await this.rearm();
+      return this.errorBody(input, new AppError('PSP_UNAVAILABLE', 502, 'The payment provider refused the refund'));
+    }
+    const settled = this.settleRefund(refund.refund_id, result.value.status, result.value.reference, Date.now());
+    await this.rearm();
+    if (settled.status === 'failed')
+      return this.errorBody(input, new AppError('PAYMENT_FAILED', 402, 'The refund failed'), { refundId: settled.refund_id });
+    return { status: 200, body: { success: true, refund: { id: settled.refund_id, amount: settled.amount, status: settled.status } } };
+  }
+
+  private refundRow(refundId: string): RefundRow | undefined {
+    return this.ctx.storage.sql.exec<RefundRow>('SELECT * FROM refunds WHERE refund_id = ?', refundId).toArray()[0];
+  }
+
+  /** Refunds that count against the captured amount: completed and those still with the PSP. */
+  private refundedOrInFlight(): number {
+    const r = this.ctx.storage.sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM refunds WHERE status != 'failed'").toArray()[0];
+    return r?.n ?? 0;
+  }
+
+  private refundContext(): RefundContext {
+    const row = this.row() as Row;
+    const completed =
+      this.ctx.storage.sql.exec<{ n: number | null }>("SELECT SUM(amount) AS n FROM refunds WHERE status = 'completed'").toArray()[0]?.n ??
+      0;
+    const inFlight =
+      this.ctx.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM refunds WHERE status IN ('processing', 'pending')").toArray()[0]
+        ?.n ?? 0;
+    return { refunded: completed === 0 ? 'none' : completed >= row.amount ? 'full' : 'partial', refundsInFlight: inFlight > 0 };
+  }
+
+  /**
+   * Moves a refund to its PSP outcome (once: a settled refund stays settled), updates the payment's
+   * state and refunded amount, and appends refund.succeeded (with its ledger lines) or refund.failed.
+   */
+  private settleRefund(refundId: string, outcome: 'succeeded' | 'pending' | 'failed', pspReference: string | null, now: number): RefundRow {
+    return this.ctx.storage.transactionSync(() => {
+      const refund = this.refundRow(refundId) as RefundRow;
+      if (refund.status === 'completed' || refund.status === 'failed') return refund;
+      const status = outcome === 'succeeded' ? 'completed' : outcome;
+      const alreadyRefunded = (this.row() as Row).refunded_amount;
+      this.ctx.storage.sql.exec(
+        'UPDATE refunds SET status = ?, psp_reference = COALESCE(?, psp_reference), updated_at = ? WHERE refund_id = ?',
+        status,
+        pspReference,
+        now,
+        refundId,
+      );
+      if (status === 'pending') return this.refundRow(refundId) as RefundRow;
+      if (status === 'completed')
+        this.ctx.storage.sql.exec('UPDATE payment SET refunded_amount = refunded_amount + ? WHERE id = 1', refund.amount);
+      const event: PaymentEvent = status === 'completed' ? 'refund.succeeded' : 'refund.failed';
+      const next = transition((this.row() as Row).state, event, this.refundContext());
+      if (next.ok) this.setState(next.value, now);
+      this.emitRefund(status === 'completed' ? 'refund.succeeded' : 'refund.failed', refundId, now, alreadyRefunded);
+      this.drainParked(now);
+      return this.refundRow(refundId) as RefundRow;
+    });
+  }
+
+  private setState(state: PaymentState, now: number): void {
+    this.ctx.storage.sql.exec('UPDATE payment SET state = ?, version = version + 1, updated_at = ? WHERE id = 1', state, now);
+  }
+
+  private emitRefund(type: string, refundId: string, now: number, alreadyRefunded?: number): void {
+    const row = this.row() as Row;
+    const refund = this.refundRow(refundId) as RefundRow;
+    const payload: Record<string, unknown> = {
+      refund: {
+        refundId,
+        transactionId: row.transaction_id,
+        tenantId: row.tenant_id,
+        amount: refund.amount,
+        reason: refund.reason,
+        status: refund.status,
+        pspReference: refund.psp_reference,
+        idempotencyKey: refund.idempotency_key?.split(':').pop() ?? null,
+        createdAt: new Date(refund.created_at).toISOString(),
+        updatedAt: new Date(refund.updated_at).toISOString(),
+      },
+      payment: toSnapshot(row),
+    };
+    if (type === 'refund.succeeded') {
+      payload.ledger = refundLedgerLines({
+        userId: row.user_id,
+        venueId: row.venue_id,
+        fees: JSON.parse(row.fees) as Fees,
+        tax: JSON.parse(row.tax) as TaxResult,
+        amount: refund.amount,
+        alreadyRefunded: alreadyRefunded ?? 0,
+      });
+    }
+    this.outbox.append({ type, tenantId: row.tenant_id, payload }, now);
+  }
+
+  // ── PSP notifications ──────────────────────────────────────────────────────
+
+  /**
+   * A webhook's event, verified and mapped by the Worker. Deduplicated by event id. An event that fits
+   * the current state is applied; one that belongs before the current state is stale and changes
+   * nothing (state never regresses); one that belongs after it is parked and applied once its
+   * predecessor has been (e.g. a refund notified before the payment's success).
+   */
+  async applyPspEvent(
+    event: PspEvent,
+  ): Promise<{ status: 'applied' | 'parked' | 'stale' | 'ignored' | 'duplicate' | 'unknown_transaction' }> {
+    const row = this.row();
+    if (!row || (event.tenantId !== null && event.tenantId !== row.tenant_id)) return { status: 'unknown_transaction' };
+    const now = Date.now();
+    const status = this.ctx.storage.transactionSync(() => {
+      const seen = this.ctx.storage.sql.exec('SELECT 1 FROM psp_events WHERE event_id = ?', event.eventId).toArray();
+      if (seen.length) return 'duplicate' as const;
+      const outcome = this.tryApply(event, now);
+      this.ctx.storage.sql.exec(
+        'INSERT INTO psp_events (event_id, payload, status, received_at, settled_at) VALUES (?, ?, ?, ?, ?)',
+        event.eventId,
+        JSON.stringify(event),
+        outcome,
+        now,
+        outcome === 'parked' ? null : now,
+      );
+      this.outbox.append(
+        {
+          type: 'webhook.received',
+          tenantId: row.tenant_id,
+          payload: {
+            provider: event.provider,
+            webhookId: event.eventId,
+            eventType: event.type,
+            transactionId: row.transaction_id,
+            status: outcome,
+            payload: event,
+          },
+        },
+        now,
+      );
+      if (outcome === 'applied') this.drainParked(now);
+      return outcome;
+    });
+    await this.rearm();
+    return { status };
+  }
+
+  /** Inside a transaction: applies what fits, says what does not. */
+  private tryApply(event: PspEvent, now: number): 'applied' | 'parked' | 'stale' | 'ignored' {
+    const row = this.row() as Row;
+    if (event.kind === 'other') return 'ignored';
+    if (event.kind === 'payment') {
+      const pspEvent = PAYMENT_EVENT_OF[event.outcome.status];
+      let state = row.state;
+      // The same PaymentIntent can still succeed after a decline (the customer retried on it).
+      if (pspEvent === 'payment.succeeded' && state === 'PAYMENT_FAILED') state = this.next(state, 'payment.retry');
+      const next = transition(state, pspEvent);
+      if (!next.ok || (next.value === row.state && pspEvent !== 'payment.requires_action' && pspEvent !== 'payment.processing')) {
+        return EVENT_RANK[pspEvent] > STATE_RANK[row.state] ? 'parked' : 'stale';
+      }
+      if (next.value === row.state) return 'stale';
+      const facts = event.outcome.status === 'succeeded' ? event.outcome.chargeReference : null;
+      this.ctx.storage.sql.exec(
+        'UPDATE payment SET state = ?, psp_reference = COALESCE(psp_reference, ?), charge_reference = COALESCE(?, charge_reference), version = version + 1, updated_at = ? WHERE id = 1',
+        next.value,
+        event.reference,
+        facts,
+        now,
+      );
+      this.emit(pspEvent, now);
+      return 'applied';
+    }
+    // Refund notification: ours (by refund id or PSP reference) or one made elsewhere.
+    const ours =
+      (event.refundId ? this.refundRow(event.refundId) : undefined) ??
+      this.ctx.storage.sql.exec<RefundRow>('SELECT * FROM refunds WHERE psp_reference = ?', event.reference).toArray()[0];
+    if (ours) {
+      if (ours.status === 'completed' || ours.status === 'failed') return 'stale';
+      if (event.status === 'pending') return 'stale';
+      this.settleRefund(ours.refund_id, event.status, event.reference, now);
+      return 'applied';
+    }
+    const started = transition(row.state, 'refund.initiated');
+    if (!started.ok) return STATE_RANK[row.state] < EVENT_RANK['refund.initiated'] ? 'parked' : 'stale';
+    if (event.status === 'failed') return 'ignored';
+    const refundId = crypto.randomUUID();
+    this.ctx.storage.sql.exec(
+      "INSERT INTO refunds (refund_id, idempotency_key, amount, reason, status, psp_reference, source, created_at, updated_at) VALUES (?, NULL, ?, NULL, 'processing', ?, ?, ?, ?)",
+      refundId,
+      event.amount,
+      event.reference,
+      event.provider,
+      now,
+      now,
+    );
+    this.setState(started.value, now);
+    this.emitRefund('refund.created', refundId, now);
+    this.settleRefund(refundId, event.status, event.reference, now);
+    return 'applied';
+  }
+
+  /** Inside a transaction: re-tries parked events, oldest first, until none more applies. */
+  private drainParked(now: number): void {
+    for (let progress = true; progress; ) {
+      progress = false;
+      const parked = this.ctx.storage.sql
+        .exec<{ event_id: string; payload: string }>(
+          "SELECT event_id, payload FROM psp_events WHERE status = 'parked' ORDER BY received_at",
+        )
+        .toArray();
+      for (const p of parked) {
+        const event = JSON.parse(p.payload) as PspEvent;
+        const outcome = this.tryApply(event, now);
+        if (outcome === 'parked') continue;
+        this.ctx.storage.sql.exec('UPDATE psp_events SET status = ?, settled_at = ? WHERE event_id = ?', outcome, now, p.event_id);
+        const row = this.row() as Row;
+        this.outbox.append(
+          {
+            type: 'webhook.received',
+            tenantId: row.tenant_id,
+            payload: {
+              provider: event.provider,
+              webhookId: event.eventId,
+              eventType: event.type,
+              transactionId: row.transaction_id,
+              status: outcome,
+              payload: event,
+            },
+          },
+          now,
+        );
+        progress = progress || outcome === 'applied';
+      }
+    }
   }
 
   /** Appends the event with a full snapshot (projections are versioned upserts of it). Inside a transaction. */

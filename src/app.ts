@@ -10,8 +10,11 @@ import { bodyLimit } from './middleware/body-limit';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
+import { feeRoutes } from './routes/fees';
 import { healthRoutes } from './routes/health';
+import { internalRoutes } from './routes/internal';
 import { paymentRoutes } from './routes/payments';
+import { webhookRoutes } from './routes/webhooks';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
 export const DOCS_SCRIPT_PATH = '/docs/scalar.js';
@@ -61,6 +64,9 @@ export function createApp() {
   app.route('/', adminRoutes);
   app.route('/', catalogRoutes);
   app.route('/', paymentRoutes);
+  app.route('/', webhookRoutes);
+  app.route('/', feeRoutes);
+  app.route('/', internalRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -8,6 +8,7 @@ export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { VenueDO } from '../durable-objects/VenueDO';
+export { WebhookInboxDO } from '../durable-objects/WebhookInboxDO';
 
 const app = createApp();
 

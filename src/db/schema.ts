@@ -84,7 +84,8 @@ export const webhookInbox = pgTable(
     index('webhook_inbox_status_idx').on(t.status),
     index('webhook_inbox_received_at_idx').on(t.receivedAt),
     index('webhook_inbox_tenant_idx').on(t.tenantId),
-    check('webhook_inbox_status_ck', sql`${t.status} IN ('pending', 'processing', 'processed', 'failed')`),
+    // pending: parked until its predecessor arrives; unmatched: names no transaction we know (reconciliation).
+    check('webhook_inbox_status_ck', sql`${t.status} IN ('pending', 'processing', 'processed', 'failed', 'unmatched')`),
   ],
 );
 

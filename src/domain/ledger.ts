@@ -1,4 +1,5 @@
 import type { FeeBreakdown } from './fees';
+import { allocate } from './money';
 import type { TaxResult } from './tax';
 
 /**
@@ -42,4 +43,42 @@ export function saleLedgerLines(input: SaleLedgerInput): LedgerLine[] {
 
 export function ledgerBalance(lines: readonly LedgerLine[]): number {
   return lines.reduce((sum, line) => sum + line.amount, 0);
+}
+
+export type RefundLedgerInput = {
+  userId: string;
+  venueId: string;
+  fees: FeeBreakdown;
+  tax: TaxResult;
+  amount: number;
+  /** Refunded by earlier refunds of the same payment. */
+  alreadyRefunded: number;
+};
+
+/**
+ * A refund reverses the sale in proportion: amounts are allocated over the parts the buyer paid (ticket
+ * price, platform fee, gas, each tax) by largest remainder — cumulatively, as the shares of everything
+ * refunded so far minus the shares of what was refunded before — so any sequence of partial refunds
+ * adds up to an exact reversal. The PSP keeps its processing cost; the platform bears it.
+ */
+export function refundLedgerLines(input: RefundLedgerInput): LedgerLine[] {
+  const { fees, tax } = input;
+  const parts: LedgerLine[] = [
+    { account: `venue:${input.venueId}:pending`, amount: fees.ticketPrice },
+    { account: 'platform:fees', amount: fees.platformFee },
+    { account: 'platform:gas', amount: fees.gasEstimate },
+  ];
+  for (const part of [tax.breakdown.state, tax.breakdown.local, tax.breakdown.special]) {
+    if (part && part.amount !== 0) parts.push({ account: `tax:${part.jurisdiction}`, amount: part.amount });
+  }
+  const nonZero = parts.filter((p) => p.amount > 0);
+  const weights = nonZero.map((p) => p.amount);
+  const before = nonZero.length ? allocate(input.alreadyRefunded, weights) : [];
+  const after = nonZero.length ? allocate(input.alreadyRefunded + input.amount, weights) : [];
+  const shares = after.map((share, i) => share - (before[i] as number));
+  const lines: LedgerLine[] = [{ account: `buyer:${input.userId}`, amount: -input.amount }];
+  nonZero.forEach((p, i) => {
+    lines.push({ account: p.account, amount: shares[i] as number });
+  });
+  return lines.filter((line) => line.amount !== 0);
 }

@@ -25,3 +25,8 @@ export function eventStub(env: Bindings, tenantId: string, eventId: string) {
 export function paymentStub(env: Bindings, transactionId: string) {
   return env.PAYMENTS.get(env.PAYMENTS.idFromName(`payment:${transactionId}`));
 }
+
+/** Unmatched PSP notifications, one object per provider. */
+export function webhookInboxStub(env: Bindings, provider: string) {
+  return env.WEBHOOK_INBOXES.get(env.WEBHOOK_INBOXES.idFromName(`inbox:${provider}`));
+}

@@ -61,3 +61,29 @@ export interface PspAdapter {
   retrieveCharge(reference: string, connectedAccount?: string): Promise<PspResult<PspChargeOutcome>>;
   refund(request: PspRefundRequest): Promise<PspResult<PspRefundOutcome>>;
 }
+
+/**
+ * A PSP notification in the common model. `transactionId`/`tenantId` come from metadata we set on the
+ * PSP object; a notification without them cannot be routed and is kept as unmatched.
+ */
+type PspEventBase = {
+  provider: PspId;
+  eventId: string;
+  type: string;
+  transactionId: string | null;
+  tenantId: string | null;
+  occurredAt: number;
+};
+
+export type PspEvent =
+  | (PspEventBase & { kind: 'payment'; reference: string; outcome: PspChargeOutcome })
+  | (PspEventBase & {
+      kind: 'refund';
+      /** Our refund id when we created the refund; null for one made elsewhere (e.g. the PSP dashboard). */
+      refundId: string | null;
+      reference: string;
+      paymentReference: string | null;
+      amount: number;
+      status: PspRefundOutcome['status'];
+    })
+  | (PspEventBase & { kind: 'other' });

@@ -3,7 +3,14 @@ import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
-import { postLedger, upsertPaymentTransaction } from '../db/repos/payments';
+import {
+  postLedger,
+  type RefundSnapshot,
+  recordWebhook,
+  upsertPaymentTransaction,
+  upsertRefund,
+  type WebhookReceived,
+} from '../db/repos/payments';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
 import type { LedgerLine } from '../domain/ledger';
 import type { Bindings } from '../env';
@@ -40,7 +47,22 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
       Date.parse(event.occurredAt),
     );
   },
+  'payment.cancelled': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'refund.created': (tx, event) => applyRefundEvent(tx, event),
+  'refund.failed': (tx, event) => applyRefundEvent(tx, event),
+  'refund.succeeded': async (tx, event) => {
+    await applyRefundEvent(tx, event);
+    const { refund, ledger, payment } = event.payload as { refund: RefundSnapshot; ledger: LedgerLine[]; payment: PaymentSnapshot };
+    await postLedger(tx, refund.refundId, event.eventId, payment.currency, ledger);
+  },
+  'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, event.payload as WebhookReceived),
 };
+
+async function applyRefundEvent(tx: Tx, event: OutboxMessage): Promise<void> {
+  const { refund, payment } = event.payload as { refund: RefundSnapshot; payment: PaymentSnapshot };
+  await upsertPaymentTransaction(tx, payment);
+  await upsertRefund(tx, refund);
+}
 
 export class UnknownEventTypeError extends Error {
   constructor(type: string) {

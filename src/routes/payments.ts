@@ -4,8 +4,16 @@ import { requireAuth } from '../middleware/auth';
 import { requireIdempotencyKey } from '../middleware/idempotency-key';
 import { userRateLimit } from '../middleware/rate-limit';
 import { BEARER_AUTH, ErrorBodySchema, errorResponses } from '../schemas/common';
-import { IdempotencyKeyHeader, ProcessPaymentBody, ProcessPaymentResponse, TransactionIdParam, TransactionView } from '../schemas/payments';
-import { getTransaction, processPayment } from '../services/payments';
+import {
+  IdempotencyKeyHeader,
+  ProcessPaymentBody,
+  ProcessPaymentResponse,
+  RefundBody,
+  RefundResponse,
+  TransactionIdParam,
+  TransactionView,
+} from '../schemas/payments';
+import { getTransaction, processPayment, refundPayment } from '../services/payments';
 
 const processRoute = createRoute({
   method: 'post',
@@ -49,6 +57,34 @@ const transactionRoute = createRoute({
   },
 });
 
+const refundRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/payments/transaction/{transactionId}/refund',
+  tags: ['Payments'],
+  summary: 'Refund a payment, fully or partly (owner or admin; idempotent)',
+  description: 'Full when amount is omitted. The sum of refunds never exceeds the payment (400 REFUND_EXCEEDS_ORIGINAL).',
+  security: BEARER_AUTH,
+  middleware: [requireAuth(), userRateLimit(), requireIdempotencyKey()],
+  request: {
+    params: TransactionIdParam,
+    headers: IdempotencyKeyHeader,
+    body: { required: true, content: { 'application/json': { schema: RefundBody } } },
+  },
+  responses: {
+    200: { description: 'Refund completed or pending at the PSP', content: { 'application/json': { schema: RefundResponse } } },
+    402: { description: 'The PSP failed the refund', content: { 'application/json': { schema: ErrorBodySchema } } },
+    502: { description: 'PSP_UNAVAILABLE: retry with the same key', content: { 'application/json': { schema: ErrorBodySchema } } },
+    ...errorResponses(400, 401, 404, 409, 413, 422, 429),
+  },
+});
+
+/** The object renders bodies once and stores them, so replays are byte-identical. */
+function objectResponse(result: { status: number; body: string; replayed: boolean }): Response {
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (result.replayed) headers['Idempotent-Replayed'] = 'true';
+  return new Response(result.body, { status: result.status, headers });
+}
+
 export const paymentRoutes = createRouter()
   .openapi(processRoute, async (c) => {
     const result = await processPayment(c.env, c.var.config, c.var.principal, c.var.idempotencyKey, c.req.valid('json'), {
@@ -58,9 +94,20 @@ export const paymentRoutes = createRouter()
       userAgent: c.req.header('user-agent'),
       accessToken: c.req.header('x-access-token'),
     });
-    // The object renders the body once and stores it, so a replay is byte-identical.
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (result.replayed) headers['Idempotent-Replayed'] = 'true';
-    return new Response(result.body, { status: result.status, headers }) as never;
+    return objectResponse(result) as never;
+  })
+  .openapi(refundRoute, async (c) => {
+    const result = await refundPayment(
+      c.env,
+      c.var.principal,
+      c.req.valid('param').transactionId,
+      c.var.idempotencyKey,
+      c.req.valid('json'),
+      {
+        requestId: c.var.requestId,
+        path: c.req.path,
+      },
+    );
+    return objectResponse(result) as never;
   })
   .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId), 200));

@@ -93,3 +93,18 @@ export const IdempotencyKeyHeader = z.object({
     example: '7f1c2d3e-4b5a-4c6d-8e9f-0a1b2c3d4e5f',
   }),
 });
+
+export const RefundBody = z
+  .object({
+    amount: z.number().int().min(1).optional().openapi({ description: 'Minor units; the whole remaining amount when omitted' }),
+    reason: z.string().min(1).max(500).optional(),
+  })
+  .openapi('RefundRequest');
+export type RefundBody = z.infer<typeof RefundBody>;
+
+export const RefundResponse = z
+  .object({
+    success: z.literal(true),
+    refund: z.object({ id: z.string(), amount: z.number().int(), status: z.enum(['pending', 'completed']) }),
+  })
+  .openapi('RefundResponse');

@@ -3,7 +3,7 @@ import type { Bindings, Config, Principal } from '../env';
 import { NotFoundError } from '../lib/errors';
 import { transactionIdFor } from '../lib/ids';
 import { paymentStub } from '../lib/stubs';
-import type { ProcessPaymentBody, TransactionView } from '../schemas/payments';
+import type { ProcessPaymentBody, RefundBody, TransactionView } from '../schemas/payments';
 
 export type ProcessContext = { requestId: string; path: string; ip?: string; userAgent?: string; accessToken?: string };
 
@@ -61,4 +61,26 @@ export async function getTransaction(env: Bindings, principal: Principal, transa
     },
     nftStatus: null,
   };
+}
+
+/** The object checks ownership itself (owner or admin of the tenant, else 404) and decides idempotency. */
+export async function refundPayment(
+  env: Bindings,
+  principal: Principal,
+  transactionId: string,
+  idempotencyKey: string,
+  body: RefundBody,
+  ctx: { requestId: string; path: string },
+) {
+  return paymentStub(env, transactionId).refund({
+    tenantId: principal.tenantId,
+    userId: principal.sub,
+    isAdmin: principal.role === 'admin',
+    idempotencyKey,
+    fingerprint: await fingerprint({ transactionId, ...body }),
+    amount: body.amount,
+    reason: body.reason,
+    requestId: ctx.requestId,
+    path: ctx.path,
+  });
 }

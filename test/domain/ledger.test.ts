@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { calculateFees, processingCost, VENUE_TIERS } from '../../src/domain/fees';
-import { ledgerBalance, saleLedgerLines } from '../../src/domain/ledger';
+import { ledgerBalance, refundLedgerLines, saleLedgerLines } from '../../src/domain/ledger';
 import { calculateTax } from '../../src/domain/tax';
 
 function sale(ticketPrice: number, ticketCount: number, tier: (typeof VENUE_TIERS)[number], city: string) {
@@ -45,6 +45,58 @@ describe('sale ledger lines', () => {
           expect(lines.every((l) => l.amount !== 0 && Number.isSafeInteger(l.amount))).toBe(true);
         },
       ),
+    );
+  });
+});
+
+describe('refund ledger lines', () => {
+  const tax = calculateTax({ amount: 10_000, venueAddress: { city: 'Nashville', state: 'TN' } });
+  if (!tax.ok) throw new Error('tax');
+  const fees = calculateFees({ ticketPrice: 10_000, ticketCount: 2, tier: 'starter', tax: tax.value });
+
+  it('reverses every part of the sale exactly on a full refund', () => {
+    const lines = refundLedgerLines({ userId: 'u1', venueId: 'v1', fees, tax: tax.value, amount: fees.total, alreadyRefunded: 0 });
+    expect(lines).toEqual([
+      { account: 'buyer:u1', amount: -fees.total },
+      { account: 'venue:v1:pending', amount: 10_000 },
+      { account: 'platform:fees', amount: 820 },
+      { account: 'platform:gas', amount: 100 },
+      { account: 'tax:US-TN', amount: 700 },
+      { account: 'tax:US-TN-NASHVILLE', amount: 225 },
+      { account: `tax:${tax.value.breakdown.special?.jurisdiction}`, amount: 100 },
+    ]);
+  });
+
+  it('balances for any partial refund, and partial refunds summing to the total reverse the sale exactly', () => {
+    const full = refundLedgerLines({ userId: 'u1', venueId: 'v1', fees, tax: tax.value, amount: fees.total, alreadyRefunded: 0 });
+    const perAccount = (lines: { account: string; amount: number }[]) =>
+      lines.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.account]: (acc[l.account] ?? 0) + l.amount }), {});
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 1, maxLength: 8 }), (cuts) => {
+        let refunded = 0;
+        const all: { account: string; amount: number }[] = [];
+        for (const cut of cuts) {
+          const amount = Math.min(cut, fees.total - refunded);
+          if (amount === 0) break;
+          const lines = refundLedgerLines({ userId: 'u1', venueId: 'v1', fees, tax: tax.value, amount, alreadyRefunded: refunded });
+          expect(ledgerBalance(lines)).toBe(0);
+          all.push(...lines);
+          refunded += amount;
+        }
+        if (refunded < fees.total) {
+          all.push(
+            ...refundLedgerLines({
+              userId: 'u1',
+              venueId: 'v1',
+              fees,
+              tax: tax.value,
+              amount: fees.total - refunded,
+              alreadyRefunded: refunded,
+            }),
+          );
+        }
+        expect(perAccount(all)).toEqual(perAccount(full));
+      }),
     );
   });
 });

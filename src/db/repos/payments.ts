@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import type { PaymentSnapshot } from '../../../durable-objects/PaymentDO';
 import type { LedgerLine } from '../../domain/ledger';
-import { ledgerEntries, paymentTransactions } from '../schema';
+import { ledgerEntries, paymentRefunds, paymentTransactions, webhookInbox } from '../schema';
 import type { Tx } from './processed-events';
 
 /** Versioned upsert of a PaymentDO snapshot: a delivery older than the stored row changes nothing. */
@@ -45,4 +45,83 @@ export async function postLedger(
 ): Promise<void> {
   if (lines.length === 0) return;
   await tx.insert(ledgerEntries).values(lines.map((l) => ({ transactionId, eventId, account: l.account, amount: l.amount, currency })));
+}
+
+export type RefundSnapshot = {
+  refundId: string;
+  transactionId: string;
+  tenantId: string;
+  amount: number;
+  reason: string | null;
+  status: 'processing' | 'pending' | 'completed' | 'failed';
+  pspReference: string | null;
+  idempotencyKey: string | null;
+  createdAt: string;
+  updatedAt: string;
+};
+
+/** Upsert of a refund; a settled refund (completed/failed) is never moved back by a late delivery. */
+export async function upsertRefund(tx: Tx, r: RefundSnapshot): Promise<void> {
+  const status = r.status === 'pending' ? 'processing' : r.status; // the table's vocabulary (seed): pending, processing, completed, failed
+  const row = {
+    id: r.refundId,
+    transactionId: r.transactionId,
+    tenantId: r.tenantId,
+    amount: r.amount,
+    reason: r.reason,
+    status,
+    stripeRefundId: r.pspReference,
+    idempotencyKey: r.idempotencyKey ?? r.refundId,
+    metadata: { pspStatus: r.status },
+    createdAt: new Date(r.createdAt),
+    completedAt: r.status === 'completed' ? new Date(r.updatedAt) : null,
+    updatedAt: new Date(r.updatedAt),
+  };
+  await tx
+    .insert(paymentRefunds)
+    .values(row)
+    .onConflictDoUpdate({
+      target: paymentRefunds.id,
+      set: {
+        status: row.status,
+        stripeRefundId: row.stripeRefundId,
+        metadata: row.metadata,
+        completedAt: row.completedAt,
+        updatedAt: row.updatedAt,
+      },
+      setWhere: sql`${paymentRefunds.status} NOT IN ('completed', 'failed')`,
+    });
+}
+
+export type WebhookReceived = { provider: string; webhookId: string; eventType: string; status: string; payload: unknown };
+
+const INBOX_STATUS: Record<string, 'pending' | 'processed' | 'unmatched'> = {
+  applied: 'processed',
+  stale: 'processed',
+  ignored: 'processed',
+  duplicate: 'processed',
+  parked: 'pending',
+  unmatched: 'unmatched',
+};
+
+/** One row per provider event; a parked event's row moves to processed when it is applied later. */
+export async function recordWebhook(tx: Tx, tenantId: string | null, w: WebhookReceived): Promise<void> {
+  const status = INBOX_STATUS[w.status] ?? 'processed';
+  const processedAt = status === 'processed' ? new Date() : null;
+  await tx
+    .insert(webhookInbox)
+    .values({
+      webhookId: w.webhookId,
+      provider: w.provider,
+      eventType: w.eventType,
+      payload: w.payload ?? {},
+      status,
+      processedAt,
+      tenantId,
+    })
+    .onConflictDoUpdate({
+      target: [webhookInbox.provider, webhookInbox.webhookId],
+      set: { status, processedAt, updatedAt: sql`now()` },
+      setWhere: sql`${webhookInbox.status} <> 'processed'`,
+    });
 }

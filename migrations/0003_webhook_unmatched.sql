@@ -1,0 +1,2 @@
+ALTER TABLE "webhook_inbox" DROP CONSTRAINT "webhook_inbox_status_ck";--> statement-breakpoint
+ALTER TABLE "webhook_inbox" ADD CONSTRAINT "webhook_inbox_status_ck" CHECK ("webhook_inbox"."status" IN ('pending', 'processing', 'processed', 'failed', 'unmatched'));

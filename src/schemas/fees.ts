@@ -1,0 +1,55 @@
+import { z } from '@hono/zod-openapi';
+import { BLOCKCHAINS, CONGESTION_LEVELS } from '../domain/gas';
+import { Address, EntityId } from './catalog';
+import { Fees } from './payments';
+
+/** Largest amount a quote accepts ($100 000 000): keeps every sum of fees and tax a safe integer. */
+export const MAX_QUOTE_AMOUNT = 10_000_000_000;
+
+export const CalculateFeesBody = z
+  .object({
+    venueId: EntityId,
+    amount: z
+      .number()
+      .int()
+      .min(0)
+      .max(MAX_QUOTE_AMOUNT)
+      .openapi({ description: 'Ticket subtotal of the order in minor units (cents)', example: 10_000 }),
+    ticketCount: z.number().int().min(1).max(100).openapi({ description: 'Number of tickets (gas is estimated per ticket)', example: 2 }),
+    customerAddress: Address.optional().openapi({
+      description: 'Accepted as in seed §2; tickets are taxed where the event happens, so only the venue address decides the tax',
+    }),
+  })
+  .openapi('CalculateFeesRequest');
+export type CalculateFeesBody = z.infer<typeof CalculateFeesBody>;
+
+export const OptionalIdempotencyKeyHeader = z.object({
+  'idempotency-key': z
+    .string()
+    .optional()
+    .openapi({ description: 'Accepted for compatibility with seed clients and ignored: the quote has no side effects' }),
+});
+
+export const ChainGasEstimate = z
+  .object({
+    blockchain: z.enum(BLOCKCHAINS),
+    estimatedFee: z.string().openapi({
+      description: 'Native-token amount per ticket mint as a decimal string (a string, unlike the seed, to keep it out of floats)',
+      example: '0.002',
+    }),
+    feeInUsdMinor: z.number().int().openapi({ description: 'US cents per ticket mint', example: 5 }),
+    congestionLevel: z.enum(CONGESTION_LEVELS),
+  })
+  .openapi('ChainGasEstimate');
+
+export const CalculateFeesResponse = z
+  .object({
+    fees: Fees,
+    gasEstimates: z
+      .object({ solana: ChainGasEstimate, polygon: ChainGasEstimate })
+      .openapi({ description: 'Static, informational per-chain estimates; the charged gas is fees.gasEstimate (50 per ticket)' }),
+    recommendedBlockchain: z.enum(BLOCKCHAINS).openapi({ description: 'The chain with the lowest feeInUsdMinor × ticketCount' }),
+    total: z.number().int().openapi({ description: 'Same as fees.total: what the buyer would be charged' }),
+  })
+  .openapi('CalculateFeesResponse');
+export type CalculateFeesResponse = z.infer<typeof CalculateFeesResponse>;

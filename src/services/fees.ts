@@ -1,0 +1,40 @@
+import { calculateFees, resolveVenueTier } from '../domain/fees';
+import { recommendBlockchain, STATIC_GAS_ESTIMATES } from '../domain/gas';
+import { calculateTax } from '../domain/tax';
+import type { Bindings } from '../env';
+import { ValidationError } from '../lib/errors';
+import { venueStub } from '../lib/stubs';
+import type { CalculateFeesBody, CalculateFeesResponse } from '../schemas/fees';
+import { getVenue } from './catalog';
+
+/**
+ * Seed §2: what an order at this venue would cost, computed exactly as POST /process computes it
+ * (venue tier — explicit or from 30-day volume —, tax at the venue's address, gas per ticket).
+ * Reads only: nothing is stored, reserved or charged.
+ */
+export async function quoteFees(env: Bindings, tenantId: string, body: CalculateFeesBody): Promise<CalculateFeesResponse> {
+  const [venue, volume] = await Promise.all([getVenue(env, tenantId, body.venueId), venueStub(env, tenantId, body.venueId).volume30d()]);
+  const tax = calculateTax({ amount: body.amount, venueAddress: venue.address, customerAddress: body.customerAddress });
+  // The request's own fields are valid; a tax failure here means the stored venue address cannot be taxed.
+  if (!tax.ok) throw new ValidationError([{ field: 'venueId', message: `the venue's address cannot be taxed: ${tax.error.message}` }]);
+  const fees = calculateFees({
+    ticketPrice: body.amount,
+    ticketCount: body.ticketCount,
+    tier: resolveVenueTier(venue.tier ?? null, volume),
+    tax: tax.value,
+  });
+  return {
+    fees: {
+      ticketPrice: fees.ticketPrice,
+      platformFee: fees.platformFee,
+      gasEstimate: fees.gasEstimate,
+      stateTax: fees.stateTax,
+      localTax: fees.localTax,
+      specialTax: fees.specialTax,
+      total: fees.total,
+    },
+    gasEstimates: { solana: { ...STATIC_GAS_ESTIMATES.solana }, polygon: { ...STATIC_GAS_ESTIMATES.polygon } },
+    recommendedBlockchain: recommendBlockchain(body.ticketCount),
+    total: fees.total,
+  };
+}
