@@ -48,6 +48,9 @@ const SCHEMA = [
    )`,
 ] as const;
 
+/** A payment untouched this long in PENDING or PROCESSING is reconciled (API: stale PENDING > 15 min). */
+export const RECONCILE_STALE_MS = 15 * 60_000;
+
 /** How long an in-progress request holds its key before a retry may take over (the PSP call is bounded by PSP_TIMEOUT_MS). */
 const LEASE_MS = 90_000;
 
@@ -369,12 +372,14 @@ export class PaymentDO extends OutboxObject {
     if (!result.ok) {
       const { failure } = result;
       if (failure.retryable) {
-        // State stays PROCESSING: a retry (client, reconciliation) repeats the same PSP operation.
+        // State stays PROCESSING: a client retry repeats the same PSP operation; reconciliation gives up
+        // after 15 minutes, and a success that did happen still arrives as a webhook.
         return this.errorBody(
           input,
           new AppError('PSP_UNAVAILABLE', 502, 'The payment provider did not answer; retry with the same Idempotency-Key', {
             retryable: true,
           }),
+          { transactionId: input.transactionId },
         );
       }
       await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind });
@@ -625,6 +630,46 @@ export class PaymentDO extends OutboxObject {
       });
     }
     this.outbox.append({ type, tenantId: row.tenant_id, payload }, now);
+  }
+
+  // ── reconciliation ─────────────────────────────────────────────────────────
+
+  /**
+   * Called by the 5-minute cron for payments that look stuck, serialized with live traffic because it
+   * runs here. Re-arms the alarm (undelivered outbox rows), expires a payment that never started,
+   * asks the PSP where a PROCESSING payment stands and converges, gives up on a charge whose PSP call
+   * never answered (a late success still arrives as a webhook and is applied), then retries parked events.
+   */
+  async reconcile(staleAfterMs = RECONCILE_STALE_MS): Promise<{ action: 'none' | 'expired' | 'converged' | 'abandoned' | 'unchanged' }> {
+    await this.rearm();
+    const row = this.row();
+    const now = Date.now();
+    if (!row || now - row.updated_at < staleAfterMs) return { action: 'none' };
+    if (row.state === 'PENDING') {
+      await this.settle('payment.expired', {});
+      return { action: 'expired' };
+    }
+    if (row.state !== 'PROCESSING') return { action: 'unchanged' };
+    if (!row.psp_reference) {
+      const failed = await this.settle('payment.failed', { failureCode: 'psp_no_answer' });
+      await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${failed.tenant_id}:${failed.event_id}`)).release(failed.transaction_id);
+      return { action: 'abandoned' };
+    }
+    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
+    const result = await pspAdapter(config, row.provider).retrieveCharge(row.psp_reference, row.connected_account ?? undefined);
+    if (!result.ok) return { action: 'unchanged' };
+    const outcome = result.value;
+    if (outcome.status === 'requires_action' || outcome.status === 'processing') return { action: 'unchanged' };
+    const event = PAYMENT_EVENT_OF[outcome.status];
+    const settled = await this.settle(event, {
+      pspReference: outcome.reference,
+      chargeReference: outcome.status === 'succeeded' ? outcome.chargeReference : null,
+      failureCode: outcome.status === 'declined' ? outcome.declineCode : undefined,
+    });
+    const events = this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${settled.tenant_id}:${settled.event_id}`));
+    if (settled.state === 'PAID') await events.confirm(settled.transaction_id);
+    if (settled.state === 'PAYMENT_FAILED') await events.release(settled.transaction_id);
+    return { action: 'converged' };
   }
 
   // ── PSP notifications ──────────────────────────────────────────────────────

@@ -2,13 +2,17 @@ import type { Bindings } from '../env';
 import { createLogger, parseLogLevel } from '../lib/logger';
 import { cleanupProcessedRecords } from './cleanup';
 import { beatHeartbeat } from './heartbeat';
+import { reconcilePayments } from './reconcile';
 import { CRON } from './schedules';
 
 type Job = { name: string; run: (env: Bindings, ctx: ExecutionContext) => Promise<unknown> };
 
-/** Jobs per schedule; reconciliation (5 min) and 1099-DA (yearly) join with the features they serve. */
+/** Jobs per schedule; 1099-DA (yearly) joins with the resale feature it serves. */
 export const CRON_JOBS: Record<string, Job[]> = {
-  [CRON.everyFiveMinutes]: [{ name: 'heartbeat', run: (env) => beatHeartbeat(env) }],
+  [CRON.everyFiveMinutes]: [
+    { name: 'heartbeat', run: (env) => beatHeartbeat(env) },
+    { name: 'reconcile', run: reconcilePayments },
+  ],
   [CRON.daily]: [{ name: 'cleanup', run: cleanupProcessedRecords }],
   [CRON.yearly]: [],
 };

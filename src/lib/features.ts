@@ -3,10 +3,10 @@
  * the feature, never before: clients and operators read this map to decide what to call.
  */
 export const FEATURES = {
-  stripe: false,
+  stripe: true,
   square: false,
-  webhooks: false,
-  reconciliation: false,
+  webhooks: true,
+  reconciliation: true,
   nftIntegration: false,
   notifications: false,
   fraudDetection: false,
