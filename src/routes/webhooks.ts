@@ -1,6 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError } from '../lib/errors';
+import { AppError, ServiceUnavailableError } from '../lib/errors';
 import { createRouter } from '../lib/router';
+import { squareEventToPspEvent, verifySquareWebhook } from '../psp/square/webhook';
 import { stripeEventToPspEvent, verifyStripeWebhook, WebhookSignatureError } from '../psp/stripe/webhook';
 import { errorResponses } from '../schemas/common';
 import { dispatchPspEvent } from '../services/webhooks';
@@ -17,15 +18,48 @@ const stripeRoute = createRoute({
   responses: { 200: { description: 'Accepted', content: { 'application/json': { schema: WebhookAck } } }, ...errorResponses(400, 413) },
 });
 
-export const webhookRoutes = createRouter().openapi(stripeRoute, async (c) => {
-  const raw = await c.req.text();
-  let event: Awaited<ReturnType<typeof verifyStripeWebhook>>;
-  try {
-    event = await verifyStripeWebhook(raw, c.req.header('stripe-signature'), c.env.STRIPE_WEBHOOK_SECRET);
-  } catch (err) {
-    if (err instanceof WebhookSignatureError) throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'Webhook signature verification failed');
-    throw err;
-  }
-  const status = await dispatchPspEvent(c.env, stripeEventToPspEvent(event));
-  return c.json({ received: true as const, status }, 200);
+const squareRoute = createRoute({
+  method: 'post',
+  path: '/api/v1/webhooks/square',
+  tags: ['Webhooks'],
+  summary: 'Square events (x-square-hmacsha256-signature over notification URL + raw body)',
+  description: 'Same flow as Stripe: deduplicated by event_id, applied in causal order, unknown transactions kept as unmatched.',
+  request: { headers: z.object({ 'x-square-hmacsha256-signature': z.string().optional() }) },
+  responses: {
+    200: { description: 'Accepted', content: { 'application/json': { schema: WebhookAck } } },
+    ...errorResponses(400, 413, 503),
+  },
 });
+
+function invalidSignature(err: unknown): never {
+  if (err instanceof WebhookSignatureError) throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'Webhook signature verification failed');
+  throw err;
+}
+
+export const webhookRoutes = createRouter()
+  .openapi(stripeRoute, async (c) => {
+    const raw = await c.req.text();
+    let event: Awaited<ReturnType<typeof verifyStripeWebhook>>;
+    try {
+      event = await verifyStripeWebhook(raw, c.req.header('stripe-signature'), c.env.STRIPE_WEBHOOK_SECRET);
+    } catch (err) {
+      invalidSignature(err);
+    }
+    const status = await dispatchPspEvent(c.env, stripeEventToPspEvent(event));
+    return c.json({ received: true as const, status }, 200);
+  })
+  .openapi(squareRoute, async (c) => {
+    const key = c.env.SQUARE_WEBHOOK_SIGNATURE_KEY;
+    const url = c.env.SQUARE_WEBHOOK_NOTIFICATION_URL;
+    // 503, not 400: Square retries, so nothing is lost while the secret is being set.
+    if (!key || !url) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Square webhooks are not configured');
+    const raw = await c.req.text();
+    let event: ReturnType<typeof squareEventToPspEvent>;
+    try {
+      await verifySquareWebhook(raw, c.req.header('x-square-hmacsha256-signature'), key, url);
+      event = squareEventToPspEvent(raw);
+    } catch (err) {
+      invalidSignature(err);
+    }
+    return c.json({ received: true as const, status: await dispatchPspEvent(c.env, event) }, 200);
+  });

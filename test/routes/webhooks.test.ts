@@ -128,3 +128,63 @@ describe('PSP events applied by the transaction’s object', () => {
     expect(ledger.reduce((s, l) => s + Number(l.amount), 0)).toBe(0);
   });
 });
+
+describe('POST /api/v1/webhooks/square', () => {
+  const NOTIFICATION_URL = 'http://edgepay.test/api/v1/webhooks/square';
+  async function squareSign(body: string, key = 'sq_sig_key_test') {
+    const k = await crypto.subtle.importKey('raw', new TextEncoder().encode(key), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign']);
+    const mac = new Uint8Array(await crypto.subtle.sign('HMAC', k, new TextEncoder().encode(NOTIFICATION_URL + body)));
+    return btoa(String.fromCharCode(...mac));
+  }
+  const squareEvent = (referenceId: string | null) =>
+    JSON.stringify({
+      merchant_id: 'M1',
+      type: 'payment.updated',
+      event_id: crypto.randomUUID(),
+      created_at: new Date().toISOString(),
+      data: {
+        type: 'payment',
+        id: 'sq_pay_1',
+        object: {
+          payment: { id: 'sq_pay_1', status: 'COMPLETED', amount_money: { amount: 100, currency: 'USD' }, reference_id: referenceId },
+        },
+      },
+    });
+  const postSquare = (body: string, signature?: string) =>
+    call('/api/v1/webhooks/square', { method: 'POST', headers: signature ? { 'x-square-hmacsha256-signature': signature } : {}, body });
+
+  it('accepts a correctly signed event and keeps an unknown one as unmatched, once', async () => {
+    const body = squareEvent(crypto.randomUUID());
+    const res = await postSquare(body, await squareSign(body));
+    expect(await json<any>(res)).toEqual({ received: true, status: 'unmatched' });
+    expect((await json<any>(await postSquare(body, await squareSign(body)))).status).toBe('duplicate');
+  });
+
+  it('rejects a wrong key, a tampered body and a missing signature with 400', async () => {
+    const body = squareEvent(null);
+    for (const [b, sig] of [
+      [body, await squareSign(body, 'other-key')],
+      [body.replace('COMPLETED', 'FAILED'), await squareSign(body)],
+      [body, undefined],
+    ] as const) {
+      const res = await postSquare(b, sig);
+      expect([res.status, (await json<ErrorBody>(res)).code]).toEqual([400, 'WEBHOOK_SIGNATURE_INVALID']);
+    }
+  });
+
+  it('verifies the sandbox’s own Square signatures (recorded deliveries replayed as sent)', async () => {
+    await sandbox('/square/v2/payments', {
+      method: 'POST',
+      headers: { authorization: 'Bearer EAAAsandbox-test', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        idempotency_key: crypto.randomUUID(),
+        source_id: 'cnon:card-nonce-ok',
+        amount_money: { amount: 500, currency: 'USD' },
+      }),
+    });
+    const hooks = (await sandbox('/__sandbox/webhooks?provider=square&type=payment.created')) as any[];
+    const hook = hooks.at(-1);
+    const res = await call('/api/v1/webhooks/square', { method: 'POST', headers: hook.headers, body: hook.body });
+    expect(res.status).toBe(200);
+  });
+});
