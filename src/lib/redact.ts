@@ -38,7 +38,11 @@ export function redact(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH) return '[TRUNCATED]';
   if (typeof value === 'string') return BEARER.test(value) ? REDACTED : value;
   if (Array.isArray(value)) return value.map((v) => redact(v, depth + 1));
-  if (value instanceof Error) return { name: value.name, message: value.message };
+  if (value instanceof Error) {
+    // Wrapped errors (drizzle's "Failed query", fetch failures) say what went wrong only in their cause.
+    const cause = value.cause === undefined ? undefined : redact(value.cause, depth + 1);
+    return cause === undefined ? { name: value.name, message: value.message } : { name: value.name, message: value.message, cause };
+  }
   if (value && typeof value === 'object') {
     const out: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(value)) out[k] = isSensitiveKey(k) ? REDACTED : redact(v, depth + 1);

@@ -17,12 +17,27 @@ export type AutocannonResult = {
   statusCodeStats: Record<string, { count: number }>;
 };
 
+/** What autocannon turns into the bytes of one request; setupRequest may return a changed copy. */
+export type RawRequest = { method?: string; path?: string; headers?: Record<string, string>; body?: string | Buffer };
+
+export type AutocannonRequest = RawRequest & {
+  /** Called before every request of this entry (per-request keys, tokens, bodies); must return the request. */
+  setupRequest?: (request: RawRequest, context: Record<string, unknown>) => RawRequest;
+  /** Called with every response to this entry (autocannon then also reads the body). */
+  onResponse?: (status: number, body: string, context: Record<string, unknown>, headers: Record<string, string>) => void;
+};
+
 export type AutocannonOptions = {
   url: string;
   connections?: number;
   duration?: number;
+  /** A number of requests instead of a duration. */
+  amount?: number;
   timeout?: number;
-  requests?: Array<{ method?: string; path?: string }>;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  requests?: AutocannonRequest[];
 };
 
 type Instance = { stop(): void };

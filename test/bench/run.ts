@@ -4,12 +4,17 @@ import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
 import { type BenchStack, spawnStack } from './dev-stack.ts';
+import { workerReloads } from './payments/shared.ts';
+import { runPaymentBenches } from './payments.ts';
 import { formatTable, type Row, toRow } from './table.ts';
 
 /**
  * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
  * with autocannon on 127.0.0.1 only. GET /health asks a Durable Object and reuses a database probe,
- * GET /health/db connects to Postgres every time, GET /info touches neither and is the baseline. Exit 0 with a table, or 1 with a message; Ctrl-C cleans up and exits 130.
+ * GET /health/db connects to Postgres every time, GET /info touches neither and is the baseline. Then the payment
+ * benchmarks of payments.ts (retry storm, outbox lag, process throughput), each printed as its own table; they print
+ * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run.
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -28,6 +33,7 @@ let db: Database | null = null;
 let stack: BenchStack | null = null;
 let cleaning: Promise<void> | null = null;
 let interrupted: string | null = null;
+const interruption = new AbortController();
 
 function cleanup(): Promise<void> {
   cleaning ??= (async () => {
@@ -52,6 +58,7 @@ for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
     if (interrupted) return;
     interrupted = signal;
+    interruption.abort(new Error(`interrupted by ${signal}`));
     console.error(`\n[bench] ${signal}: stopping the stack and the database…`);
     void finish(130);
   });
@@ -116,6 +123,7 @@ async function main(): Promise<void> {
 
   const rows: Row[] = [];
   const failures: string[] = [];
+  const reloadsBefore = workerReloads(s.logFile);
   for (const route of ROUTES) {
     say(`GET ${route}: ${MEASURE_S} s, ${CONNECTIONS} connections`);
     const result = await measure({ url: `${baseUrl}${route}`, connections: CONNECTIONS, duration: MEASURE_S });
@@ -135,15 +143,34 @@ async function main(): Promise<void> {
   console.log(
     `${CONNECTIONS} connections, ${MEASURE_S} s per route after a ${WARMUP_S} s warm-up; database: ${db.kind}; target ${baseUrl}\n`,
   );
+  const reloads = workerReloads(s.logFile) - reloadsBefore;
+  if (reloads > 0) say(`note: wrangler dev reloaded the Worker ${reloads}× during these routes (a watched source file changed)`);
   for (const row of rows) {
     if (row.non2xx > 0 || row.errors > 0) say(`warning: ${row.route} had ${row.non2xx} non-2xx answers and ${row.errors} errors`);
   }
   if (failures.length) throw new Error(failures.join('; '));
 
+  await runPaymentBenches({
+    root,
+    baseUrl,
+    sandboxUrl: `http://${HOST}:${sandboxPort}`,
+    databaseUrl: db.url,
+    databaseKind: db.kind,
+    logFile: s.logFile,
+    stackGone: () => (s.hasExited() ? `the dev stack stopped during the payment benchmarks (see ${s.logFile})` : null),
+    measure,
+    signal: interruption.signal,
+    say,
+  });
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+
+  const stoppedEarly = s.hasExited();
   say('stopping the stack');
   await s.stop();
   const code = await s.exited;
-  if (code !== 0) say(`note: the stack exited with ${code}; its log is kept: ${s.logFile}`);
+  if (stoppedEarly) say(`WARNING: the stack had stopped on its own before the end (exit ${code}); its log is kept: ${s.logFile}`);
+  else if (code !== 0) say(`note: the stack exited with ${code}; its log is kept: ${s.logFile}`);
+  else if (process.env.BENCH_KEEP_LOG) say(`the stack's log is kept (BENCH_KEEP_LOG): ${s.logFile}`);
   else rmSync(s.logFile, { force: true });
 }
 

@@ -35,8 +35,27 @@ export function formatTable(rows: Row[]): string {
     String(r.errors),
     String(r.total),
   ]);
-  const widths = HEADERS.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] as string).length)));
+  return formatColumns(HEADERS, cells);
+}
+
+/** Any table of strings: a header line, a rule, then the rows; the first column left-aligned, the others right-aligned. */
+export function formatColumns(headers: string[], cells: string[][]): string {
+  const widths = headers.map((h, i) => Math.max(h.length, ...cells.map((c) => (c[i] ?? '').length)));
   const line = (values: string[]) =>
-    values.map((v, i) => (i === 0 ? v.padEnd(widths[i] as number) : v.padStart(widths[i] as number))).join('  ');
-  return [line(HEADERS), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+    widths
+      .map((w, i) => (i === 0 ? (values[i] ?? '').padEnd(w) : (values[i] ?? '').padStart(w)))
+      .join('  ')
+      .trimEnd();
+  return [line(headers), widths.map((w) => '-'.repeat(w)).join('  '), ...cells.map(line)].join('\n');
+}
+
+/** A two-column table of named results; values are left-aligned (they are often words, not numbers). */
+export function formatKeyValue(title: string, pairs: Array<[string, string]>): string {
+  const width = Math.max(title.length, ...pairs.map(([k]) => k.length));
+  const valueWidth = Math.max(5, ...pairs.map(([, v]) => v.length));
+  return [
+    `${title.padEnd(width)}  value`,
+    `${'-'.repeat(width)}  ${'-'.repeat(valueWidth)}`,
+    ...pairs.map(([k, v]) => `${k.padEnd(width)}  ${v}`),
+  ].join('\n');
 }

@@ -47,8 +47,12 @@ describe('redact', () => {
     expect(redact({ note: 'Bearer eyJhbGciOi' })).toEqual({ note: REDACTED });
   });
 
-  it('describes errors by name and message only (no stack)', () => {
+  it('describes errors by name and message only (no stack), with their cause', () => {
     expect(redact({ err: new TypeError('boom') })).toEqual({ err: { name: 'TypeError', message: 'boom' } });
+    const wrapped = new Error('Failed query: insert …', { cause: new Error('duplicate key value violates unique constraint') });
+    expect(redact({ err: wrapped })).toEqual({
+      err: { name: 'Error', message: 'Failed query: insert …', cause: { name: 'Error', message: 'duplicate key value violates unique constraint' } },
+    });
   });
 
   it('never lets a value under a sensitive key through, whatever its shape', () => {
