@@ -69,8 +69,11 @@ describe('refund ledger lines', () => {
 
   it('balances for any partial refund, and partial refunds summing to the total reverse the sale exactly', () => {
     const full = refundLedgerLines({ userId: 'u1', venueId: 'v1', fees, tax: tax.value, amount: fees.total, alreadyRefunded: 0 });
-    const perAccount = (lines: { account: string; amount: number }[]) =>
-      lines.reduce<Record<string, number>>((acc, l) => ({ ...acc, [l.account]: (acc[l.account] ?? 0) + l.amount }), {});
+    const perAccount = (lines: { account: string; amount: number }[]) => {
+      const totals: Record<string, number> = {};
+      for (const l of lines) totals[l.account] = (totals[l.account] ?? 0) + l.amount;
+      return totals;
+    };
     fc.assert(
       fc.property(fc.array(fc.integer({ min: 1, max: 5_000 }), { minLength: 1, maxLength: 8 }), (cuts) => {
         let refunded = 0;

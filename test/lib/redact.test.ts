@@ -51,7 +51,11 @@ describe('redact', () => {
     expect(redact({ err: new TypeError('boom') })).toEqual({ err: { name: 'TypeError', message: 'boom' } });
     const wrapped = new Error('Failed query: insert …', { cause: new Error('duplicate key value violates unique constraint') });
     expect(redact({ err: wrapped })).toEqual({
-      err: { name: 'Error', message: 'Failed query: insert …', cause: { name: 'Error', message: 'duplicate key value violates unique constraint' } },
+      err: {
+        name: 'Error',
+        message: 'Failed query: insert …',
+        cause: { name: 'Error', message: 'duplicate key value violates unique constraint' },
+      },
     });
   });
 

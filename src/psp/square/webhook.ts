@@ -24,7 +24,7 @@ export async function verifySquareWebhook(
 ): Promise<void> {
   if (!signature) throw new WebhookSignatureError('Missing x-square-hmacsha256-signature header');
   const mac = fromBase64(signature.trim());
-  if (!mac || mac.length !== 32) throw new WebhookSignatureError('Malformed Square signature');
+  if (mac === null || mac.length !== 32) throw new WebhookSignatureError('Malformed Square signature');
   const key = await crypto.subtle.importKey('raw', encoder.encode(signatureKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   if (!(await crypto.subtle.verify('HMAC', key, mac, encoder.encode(notificationUrl + rawBody)))) {
     throw new WebhookSignatureError('Square signature does not match');
