@@ -283,10 +283,11 @@ export class PaymentDO extends OutboxObject {
       return { status: 200, body: successBody(existing) };
 
     const { request } = input;
-    const [event, venue] = await Promise.all([
+    const [event, pricing] = await Promise.all([
       this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${input.tenantId}:${request.eventId}`)).profile(),
-      this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${request.venueId}`)).profile(),
+      this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${request.venueId}`)).pricing(),
     ]);
+    const venue = pricing.profile;
     const invalid = (errors: FieldError[]) => this.errorBody(input, new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors }));
     if (!event) return invalid([{ field: 'eventId', message: 'no such event' }]);
     if (!venue || event.venueId !== request.venueId)
@@ -298,8 +299,12 @@ export class PaymentDO extends OutboxObject {
     const ticketCount = request.tickets.reduce((sum, t) => sum + t.quantity, 0);
     const tax = calculateTax({ amount: subtotal, venueAddress: venue.address, customerAddress: request.customerAddress });
     if (!tax.ok) return invalid([{ field: tax.error.field ?? 'venueId', message: tax.error.message }]);
-    const volume = await this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${venue.venueId}`)).volume30d();
-    const fees = calculateFees({ ticketPrice: subtotal, ticketCount, tier: resolveVenueTier(venue.tier ?? null, volume), tax: tax.value });
+    const fees = calculateFees({
+      ticketPrice: subtotal,
+      ticketCount,
+      tier: resolveVenueTier(venue.tier ?? null, pricing.volume30d),
+      tax: tax.value,
+    });
 
     const precharge = await runPrecharge([purchaseLimitsStep(this.env.EVENTS)], {
       transactionId: input.transactionId,

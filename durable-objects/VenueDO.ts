@@ -35,6 +35,11 @@ export class VenueDO extends OutboxObject {
     return result;
   }
 
+  /** Profile and trailing volume in one round trip: what pricing a payment needs. */
+  pricing(now = Date.now()): { profile: VenueProfile | null; volume30d: number } {
+    return { profile: this.profile(), volume30d: this.volume30d(now) };
+  }
+
   /** Sales volume of the last 30 days (minor units), from completed payments credited to this venue. */
   volume30d(now = Date.now()): number {
     const since = new Date(now - 30 * DAY_MS).toISOString().slice(0, 10);
