@@ -7,6 +7,7 @@ export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
+export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';
 export { VenueDO } from '../durable-objects/VenueDO';
 export { WebhookInboxDO } from '../durable-objects/WebhookInboxDO';
 

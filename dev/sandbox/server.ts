@@ -17,7 +17,14 @@ import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webh
  *   GET  /__sandbox/jwks.json                    the dev/test identity provider's public keys
  * `webhooks` is 'auto' (the default while unset: POST to the app after the causing response) or 'manual' (record only).
  */
-export type Knobs = { latencyMs: number; failRate: number; failStatus: number; timeoutRate: number; timeoutMs: number };
+export type Knobs = {
+  latencyMs: number;
+  failRate: number;
+  failStatus: number;
+  timeoutRate: number;
+  timeoutMs: number;
+  tokenTtlSeconds?: number;
+};
 type Settings = { [setting: string]: string | number | undefined };
 export type SandboxConfig = Knobs & { webhooks?: WebhookMode; providers: Record<string, Partial<Knobs> & Settings> };
 export type RecordedRequest = {
@@ -34,6 +41,8 @@ export type RecordedRequest = {
 
 const DEFAULTS: Knobs = { latencyMs: 0, failRate: 0, failStatus: 500, timeoutRate: 0, timeoutMs: 30_000 };
 const MAX_BODY = 1024 * 1024;
+/** Lifetime of OAuth access tokens the emulated providers issue, unless `tokenTtlSeconds` says otherwise. */
+const DEFAULT_TOKEN_TTL_SECONDS = 86_400;
 
 export type Sandbox = { port: number; url: string; close(): Promise<void> };
 
@@ -56,6 +65,7 @@ function validateKnobs(
     failStatus: [400, 599],
     timeoutRate: [0, 1],
     timeoutMs: [0, 120_000],
+    tokenTtlSeconds: [1, 172_800],
   };
   for (const [key, value] of Object.entries(input)) {
     if (key === 'providers' && where === 'config') continue;
@@ -124,6 +134,7 @@ export async function startSandbox(options: {
     sandboxUrl: url,
     now: Date.now,
     secrets: { ...options.secrets },
+    tokenTtlSeconds: () => config.providers[provider.name]?.tokenTtlSeconds ?? config.tokenTtlSeconds ?? DEFAULT_TOKEN_TTL_SECONDS,
     setting: (name) => {
       const allowed = provider.settings?.[name];
       if (!allowed) return undefined;

@@ -40,6 +40,8 @@ export type SandboxContext = {
   sandboxUrl: string;
   now(): number;
   secrets: SandboxSecrets;
+  /** Lifetime in seconds of OAuth tokens this provider issues (knob `tokenTtlSeconds`, default one day). */
+  tokenTtlSeconds(): number;
   /** A provider-specific setting (SandboxProvider.settings) as configured, else its default (first value). */
   setting(name: string): string | undefined;
   /** Records the webhook (GET /__sandbox/webhooks) and, in 'auto' mode, POSTs it after the current response. */

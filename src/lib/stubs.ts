@@ -30,3 +30,8 @@ export function paymentStub(env: Bindings, transactionId: string) {
 export function webhookInboxStub(env: Bindings, provider: string) {
   return env.WEBHOOK_INBOXES.get(env.WEBHOOK_INBOXES.idFromName(`inbox:${provider}`));
 }
+
+/** The cached OAuth token of one credential set at one provider. */
+export function tokenBrokerStub(env: Bindings, provider: string, clientId: string) {
+  return env.TOKEN_BROKERS.get(env.TOKEN_BROKERS.idFromName(`token:${provider}:${clientId}`));
+}

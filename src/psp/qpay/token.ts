@@ -1,0 +1,61 @@
+import { tokenExpiresAt } from '../../domain/token-expiry';
+
+/** QPay v2 auth wire calls (CONTRACTS.md §7.2). Only the broker calls these; tokens never leave it except to adapters. */
+export type QpayTokenResponse = {
+  token_type: string;
+  access_token: string;
+  expires_in: number;
+  refresh_token?: string;
+  refresh_expires_in?: number;
+};
+
+export type TokenGrant = { accessToken: string; expiresAt: number; refreshToken: string | null; refreshExpiresAt: number | null };
+
+export type QpayCredentials = { baseUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
+
+export class TokenRequestError extends Error {
+  constructor(
+    readonly status: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'TokenRequestError';
+  }
+}
+
+function toGrant(body: QpayTokenResponse, now: number): TokenGrant {
+  if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number')
+    throw new TokenRequestError(null, 'QPay token response without access_token/expires_in');
+  return {
+    accessToken: body.access_token,
+    expiresAt: tokenExpiresAt(body.expires_in, now),
+    refreshToken: body.refresh_token ?? null,
+    refreshExpiresAt: typeof body.refresh_expires_in === 'number' ? tokenExpiresAt(body.refresh_expires_in, now) : null,
+  };
+}
+
+async function post(url: string, authorization: string, timeoutMs: number): Promise<QpayTokenResponse> {
+  let res: Response;
+  try {
+    res = await fetch(url, {
+      method: 'POST',
+      headers: { authorization, 'content-type': 'application/json' },
+      body: '{}',
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (err) {
+    throw new TokenRequestError(null, `QPay token request failed: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  // The body of a failed auth call may echo credentials in some proxies: never include it in the error.
+  if (!res.ok) throw new TokenRequestError(res.status, `QPay token request answered ${res.status}`);
+  return (await res.json()) as QpayTokenResponse;
+}
+
+export async function requestQpayToken(c: QpayCredentials, now: () => number = Date.now): Promise<TokenGrant> {
+  const basic = btoa(`${c.clientId}:${c.clientSecret}`);
+  return toGrant(await post(`${c.baseUrl}/auth/token`, `Basic ${basic}`, c.timeoutMs), now());
+}
+
+export async function refreshQpayToken(c: QpayCredentials, refreshToken: string, now: () => number = Date.now): Promise<TokenGrant> {
+  return toGrant(await post(`${c.baseUrl}/auth/refresh`, `Bearer ${refreshToken}`, c.timeoutMs), now());
+}
