@@ -1,4 +1,4 @@
-import { calculateFees, processingCost, resolveVenueTier } from '../src/domain/fees';
+import { calculateFees, processingCost, publicFees, resolveVenueTier } from '../src/domain/fees';
 import { decideIdempotency, type IdempotencyRecord, responseRetentionMs } from '../src/domain/idempotency';
 import { refundLedgerLines, saleLedgerLines } from '../src/domain/ledger';
 import { type PaymentEvent, type PaymentState, type RefundContext, toApiStatus, transition } from '../src/domain/payment-state';
@@ -703,21 +703,7 @@ export class PaymentDO extends OutboxObject {
         now,
         outcome === 'parked' ? null : now,
       );
-      this.outbox.append(
-        {
-          type: 'webhook.received',
-          tenantId: row.tenant_id,
-          payload: {
-            provider: event.provider,
-            webhookId: event.eventId,
-            eventType: event.type,
-            transactionId: row.transaction_id,
-            status: outcome,
-            payload: event,
-          },
-        },
-        now,
-      );
+      this.recordNotification(event, outcome, now);
       if (outcome === 'applied') this.drainParked(now);
       return outcome;
     });
@@ -779,6 +765,26 @@ export class PaymentDO extends OutboxObject {
     return 'applied';
   }
 
+  /** Inside a transaction: the notification and what became of it, for webhook_inbox. */
+  private recordNotification(event: PspEvent, outcome: string, now: number): void {
+    const row = this.row() as Row;
+    this.outbox.append(
+      {
+        type: 'webhook.received',
+        tenantId: row.tenant_id,
+        payload: {
+          provider: event.provider,
+          webhookId: event.eventId,
+          eventType: event.type,
+          transactionId: row.transaction_id,
+          status: outcome,
+          payload: event,
+        },
+      },
+      now,
+    );
+  }
+
   /** Inside a transaction: re-tries parked events, oldest first, until none more applies. */
   private drainParked(now: number): void {
     for (let progress = true; progress; ) {
@@ -793,22 +799,7 @@ export class PaymentDO extends OutboxObject {
         const outcome = this.tryApply(event, now);
         if (outcome === 'parked') continue;
         this.ctx.storage.sql.exec('UPDATE psp_events SET status = ?, settled_at = ? WHERE event_id = ?', outcome, now, p.event_id);
-        const row = this.row() as Row;
-        this.outbox.append(
-          {
-            type: 'webhook.received',
-            tenantId: row.tenant_id,
-            payload: {
-              provider: event.provider,
-              webhookId: event.eventId,
-              eventType: event.type,
-              transactionId: row.transaction_id,
-              status: outcome,
-              payload: event,
-            },
-          },
-          now,
-        );
+        this.recordNotification(event, outcome, now);
         progress = progress || outcome === 'applied';
       }
     }
@@ -871,18 +862,6 @@ function toSnapshot(row: Row): PaymentSnapshot {
   };
 }
 
-function feesView(fees: Fees) {
-  return {
-    ticketPrice: fees.ticketPrice,
-    platformFee: fees.platformFee,
-    gasEstimate: fees.gasEstimate,
-    stateTax: fees.stateTax,
-    localTax: fees.localTax,
-    specialTax: fees.specialTax,
-    total: fees.total,
-  };
-}
-
 /** Seed §1's 200 body. nftStatus stays null until NFT minting ships. */
 function successBody(row: Row) {
   return {
@@ -895,7 +874,7 @@ function successBody(row: Row) {
       stripePaymentIntentId: row.provider === 'stripe' ? row.psp_reference : null,
       metadata: {},
     },
-    fees: feesView(JSON.parse(row.fees) as Fees),
+    fees: publicFees(JSON.parse(row.fees) as Fees),
     nftStatus: null,
   };
 }

@@ -14,6 +14,7 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { API_STATUSES } from '../domain/payment-state';
 
 /**
  * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),
@@ -114,16 +115,8 @@ export const ledgerEntries = pgTable(
   ],
 );
 
-export const PAYMENT_STATUSES = [
-  'pending',
-  'processing',
-  'completed',
-  'failed',
-  'refunded',
-  'partially_refunded',
-  'cancelled',
-  'expired',
-] as const;
+/** The API status vocabulary (API.md), stored as is. */
+export const PAYMENT_STATUSES = API_STATUSES;
 
 /** Projection of PaymentDO state (seed 003 "payment_transactions"), versioned by the owning object. */
 export const paymentTransactions = pgTable(

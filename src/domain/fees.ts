@@ -103,3 +103,16 @@ export function processingCost(totalCharged: number): Minor {
   if (total === 0) return minor(0);
   return sumMinor([percentOfMinor(total, CARD_PROCESSING_BPS), CARD_PROCESSING_FIXED]);
 }
+
+/** The fee breakdown as the API shows it (seed §1/§2): the tax parts, not their sum. */
+export function publicFees(fees: FeeBreakdown) {
+  return {
+    ticketPrice: fees.ticketPrice,
+    platformFee: fees.platformFee,
+    gasEstimate: fees.gasEstimate,
+    stateTax: fees.stateTax,
+    localTax: fees.localTax,
+    specialTax: fees.specialTax,
+    total: fees.total,
+  };
+}

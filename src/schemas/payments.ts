@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { API_STATUSES } from '../domain/payment-state';
 import { Address, EntityId } from './catalog';
 
 export const ProcessPaymentBody = z
@@ -37,16 +38,7 @@ export const Fees = z
   })
   .openapi('Fees');
 
-export const PaymentStatus = z.enum([
-  'pending',
-  'processing',
-  'completed',
-  'failed',
-  'refunded',
-  'partially_refunded',
-  'cancelled',
-  'expired',
-]);
+export const PaymentStatus = z.enum(API_STATUSES);
 
 export const ProcessPaymentResponse = z
   .object({

@@ -1,4 +1,4 @@
-import { calculateFees, resolveVenueTier } from '../domain/fees';
+import { calculateFees, publicFees, resolveVenueTier } from '../domain/fees';
 import { recommendBlockchain, STATIC_GAS_ESTIMATES } from '../domain/gas';
 import { calculateTax } from '../domain/tax';
 import type { Bindings } from '../env';
@@ -24,15 +24,7 @@ export async function quoteFees(env: Bindings, tenantId: string, body: Calculate
     tax: tax.value,
   });
   return {
-    fees: {
-      ticketPrice: fees.ticketPrice,
-      platformFee: fees.platformFee,
-      gasEstimate: fees.gasEstimate,
-      stateTax: fees.stateTax,
-      localTax: fees.localTax,
-      specialTax: fees.specialTax,
-      total: fees.total,
-    },
+    fees: publicFees(fees),
     gasEstimates: { solana: { ...STATIC_GAS_ESTIMATES.solana }, polygon: { ...STATIC_GAS_ESTIMATES.polygon } },
     recommendedBlockchain: recommendBlockchain(body.ticketCount),
     total: fees.total,

@@ -1,3 +1,4 @@
+import { publicFees } from '../domain/fees';
 import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
 import { NotFoundError } from '../lib/errors';
@@ -50,15 +51,7 @@ export async function getTransaction(env: Bindings, principal: Principal, transa
       createdAt: snapshot.createdAt,
       updatedAt: snapshot.updatedAt,
     },
-    fees: {
-      ticketPrice: snapshot.fees.ticketPrice,
-      platformFee: snapshot.fees.platformFee,
-      gasEstimate: snapshot.fees.gasEstimate,
-      stateTax: snapshot.fees.stateTax,
-      localTax: snapshot.fees.localTax,
-      specialTax: snapshot.fees.specialTax,
-      total: snapshot.fees.total,
-    },
+    fees: publicFees(snapshot.fees),
     nftStatus: null,
   };
 }
