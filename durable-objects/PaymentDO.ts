@@ -6,6 +6,7 @@ import { planRefund } from '../src/domain/refunds';
 import { calculateTax, type TaxResult } from '../src/domain/tax';
 import { parseConfig } from '../src/env';
 import { AppError, type FieldError, toErrorBody } from '../src/lib/errors';
+import { eventStub, venueStub } from '../src/lib/stubs';
 import { pspAdapter } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent, PspId } from '../src/psp/types';
 import type { EventProfile } from '../src/schemas/catalog';
@@ -284,8 +285,8 @@ export class PaymentDO extends OutboxObject {
 
     const { request } = input;
     const [event, pricing] = await Promise.all([
-      this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${input.tenantId}:${request.eventId}`)).profile(),
-      this.env.VENUES.get(this.env.VENUES.idFromName(`venue:${input.tenantId}:${request.venueId}`)).pricing(),
+      eventStub(this.env, input.tenantId, request.eventId).profile(),
+      venueStub(this.env, input.tenantId, request.venueId).pricing(),
     ]);
     const venue = pricing.profile;
     const invalid = (errors: FieldError[]) => this.errorBody(input, new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors }));
@@ -306,7 +307,7 @@ export class PaymentDO extends OutboxObject {
       tax: tax.value,
     });
 
-    const precharge = await runPrecharge([purchaseLimitsStep(this.env.EVENTS)], {
+    const precharge = await runPrecharge([purchaseLimitsStep(this.env)], {
       transactionId: input.transactionId,
       tenantId: input.tenantId,
       userId: input.userId,
@@ -405,7 +406,7 @@ export class PaymentDO extends OutboxObject {
     switch (outcome.status) {
       case 'succeeded': {
         const row = await this.settle('payment.succeeded', { pspReference: outcome.reference, chargeReference: outcome.chargeReference });
-        await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${row.tenant_id}:${row.event_id}`)).confirm(row.transaction_id);
+        await eventStub(this.env, row.tenant_id, row.event_id).confirm(row.transaction_id);
         return { status: 200, body: successBody(row) };
       }
       case 'processing': {
@@ -423,7 +424,7 @@ export class PaymentDO extends OutboxObject {
       case 'canceled': {
         const declineCode = outcome.status === 'declined' ? outcome.declineCode : 'canceled';
         const row = await this.settle('payment.failed', { pspReference: outcome.reference, failureCode: declineCode });
-        await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${row.tenant_id}:${row.event_id}`)).release(row.transaction_id);
+        await eventStub(this.env, row.tenant_id, row.event_id).release(row.transaction_id);
         const message = outcome.status === 'declined' ? outcome.message : 'The payment was canceled';
         return this.errorBody(input, new AppError('PAYMENT_FAILED', 402, message), { transactionId: input.transactionId, declineCode });
       }
@@ -657,7 +658,7 @@ export class PaymentDO extends OutboxObject {
     if (row.state !== 'PROCESSING') return { action: 'unchanged' };
     if (!row.psp_reference) {
       const failed = await this.settle('payment.failed', { failureCode: 'psp_no_answer' });
-      await this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${failed.tenant_id}:${failed.event_id}`)).release(failed.transaction_id);
+      await eventStub(this.env, failed.tenant_id, failed.event_id).release(failed.transaction_id);
       return { action: 'abandoned' };
     }
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
@@ -671,7 +672,7 @@ export class PaymentDO extends OutboxObject {
       chargeReference: outcome.status === 'succeeded' ? outcome.chargeReference : null,
       failureCode: outcome.status === 'declined' ? outcome.declineCode : undefined,
     });
-    const events = this.env.EVENTS.get(this.env.EVENTS.idFromName(`event:${settled.tenant_id}:${settled.event_id}`));
+    const events = eventStub(this.env, settled.tenant_id, settled.event_id);
     if (settled.state === 'PAID') await events.confirm(settled.transaction_id);
     if (settled.state === 'PAYMENT_FAILED') await events.release(settled.transaction_id);
     return { action: 'converged' };

@@ -1,3 +1,5 @@
+import type { Bindings } from '../src/env';
+import { eventStub } from '../src/lib/stubs';
 import type { EventProfile, VenueProfile } from '../src/schemas/catalog';
 
 /**
@@ -40,11 +42,11 @@ export async function runPrecharge(steps: readonly PrechargeStep[], order: Prech
 }
 
 /** Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. */
-export function purchaseLimitsStep(events: DurableObjectNamespace<import('./EventDO').EventDO>): PrechargeStep {
+export function purchaseLimitsStep(env: Bindings): PrechargeStep {
   return {
     name: 'purchase-limits',
     async run(order) {
-      const stub = events.get(events.idFromName(`event:${order.tenantId}:${order.event.eventId}`));
+      const stub = eventStub(env, order.tenantId, order.event.eventId);
       const reserved = await stub.reserve({
         reservationId: order.transactionId,
         userId: order.userId,

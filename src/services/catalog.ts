@@ -1,9 +1,8 @@
+import { DEFAULT_PURCHASE_LIMITS } from '../domain/limits';
 import type { Bindings, Principal } from '../env';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { eventStub, venueStub } from '../lib/stubs';
 import type { EventProfile, EventProfileBody, VenueProfile, VenueProfileBody } from '../schemas/catalog';
-
-export const DEFAULT_LIMITS = { perUser: 4, perPaymentMethod: 4, perAddress: 8, perOrder: 4 } as const;
 
 export function putVenue(env: Bindings, principal: Principal, venueId: string, body: VenueProfileBody) {
   return venueStub(env, principal.tenantId, venueId).putProfile(principal.tenantId, venueId, body);
@@ -43,6 +42,6 @@ export async function putEvent(env: Bindings, principal: Principal, eventId: str
     eventId,
     tenantId: principal.tenantId,
     currency: body.currency ?? 'USD',
-    limits: body.limits ?? { ...DEFAULT_LIMITS },
+    limits: body.limits ?? { ...DEFAULT_PURCHASE_LIMITS },
   });
 }

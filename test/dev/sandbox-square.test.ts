@@ -7,6 +7,7 @@ import { SQUARE_LOCATION_ID } from '../../dev/sandbox/square/objects.ts';
 import { squareSignature } from '../../dev/sandbox/square/webhooks.ts';
 import { createSquareProvider } from '../../dev/sandbox/square.ts';
 import type { RecordedWebhook } from '../../dev/sandbox/webhooks.ts';
+import { sandboxControl } from './sandbox-control.ts';
 
 /** The Square emulator over real HTTP with plain fetch and JSON, as the app's Square adapter calls it. */
 const SIGNATURE_KEY = 'sq_unit_signature_key';
@@ -28,14 +29,7 @@ afterEach(async () => {
   await sandbox.close();
 });
 
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const control = sandboxControl(() => sandbox.url);
 
 async function square(method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
   const res = await fetch(`${sandbox.url}/square${path}`, {

@@ -7,6 +7,7 @@ import { canonical, decodeForm, decodeFormBody } from '../../dev/sandbox/stripe/
 import { stripeSignatureHeader } from '../../dev/sandbox/stripe/webhooks.ts';
 import { createStripeProvider } from '../../dev/sandbox/stripe.ts';
 import type { RecordedWebhook } from '../../dev/sandbox/webhooks.ts';
+import { sandboxControl } from './sandbox-control.ts';
 
 /**
  * The Stripe emulator driven by the official `stripe` package (the wire format the app uses), plus raw
@@ -51,14 +52,7 @@ afterEach(async () => {
   await sandbox.close();
 });
 
-async function control(method: string, path: string, body?: unknown) {
-  const res = await fetch(`${sandbox.url}${path}`, {
-    method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as any };
-}
+const control = sandboxControl(() => sandbox.url);
 
 /** A form POST/GET straight to the emulator, for headers and concurrency the SDK hides. */
 async function raw(method: string, path: string, form?: Record<string, string>, headers: Record<string, string> = {}) {
