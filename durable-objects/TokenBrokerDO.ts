@@ -1,6 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { isTokenUsable } from '../src/domain/token-expiry';
-import { type QpayCredentials, refreshQpayToken, requestQpayToken, type TokenGrant } from '../src/psp/qpay/token';
+import { TOKEN_CLIENTS } from '../src/psp/token-clients';
+import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../src/psp/tokens';
 import { applySchema } from './sql';
 
 /**
@@ -14,7 +15,7 @@ const SCHEMA = [
   'CREATE TABLE grant_ (id INTEGER PRIMARY KEY CHECK (id = 1), access_token TEXT NOT NULL, expires_at INTEGER NOT NULL, refresh_token TEXT, refresh_expires_at INTEGER, fetched_at INTEGER NOT NULL)',
 ] as const;
 
-export type BrokerCredentials = { provider: 'qpay' } & QpayCredentials;
+export type BrokerCredentials = TokenCredentials;
 export type BrokeredToken = { accessToken: string; expiresAt: number };
 
 export class TokenBrokerDO extends DurableObject<Env> {
@@ -64,12 +65,14 @@ export class TokenBrokerDO extends DurableObject<Env> {
 
   private async fetchGrant(credentials: BrokerCredentials, previous: TokenGrant | null): Promise<TokenGrant> {
     const now = Date.now();
+    const client = TOKEN_CLIENTS[credentials.provider];
+    if (!client) throw new TokenRequestError(null, `no token client for ${credentials.provider}`);
     let grant: TokenGrant | null = null;
-    if (previous?.refreshToken && previous.refreshExpiresAt !== null && isTokenUsable(previous.refreshExpiresAt, now)) {
-      // QPay's refresh endpoint while the refresh token is valid; a refused refresh falls back to a new grant.
-      grant = await refreshQpayToken(credentials, previous.refreshToken).catch(() => null);
+    if (client.refresh && previous?.refreshToken && previous.refreshExpiresAt !== null && isTokenUsable(previous.refreshExpiresAt, now)) {
+      // The refresh endpoint (QPay) while the refresh token is valid; a refused refresh falls back to a new grant.
+      grant = await client.refresh(credentials, previous.refreshToken).catch(() => null);
     }
-    grant ??= await requestQpayToken(credentials);
+    grant ??= await client.request(credentials);
     this.ctx.storage.sql.exec(
       `INSERT INTO grant_ (id, access_token, expires_at, refresh_token, refresh_expires_at, fetched_at) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token, expires_at = excluded.expires_at,

@@ -21,11 +21,31 @@ export type SandboxSecrets = {
   squareSignatureKey?: string;
   /** Square notification URL, part of the signed message; default `${appUrl}/api/v1/webhooks/square`. */
   squareNotificationUrl?: string;
+  /** Adyen HMAC key as hex (Customer Area form); default SANDBOX_DEFAULTS.adyenHmacKey. */
+  adyenHmacKey?: string;
+  /** MercadoPago webhook secret signature; default 'mp_secret_test'. */
+  mercadopagoWebhookSecret?: string;
+  /** The webhook id PayPal's verify-webhook-signature expects; default 'WH-SANDBOX-0001'. */
+  paypalWebhookId?: string;
+  /** Tilopay API user and password: half of the OrderHash key; defaults 'tilopay_user' / 'tilopay_password'. */
+  tilopayApiUser?: string;
+  tilopayApiPassword?: string;
 };
+
+/** Signing material the emulators use when SandboxSecrets leaves a value out (tests bind the same values). */
+export const SANDBOX_DEFAULTS = {
+  adyenHmacKey: '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056',
+  mercadopagoWebhookSecret: 'mp_secret_test',
+  paypalWebhookId: 'WH-SANDBOX-0001',
+  tilopayApiUser: 'tilopay_user',
+  tilopayApiPassword: 'tilopay_password',
+} as const;
 
 /** A webhook a provider sends to the app. `body` is the exact raw string that was signed. */
 export type OutgoingWebhook = {
   provider: string;
+  /** POST unless the provider calls back with GET (QPay's callback, Tilopay's redirect). */
+  method?: 'GET' | 'POST';
   type: string;
   eventId: string;
   url: string;

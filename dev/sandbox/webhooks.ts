@@ -25,9 +25,9 @@ export function createWebhookLog(sleep: (ms: number) => Promise<void>) {
       delivery.attempts += 1;
       try {
         const res = await fetch(webhook.url, {
-          method: 'POST',
+          method: webhook.method ?? 'POST',
           headers: webhook.headers,
-          body: webhook.body,
+          body: webhook.method === 'GET' ? undefined : webhook.body,
           signal: AbortSignal.any([closing.signal, AbortSignal.timeout(ATTEMPT_TIMEOUT_MS)]),
         });
         await res.arrayBuffer().catch(() => undefined);

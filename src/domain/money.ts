@@ -168,3 +168,41 @@ export function allocate(total: number, weights: readonly number[]): Minor[] {
   }
   return floors.map((f) => minor(Number(f)));
 }
+
+/**
+ * Minor units → a plain decimal string with exactly `exponent` decimals: (1050, 2) → "10.50",
+ * (500, 0) → "500", (-5, 3) → "-0.005". String arithmetic, so no float ever rounds a cent.
+ */
+export function minorToDecimalString(amount: number, exponent: number): string {
+  const value = minor(amount);
+  if (!Number.isInteger(exponent) || exponent < 0 || exponent > 6) throw new RangeError(`exponent must be 0..6, got ${exponent}`);
+  const digits = Math.abs(value)
+    .toString()
+    .padStart(exponent + 1, '0');
+  const sign = value < 0 ? '-' : '';
+  if (exponent === 0) return `${sign}${digits}`;
+  return `${sign}${digits.slice(0, -exponent)}.${digits.slice(-exponent)}`;
+}
+
+/**
+ * A decimal amount in major units (a provider's "10.5", 10.5 or "1,234.50") → minor units, exactly.
+ * Null when it is not a finite decimal or has more decimals than the currency allows (a provider
+ * answering 10.505 USD is a mismatch to report, not a value to round).
+ */
+export function decimalToMinor(value: string | number, exponent: number): Minor | null {
+  let text: string;
+  if (typeof value === 'number') {
+    if (!Number.isFinite(value)) return null;
+    // Shortest round-trip representation; exponent notation only for magnitudes no currency amount has.
+    text = String(value);
+    if (/e/i.test(text)) return null;
+  } else text = value.trim().replace(/,/g, '');
+  const match = /^(-?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match || (match[2] === '' && (match[3] ?? '') === '')) return null;
+  const [, sign, whole = '', fraction = ''] = match;
+  const trimmed = fraction.replace(/0+$/, '');
+  if (trimmed.length > exponent) return null;
+  const units = Number(`${whole || '0'}${trimmed.padEnd(exponent, '0')}`);
+  if (!Number.isSafeInteger(units)) return null;
+  return minor(sign === '-' ? -units : units);
+}

@@ -5,8 +5,10 @@ import {
   allocate,
   CURRENCY_EXPONENTS,
   currencyExponent,
+  decimalToMinor,
   isCurrency,
   minor,
+  minorToDecimalString,
   mulMinor,
   parseCurrency,
   subMinor,
@@ -157,6 +159,45 @@ describe('allocate', () => {
         const parts = allocate(total, Array(n).fill(1));
         expect(Math.max(...parts) - Math.min(...parts)).toBeLessThanOrEqual(1);
         expect([...parts].sort((a, b) => b - a)).toEqual(parts);
+      }),
+    );
+  });
+});
+
+describe('minorToDecimalString / decimalToMinor', () => {
+  it.each([
+    [1050, 2, '10.50'],
+    [5, 2, '0.05'],
+    [0, 2, '0.00'],
+    [500, 0, '500'],
+    [-5, 3, '-0.005'],
+    [1234567, 3, '1234.567'],
+  ])('%i at exponent %i is "%s" and back', (amount, exponent, text) => {
+    expect(minorToDecimalString(amount, exponent)).toBe(text);
+    expect(decimalToMinor(text, exponent)).toBe(amount);
+  });
+
+  it('reads numbers, thousands separators and trailing zeros exactly', () => {
+    expect(decimalToMinor(10.5, 2)).toBe(1050);
+    expect(decimalToMinor(0.07, 2)).toBe(7);
+    expect(decimalToMinor('1,234.50', 2)).toBe(123450);
+    expect(decimalToMinor('10.500', 2)).toBe(1050);
+    expect(decimalToMinor('10', 2)).toBe(1000);
+  });
+
+  it('refuses more decimals than the currency has, and non-numbers', () => {
+    expect(decimalToMinor('10.505', 2)).toBeNull();
+    expect(decimalToMinor('1.5', 0)).toBeNull();
+    expect(decimalToMinor('abc', 2)).toBeNull();
+    expect(decimalToMinor('', 2)).toBeNull();
+    expect(decimalToMinor(Number.NaN, 2)).toBeNull();
+    expect(decimalToMinor(1e21, 2)).toBeNull();
+  });
+
+  it('round-trips every amount (property)', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: -1e12, max: 1e12 }), fc.constantFrom(0, 2, 3), (amount, exponent) => {
+        expect(decimalToMinor(minorToDecimalString(amount, exponent), exponent)).toBe(amount);
       }),
     );
   });

@@ -1,4 +1,5 @@
 import { tokenExpiresAt } from '../../domain/token-expiry';
+import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
 /** QPay v2 auth wire calls (CONTRACTS.md §7.2). Only the broker calls these; tokens never leave it except to adapters. */
 export type QpayTokenResponse = {
@@ -9,19 +10,7 @@ export type QpayTokenResponse = {
   refresh_expires_in?: number;
 };
 
-export type TokenGrant = { accessToken: string; expiresAt: number; refreshToken: string | null; refreshExpiresAt: number | null };
-
-export type QpayCredentials = { baseUrl: string; clientId: string; clientSecret: string; timeoutMs: number };
-
-export class TokenRequestError extends Error {
-  constructor(
-    readonly status: number | null,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'TokenRequestError';
-  }
-}
+type QpayCredentials = Omit<TokenCredentials, 'provider'>;
 
 function toGrant(body: QpayTokenResponse, now: number): TokenGrant {
   if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number')

@@ -1,0 +1,152 @@
+import type { PspResult } from './types';
+
+/**
+ * Hosted checkout sessions (issue 4): the one interface the seven providers sit behind. Our side names a
+ * session with its own id (`sessionId`), which every adapter stores in the provider's object (metadata,
+ * reference, external reference, custom id, order number or callback URL) so that a notification routes
+ * back to the object that owns the session. Amounts are integer minor units of `currency` (ISO 4217
+ * exponents); each adapter converts to its wire format in its transformers.
+ */
+export const CHECKOUT_PROVIDERS = ['stripe', 'adyen', 'square', 'mercadopago', 'paypal', 'tilopay', 'qpay'] as const;
+export type CheckoutProvider = (typeof CHECKOUT_PROVIDERS)[number];
+
+/** CONTRACTS.md §0.1. */
+export const CHECKOUT_STATUSES = [
+  'open',
+  'processing',
+  'succeeded',
+  'failed',
+  'expired',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
+
+export type CheckoutInput = {
+  /** Our session id: `cko` + 32 lowercase hex characters (alphanumeric, 35 chars; fits every provider's reference field). */
+  sessionId: string;
+  tenantId: string;
+  /** Minor units of `currency`, > 0. */
+  amount: number;
+  /** ISO 4217, upper case. */
+  currency: string;
+  /** psp_config.psp_merchant_id: Stripe connected account, Adyen merchant account, Square location id, MercadoPago collector id, PayPal payee merchant id, Tilopay integration key, QPay invoice code. */
+  merchantAccount: string;
+  /** One line shown to the payer (item title / description). */
+  description: string;
+  /** String metadata from psp_config.metadata (≤ 2 KB as JSON), passed to the provider where it has a field for it. */
+  metadata: Record<string, string>;
+  successUrl: string;
+  cancelUrl: string;
+  /** When the session should stop being payable (ms since epoch); adapters clamp to the provider's allowed range. */
+  expiresAt: number;
+  /**
+   * Where the provider notifies us for this session when the notification URL is per request
+   * (MercadoPago notification_url, QPay callback_url, Tilopay redirect). Already contains the session id.
+   */
+  notificationUrl: string;
+  /** Deterministic per session (derived from sessionId): a retried create is the same provider operation where the provider offers idempotency. */
+  idempotencyKey: string;
+  customerEmail?: string;
+};
+
+export type CreatedCheckout = {
+  /** The provider's id of the checkout object: cs_…, Adyen session id, Square payment link id, MercadoPago preference id, PayPal order id, Tilopay order number, QPay invoice id. */
+  reference: string;
+  /** Where to send the payer. */
+  checkoutUrl: string;
+  /** When the provider will stop accepting payment (ms), null when it does not expire. */
+  expiresAt: number | null;
+  /** Provider-specific public details the API returns as they are (QPay: qr_text, qr_image, short_url, urls; Square: order_id). */
+  details: Record<string, unknown>;
+};
+
+/** Identifies a created session at the provider for read-backs, cancel and refunds. */
+export type CheckoutRef = {
+  sessionId: string;
+  reference: string;
+  merchantAccount: string;
+  amount: number;
+  currency: string;
+  /** The payment behind the session once known: PaymentIntent id, Adyen pspReference, Square payment id, MercadoPago payment id, PayPal capture id, Tilopay transaction id, QPay payment id. */
+  paymentReference: string | null;
+};
+
+/** The provider's view of a session now. */
+export type CheckoutSnapshot = {
+  status: CheckoutStatus;
+  paymentReference: string | null;
+  /** Captured amount in minor units (0 until paid). */
+  amountPaid: number;
+  /** Cumulative refunded amount in minor units. */
+  amountRefunded: number;
+};
+
+export type CheckoutRefundInput = CheckoutRef & {
+  /** Our refund id, unique within the session; carried in the provider's refund where it has a field. */
+  refundId: string;
+  /** Minor units, ≤ amountPaid − amountRefunded (the caller checks). */
+  refundAmount: number;
+  idempotencyKey: string;
+};
+
+export type CheckoutRefundResult = {
+  /** The provider's refund id. */
+  reference: string;
+  /** succeeded: the money is returned; pending: the outcome arrives later (webhook or read-back); failed: refused. */
+  status: 'succeeded' | 'pending' | 'failed';
+  amount: number;
+};
+
+/** An HTTP request from a provider, as the webhook route received it. */
+export type InboundNotification = {
+  method: 'GET' | 'POST';
+  /** The full URL as received (Square signs it; QPay and Tilopay put data in the query). */
+  url: string;
+  headers: Record<string, string>; // lower-case names
+  rawBody: string;
+};
+
+/**
+ * A verified notification in the common model. `sessionId` is ours (from metadata/reference); a
+ * notification without one is kept as unmatched. When `observed` is null the notification is only a
+ * trigger (MercadoPago, QPay, Tilopay, or anything unsigned): the owning object asks the provider.
+ */
+export type CheckoutNotification = {
+  provider: CheckoutProvider;
+  /** Deduplication key, unique per provider event (retries of one event carry the same id). */
+  eventId: string;
+  type: string;
+  sessionId: string | null;
+  /** The provider's checkout reference when the notification names it. */
+  reference: string | null;
+  paymentReference: string | null;
+  observed:
+    | { kind: 'payment'; status: CheckoutStatus; amount: number | null }
+    | { kind: 'refund'; refundReference: string; refundId: string | null; status: CheckoutRefundResult['status']; amount: number }
+    | null;
+  occurredAt: number;
+};
+
+export class WebhookVerificationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookVerificationError';
+  }
+}
+
+export interface CheckoutAdapter {
+  readonly provider: CheckoutProvider;
+  createSession(input: CheckoutInput): Promise<PspResult<CreatedCheckout>>;
+  retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>>;
+  /** Makes an unpaid session unpayable (Stripe expire, QPay cancel); ok(false) where the provider has no such call. */
+  cancelSession(ref: CheckoutRef): Promise<PspResult<boolean>>;
+  refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>>;
+  /**
+   * Verifies a notification (signature, or the provider's verification call where that is all it offers)
+   * and maps it to common notifications (an Adyen batch holds several). Throws WebhookVerificationError
+   * when it is not authentic or not well-formed; returns [] for events that do not concern checkouts.
+   */
+  parseNotification(request: InboundNotification): Promise<CheckoutNotification[]>;
+}

@@ -1,0 +1,12 @@
+import { refreshQpayToken, requestQpayToken } from './qpay/token';
+import type { TokenCredentials, TokenGrant, TokenProvider } from './tokens';
+
+/** Each provider's token calls, for TokenBrokerDO. `refresh` only where the provider has a refresh grant (QPay). */
+export type TokenClient = {
+  request(credentials: TokenCredentials): Promise<TokenGrant>;
+  refresh?(credentials: TokenCredentials, refreshToken: string): Promise<TokenGrant>;
+};
+
+export const TOKEN_CLIENTS: Partial<Record<TokenProvider, TokenClient>> = {
+  qpay: { request: (c) => requestQpayToken(c), refresh: (c, rt) => refreshQpayToken(c, rt) },
+};
