@@ -123,7 +123,7 @@ export type CheckoutNotification = {
   reference: string | null;
   paymentReference: string | null;
   observed:
-    | { kind: 'payment'; status: CheckoutStatus; amount: number | null }
+    | { kind: 'payment'; status: CheckoutStatus; amount: number | null; amountRefunded?: number }
     | { kind: 'refund'; refundReference: string; refundId: string | null; status: CheckoutRefundResult['status']; amount: number }
     | null;
   occurredAt: number;
@@ -143,6 +143,13 @@ export interface CheckoutAdapter {
   /** Makes an unpaid session unpayable (Stripe expire, QPay cancel); ok(false) where the provider has no such call. */
   cancelSession(ref: CheckoutRef): Promise<PspResult<boolean>>;
   refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>>;
+  /** Read-back of a refund that was pending, where the provider has one (the owning object polls until it is final). */
+  retrieveRefund?(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>>;
+  /**
+   * For providers where the payer only approves and the merchant must capture (PayPal orders): called by
+   * the owning object when a notification or read-back says `processing`; idempotent per session.
+   */
+  capture?(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>>;
   /**
    * Verifies a notification (signature, or the provider's verification call where that is all it offers)
    * and maps it to common notifications (an Adyen batch holds several). Throws WebhookVerificationError
