@@ -18,6 +18,19 @@ export type DevSecrets = {
   squareSignatureKey: string;
   /** Any bearer token works against the sandbox's Square emulator; this one is stable across restarts. */
   squareAccessToken: string;
+  /** Checkout PSPs against the sandbox: signing secrets it shares with the app, and credentials it accepts. */
+  adyenApiKey: string;
+  adyenHmacKey: string;
+  mercadopagoAccessToken: string;
+  mercadopagoWebhookSecret: string;
+  paypalClientId: string;
+  paypalClientSecret: string;
+  paypalWebhookId: string;
+  tilopayApiKey: string;
+  tilopayApiUser: string;
+  tilopayApiPassword: string;
+  qpayClientId: string;
+  qpayClientSecret: string;
 };
 
 export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
@@ -37,6 +50,18 @@ export async function createDevSecrets(): Promise<DevSecrets> {
     stripeWebhookSecret: `whsec_${randomBytes(24).toString('base64')}`,
     squareSignatureKey: randomBytes(16).toString('base64url'),
     squareAccessToken: `EAAAsandbox${randomBytes(24).toString('base64url')}`,
+    adyenApiKey: `AQE_dev_${randomBytes(16).toString('hex')}`,
+    adyenHmacKey: randomBytes(32).toString('hex').toUpperCase(),
+    mercadopagoAccessToken: `APP_USR-dev-${randomBytes(12).toString('hex')}`,
+    mercadopagoWebhookSecret: randomBytes(24).toString('hex'),
+    paypalClientId: `dev-${randomBytes(12).toString('hex')}`,
+    paypalClientSecret: randomBytes(24).toString('base64url'),
+    paypalWebhookId: randomBytes(12).toString('hex').toUpperCase(),
+    tilopayApiKey: randomBytes(10).toString('hex').toUpperCase().match(/.{4}/g)?.join('-') ?? '0000-0000-0000-0000-0000',
+    tilopayApiUser: `dev_${randomBytes(4).toString('hex')}`,
+    tilopayApiPassword: randomBytes(16).toString('base64url'),
+    qpayClientId: `DEV_${randomBytes(4).toString('hex').toUpperCase()}`,
+    qpayClientSecret: randomBytes(16).toString('base64url'),
   };
 }
 

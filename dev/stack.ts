@@ -7,6 +7,7 @@ import { loadOrCreateDevSecrets } from './keys.ts';
 import { migrateDatabase } from './migrate.ts';
 import { waitFor } from './ports.ts';
 import { type Database, externalDatabase, startPglite } from './postgres.ts';
+import { QPAY_TEST_INVOICE_CODE } from './sandbox/qpay/invoices.ts';
 import { startSandbox } from './sandbox/server.ts';
 import { postgresAddress, startWsProxy } from './ws-proxy.ts';
 
@@ -68,6 +69,11 @@ async function main() {
         stripeWebhookSecret: secrets.stripeWebhookSecret,
         squareSignatureKey: secrets.squareSignatureKey,
         squareNotificationUrl,
+        adyenHmacKey: secrets.adyenHmacKey,
+        mercadopagoWebhookSecret: secrets.mercadopagoWebhookSecret,
+        paypalWebhookId: secrets.paypalWebhookId,
+        tilopayApiUser: secrets.tilopayApiUser,
+        tilopayApiPassword: secrets.tilopayApiPassword,
       },
     });
     cleanups.push(() => sandbox.close());
@@ -85,6 +91,21 @@ async function main() {
       SQUARE_WEBHOOK_SIGNATURE_KEY: secrets.squareSignatureKey,
       SQUARE_WEBHOOK_NOTIFICATION_URL: squareNotificationUrl,
       PSP_SANDBOX_URL: sandbox.url,
+      PUBLIC_BASE_URL: appUrl,
+      ADYEN_API_KEY: secrets.adyenApiKey,
+      ADYEN_HMAC_KEY: secrets.adyenHmacKey,
+      MERCADOPAGO_ACCESS_TOKEN: secrets.mercadopagoAccessToken,
+      MERCADOPAGO_WEBHOOK_SECRET: secrets.mercadopagoWebhookSecret,
+      PAYPAL_CLIENT_ID: secrets.paypalClientId,
+      PAYPAL_CLIENT_SECRET: secrets.paypalClientSecret,
+      PAYPAL_WEBHOOK_ID: secrets.paypalWebhookId,
+      TILOPAY_API_KEY: secrets.tilopayApiKey,
+      TILOPAY_API_USER: secrets.tilopayApiUser,
+      TILOPAY_API_PASSWORD: secrets.tilopayApiPassword,
+      // The bench gives each run its own client id, so its token broker starts cold.
+      QPAY_CLIENT_ID: process.env.QPAY_CLIENT_ID ?? secrets.qpayClientId,
+      QPAY_CLIENT_SECRET: secrets.qpayClientSecret,
+      QPAY_INVOICE_CODE: QPAY_TEST_INVOICE_CODE,
     };
     writeFileSync(
       path.join(root, '.dev.vars'),

@@ -54,6 +54,16 @@ export class TokenBrokerDO extends DurableObject<Env> {
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   }
 
+  /** token() with a failure as a value: an error thrown over RPC loses its class and status. */
+  async tryToken(credentials: BrokerCredentials): Promise<({ ok: true } & BrokeredToken) | { ok: false; status: number | null }> {
+    try {
+      return { ok: true, ...(await this.token(credentials)) };
+    } catch (err) {
+      if (err instanceof TokenRequestError) return { ok: false, status: err.status };
+      throw err;
+    }
+  }
+
   /**
    * The provider refused `accessToken` (401): forget it if it is still the cached one, so the next
    * token() fetches a new one. A token that was already replaced is left alone (another caller did it).
@@ -66,7 +76,6 @@ export class TokenBrokerDO extends DurableObject<Env> {
   private async fetchGrant(credentials: BrokerCredentials, previous: TokenGrant | null): Promise<TokenGrant> {
     const now = Date.now();
     const client = TOKEN_CLIENTS[credentials.provider];
-    if (!client) throw new TokenRequestError(null, `no token client for ${credentials.provider}`);
     let grant: TokenGrant | null = null;
     if (client.refresh && previous?.refreshToken && previous.refreshExpiresAt !== null && isTokenUsable(previous.refreshExpiresAt, now)) {
       // The refresh endpoint (QPay) while the refresh token is valid; a refused refresh falls back to a new grant.

@@ -1,4 +1,3 @@
-import type { PspEvent } from '../src/psp/types';
 import { OutboxObject } from './OutboxObject';
 
 /**
@@ -8,12 +7,21 @@ import { OutboxObject } from './OutboxObject';
  */
 const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)'] as const;
 
+/** Any provider notification we could not route (a PspEvent, a CheckoutNotification); kept whole as the payload. */
+export type UnmatchedNotification = {
+  provider: string;
+  eventId: string;
+  type: string;
+  transactionId?: string | null;
+  tenantId?: string | null;
+};
+
 export class WebhookInboxDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'WebhookInboxDO', SCHEMA);
   }
 
-  async recordUnmatched(event: PspEvent): Promise<'recorded' | 'duplicate'> {
+  async recordUnmatched(event: UnmatchedNotification): Promise<'recorded' | 'duplicate'> {
     const now = Date.now();
     const result = this.ctx.storage.transactionSync(() => {
       const fresh = this.ctx.storage.sql
@@ -28,7 +36,7 @@ export class WebhookInboxDO extends OutboxObject {
             provider: event.provider,
             webhookId: event.eventId,
             eventType: event.type,
-            transactionId: event.transactionId,
+            transactionId: event.transactionId ?? null,
             status: 'unmatched',
             payload: event,
           },

@@ -10,10 +10,13 @@ import { bodyLimit } from './middleware/body-limit';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
+import { checkoutRoutes } from './routes/checkout';
+import { checkoutWebhookRoutes } from './routes/checkout-webhooks';
 import { feeRoutes } from './routes/fees';
 import { healthRoutes } from './routes/health';
 import { internalRoutes } from './routes/internal';
 import { paymentRoutes } from './routes/payments';
+import { qpayRoutes } from './routes/qpay';
 import { webhookRoutes } from './routes/webhooks';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
@@ -65,6 +68,9 @@ export function createApp() {
   app.route('/', catalogRoutes);
   app.route('/', paymentRoutes);
   app.route('/', webhookRoutes);
+  app.route('/', checkoutRoutes);
+  app.route('/', qpayRoutes);
+  app.route('/', checkoutWebhookRoutes);
   app.route('/', feeRoutes);
   app.route('/', internalRoutes);
 

@@ -64,6 +64,36 @@ const ConfigSchema = z
     PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)'),
     PSP_SANDBOX_URL: optionalText.pipe(z.url().optional()),
+    /** Public base URL of this deployment, for callback/redirect URLs given to PSPs; default: the request's origin. */
+    PUBLIC_BASE_URL: optionalText.pipe(z.url().optional()),
+    STRIPE_WEBHOOK_SECRET: optionalText,
+    ADYEN_API_URL: optionalText.pipe(z.url().optional()),
+    ADYEN_API_KEY: optionalText,
+    ADYEN_HMAC_KEY: optionalText.pipe(
+      z
+        .string()
+        .regex(/^([0-9a-fA-F]{2})+$/, 'must be the hex HMAC key from the Customer Area')
+        .optional(),
+    ),
+    SQUARE_API_URL: optionalText.pipe(z.url().optional()),
+    SQUARE_ACCESS_TOKEN: optionalText,
+    SQUARE_WEBHOOK_SIGNATURE_KEY: optionalText,
+    SQUARE_WEBHOOK_NOTIFICATION_URL: optionalText.pipe(z.url().optional()),
+    MERCADOPAGO_API_URL: optionalText.pipe(z.url().optional()),
+    MERCADOPAGO_ACCESS_TOKEN: optionalText,
+    MERCADOPAGO_WEBHOOK_SECRET: optionalText,
+    PAYPAL_API_URL: optionalText.pipe(z.url().optional()),
+    PAYPAL_CLIENT_ID: optionalText,
+    PAYPAL_CLIENT_SECRET: optionalText,
+    PAYPAL_WEBHOOK_ID: optionalText,
+    TILOPAY_API_URL: optionalText.pipe(z.url().optional()),
+    TILOPAY_API_KEY: optionalText,
+    TILOPAY_API_USER: optionalText,
+    TILOPAY_API_PASSWORD: optionalText,
+    QPAY_BASE_URL: optionalText.pipe(z.url().optional()),
+    QPAY_CLIENT_ID: optionalText,
+    QPAY_CLIENT_SECRET: optionalText,
+    QPAY_INVOICE_CODE: optionalText,
   })
   .refine((c) => c.JWT_PUBLIC_KEY || c.JWT_JWKS_URL, {
     message: 'one of JWT_PUBLIC_KEY or JWT_JWKS_URL is required',
@@ -80,8 +110,114 @@ const ConfigSchema = z
     neonWsProxy: c.NEON_WS_PROXY,
     platformTenantId: c.PLATFORM_TENANT_ID,
     paymentIdKey: c.PAYMENT_ID_KEY,
-    psp: { timeoutMs: c.PSP_TIMEOUT_MS, sandboxUrl: c.PSP_SANDBOX_URL, stripeSecretKey: c.STRIPE_SECRET_KEY },
+    publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    psp: {
+      timeoutMs: c.PSP_TIMEOUT_MS,
+      sandboxUrl: c.PSP_SANDBOX_URL,
+      stripeSecretKey: c.STRIPE_SECRET_KEY,
+      stripeWebhookSecret: c.STRIPE_WEBHOOK_SECRET,
+      providers: pspProviders(c),
+    },
   }));
+
+/** Base URL of a provider's API: the sandbox when PSP_SANDBOX_URL is set (local), else the env value or the provider's default. */
+function baseUrl(
+  sandbox: string | undefined,
+  provider: string,
+  configured: string | undefined,
+  fallback: string,
+  sandboxSuffix = '',
+): string {
+  if (sandbox) return `${sandbox.replace(/\/+$/, '')}/${provider}${sandboxSuffix}`;
+  return (configured ?? fallback).replace(/\/+$/, '');
+}
+
+/** Ensures a versioned base (Adyen /v71, QPay /v2): the seeds' env values name the host only. */
+function withVersion(url: string, version: string): string {
+  return /\/v\d+$/.test(url) ? url : `${url}/${version}`;
+}
+
+type PspEnvName =
+  | 'PSP_SANDBOX_URL'
+  | `${'ADYEN' | 'SQUARE' | 'MERCADOPAGO' | 'PAYPAL' | 'TILOPAY'}_API_URL`
+  | 'ADYEN_API_KEY'
+  | 'ADYEN_HMAC_KEY'
+  | 'SQUARE_ACCESS_TOKEN'
+  | 'SQUARE_WEBHOOK_SIGNATURE_KEY'
+  | 'SQUARE_WEBHOOK_NOTIFICATION_URL'
+  | 'MERCADOPAGO_ACCESS_TOKEN'
+  | 'MERCADOPAGO_WEBHOOK_SECRET'
+  | 'PAYPAL_CLIENT_ID'
+  | 'PAYPAL_CLIENT_SECRET'
+  | 'PAYPAL_WEBHOOK_ID'
+  | 'TILOPAY_API_KEY'
+  | 'TILOPAY_API_USER'
+  | 'TILOPAY_API_PASSWORD'
+  | 'QPAY_BASE_URL'
+  | 'QPAY_CLIENT_ID'
+  | 'QPAY_CLIENT_SECRET'
+  | 'QPAY_INVOICE_CODE';
+
+/** Each provider's settings, or undefined when its credentials are not set (a session for it then fails with PSP_NOT_CONFIGURED). */
+function pspProviders(c: Partial<Record<PspEnvName, string>>) {
+  const sb = c.PSP_SANDBOX_URL;
+  return {
+    adyen:
+      c.ADYEN_API_KEY && c.ADYEN_HMAC_KEY
+        ? {
+            apiUrl: withVersion(baseUrl(sb, 'adyen', c.ADYEN_API_URL, 'https://checkout-test.adyen.com'), 'v71'),
+            apiKey: c.ADYEN_API_KEY,
+            hmacKey: c.ADYEN_HMAC_KEY,
+          }
+        : undefined,
+    square:
+      c.SQUARE_ACCESS_TOKEN && c.SQUARE_WEBHOOK_SIGNATURE_KEY && c.SQUARE_WEBHOOK_NOTIFICATION_URL
+        ? {
+            apiUrl: baseUrl(sb, 'square', c.SQUARE_API_URL, 'https://connect.squareup.com'),
+            accessToken: c.SQUARE_ACCESS_TOKEN,
+            signatureKey: c.SQUARE_WEBHOOK_SIGNATURE_KEY,
+            notificationUrl: c.SQUARE_WEBHOOK_NOTIFICATION_URL,
+          }
+        : undefined,
+    mercadopago:
+      c.MERCADOPAGO_ACCESS_TOKEN && c.MERCADOPAGO_WEBHOOK_SECRET
+        ? {
+            apiUrl: baseUrl(sb, 'mercadopago', c.MERCADOPAGO_API_URL, 'https://api.mercadopago.com'),
+            accessToken: c.MERCADOPAGO_ACCESS_TOKEN,
+            webhookSecret: c.MERCADOPAGO_WEBHOOK_SECRET,
+          }
+        : undefined,
+    paypal:
+      c.PAYPAL_CLIENT_ID && c.PAYPAL_CLIENT_SECRET && c.PAYPAL_WEBHOOK_ID
+        ? {
+            apiUrl: baseUrl(sb, 'paypal', c.PAYPAL_API_URL, 'https://api-m.paypal.com'),
+            clientId: c.PAYPAL_CLIENT_ID,
+            clientSecret: c.PAYPAL_CLIENT_SECRET,
+            webhookId: c.PAYPAL_WEBHOOK_ID,
+          }
+        : undefined,
+    tilopay:
+      c.TILOPAY_API_KEY && c.TILOPAY_API_USER && c.TILOPAY_API_PASSWORD
+        ? {
+            apiUrl: baseUrl(sb, 'tilopay', c.TILOPAY_API_URL, 'https://app.tilopay.com/api/v1'),
+            apiKey: c.TILOPAY_API_KEY,
+            apiUser: c.TILOPAY_API_USER,
+            apiPassword: c.TILOPAY_API_PASSWORD,
+          }
+        : undefined,
+    qpay:
+      c.QPAY_CLIENT_ID && c.QPAY_CLIENT_SECRET && c.QPAY_INVOICE_CODE
+        ? {
+            baseUrl: sb
+              ? baseUrl(sb, 'qpay', undefined, '', '/v2')
+              : withVersion(baseUrl(sb, 'qpay', c.QPAY_BASE_URL, 'https://merchant.qpay.mn'), 'v2'),
+            clientId: c.QPAY_CLIENT_ID,
+            clientSecret: c.QPAY_CLIENT_SECRET,
+            invoiceCode: c.QPAY_INVOICE_CODE,
+          }
+        : undefined,
+  };
+}
 
 export type Config = z.output<typeof ConfigSchema>;
 

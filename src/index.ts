@@ -3,6 +3,7 @@ import { handleScheduled } from './cron';
 import type { Bindings } from './env';
 import { handleQueue } from './queues';
 
+export { CheckoutSessionDO } from '../durable-objects/CheckoutSessionDO';
 export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';

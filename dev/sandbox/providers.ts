@@ -1,10 +1,19 @@
+import { createAdyenProvider } from './adyen.ts';
+import { createMercadoPagoProvider } from './mercadopago.ts';
+import { createPaypalProvider } from './paypal.ts';
 import { createQpayProvider } from './qpay.ts';
 import { createSquareProvider } from './square.ts';
 import { createStripeProvider } from './stripe.ts';
+import { createTilopayProvider } from './tilopay.ts';
 import type { SandboxProvider } from './types.ts';
 
-/**
- * Emulated providers by id (the same lowercase ids as src/psp). Each PSP adapter's issue adds its
- * emulator here; a request for a provider not listed gets 404 with the list of known ones.
- */
-export const PROVIDERS: SandboxProvider[] = [createStripeProvider(), createSquareProvider(), createQpayProvider()];
+/** Emulated providers by id (the same lowercase ids as src/psp); a request for one not listed gets 404 with the list. */
+export const PROVIDERS: SandboxProvider[] = [
+  createStripeProvider(),
+  createAdyenProvider(),
+  createSquareProvider(),
+  createMercadoPagoProvider(),
+  createPaypalProvider(),
+  createTilopayProvider(),
+  createQpayProvider(),
+];

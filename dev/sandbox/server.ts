@@ -1,5 +1,6 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type ContractResult, createContractValidator } from './contract.ts';
 import { PROVIDERS } from './providers.ts';
 import type { OutgoingWebhook, SandboxContext, SandboxProvider, SandboxRequest, SandboxSecrets } from './types.ts';
 import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webhooks.ts';
@@ -7,11 +8,16 @@ import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webh
 /**
  * The PSP sandbox: an HTTP emulator of every provider endpoint the adapters use, with knobs for latency
  * and failures, and inspection endpoints tests and benchmarks count upstream calls with:
- *   GET  /__sandbox/requests                     every provider request, oldest first
+ *   GET  /__sandbox/requests                     every provider request, oldest first; requests to a provider with an
+ *                                                OpenAPI extract (stripe, adyen, square, paypal) carry `contract:
+ *                                                { operation, errors }` from contract.ts
+ *   GET  /__sandbox/contract-violations          the recorded requests whose `contract.errors` is not empty
  *   POST /__sandbox/reset                        forget requests, knobs and provider state
  *   GET|POST /__sandbox/config                   { latencyMs, failRate, failStatus, timeoutRate, timeoutMs, webhooks?,
- *                                                  providers: { <id>: { …knobs, …the provider's own settings } } }
- *   POST /__sandbox/complete/:provider/:session  the customer pays; the provider notifies the app
+ *                                                  providers: { <id>: { …knobs, …the provider's own settings } } },
+ *                                                or the flat form { provider: <id>, …knobs, …settings } for one provider
+ *   POST /__sandbox/complete/:provider/:session  the customer pays; the provider notifies the app (a provider that
+ *                                                refuses, e.g. an expired session, answers with its own status)
  *   GET  /__sandbox/webhooks[?provider=&type=]   every webhook the providers sent, oldest first, with its delivery
  *   POST /__sandbox/webhooks/:index/redeliver    send a recorded webhook again, byte for byte
  *   GET  /__sandbox/jwks.json                    the dev/test identity provider's public keys
@@ -34,9 +40,13 @@ export type RecordedRequest = {
   query: Record<string, string>;
   headers: Record<string, string>;
   body: unknown;
+  /** The body as received, byte for byte (UTF-8). */
+  rawBody: string;
   status: number;
   response: unknown;
   at: string;
+  /** Present for providers with an OpenAPI extract: the matched operation (null: not in the extract) and violations. */
+  contract?: ContractResult;
 };
 
 const DEFAULTS: Knobs = { latencyMs: 0, failRate: 0, failStatus: 500, timeoutRate: 0, timeoutMs: 30_000 };
@@ -82,6 +92,18 @@ function validateKnobs(
   return out;
 }
 
+/**
+ * The issue's flat form `{ provider: "qpay", latencyMs, … }` → `{ providers: { qpay: { latencyMs, … } } }`;
+ * `webhooks` stays global. Anything else is returned as it is.
+ */
+function unflattenConfig(input: unknown, errors: string[]): unknown {
+  if (!input || typeof input !== 'object' || Array.isArray(input) || !Object.hasOwn(input, 'provider')) return input;
+  const { provider, webhooks, providers, ...knobs } = input as Record<string, unknown>;
+  if (typeof provider !== 'string' || provider === '') errors.push('config.provider: must be a provider id');
+  if (providers !== undefined) errors.push('config.providers: not allowed together with config.provider');
+  return { ...(webhooks === undefined ? {} : { webhooks }), providers: { [String(provider)]: knobs } };
+}
+
 function parseBody(raw: string, contentType: string | undefined): unknown {
   if (!raw) return null;
   if (contentType?.includes('json')) {
@@ -111,6 +133,7 @@ export async function startSandbox(options: {
   secrets?: SandboxSecrets;
 }): Promise<Sandbox> {
   const providers = new Map((options.providers ?? PROVIDERS).map((p) => [p.name, p]));
+  const contracts = createContractValidator();
   let config: SandboxConfig = { ...DEFAULTS, providers: {} };
   let requests: RecordedRequest[] = [];
   const pending = new Set<NodeJS.Timeout>();
@@ -158,6 +181,10 @@ export async function startSandbox(options: {
 
   async function inspect(req: http.IncomingMessage, res: http.ServerResponse, path: string, raw: string) {
     if (path === '/__sandbox/requests' && req.method === 'GET') return send(res, 200, requests);
+    if (path === '/__sandbox/contract-violations' && req.method === 'GET') {
+      const violations = requests.filter((r) => (r.contract?.errors.length ?? 0) > 0);
+      return send(res, 200, violations);
+    }
     if (path === '/__sandbox/jwks.json' && req.method === 'GET') return send(res, 200, options.jwks ?? { keys: [] });
     if (path === '/__sandbox/webhooks' && req.method === 'GET') {
       const q = new URL(req.url ?? '/', 'http://sandbox').searchParams;
@@ -188,6 +215,8 @@ export async function startSandbox(options: {
         return send(res, 400, { error: 'malformed JSON' });
       }
       const errors: string[] = [];
+      input = unflattenConfig(input, errors);
+      if (errors.length) return send(res, 400, { error: 'invalid config', errors });
       const top = validateKnobs(input, 'config', errors, TOP_SETTINGS);
       if (errors.length) return send(res, 400, { error: 'invalid config', errors });
       const perProvider: Record<string, Partial<Knobs> & Settings> = {};
@@ -215,9 +244,32 @@ export async function startSandbox(options: {
       sendAfter(res, outbox);
       const result = await provider.complete(decodeURIComponent(complete[2] as string), ctx(provider, outbox));
       if (!result) return send(res, 404, { error: `unknown session ${complete[2]}` });
-      return send(res, 200, { completed: true, ...result });
+      const status = result.status ?? 200;
+      return send(res, status, { completed: status < 300, ...result });
     }
     return send(res, 404, { error: 'unknown sandbox endpoint' });
+  }
+
+  /** The request against the provider's OpenAPI extract; a validator fault is reported as a violation, never thrown. */
+  function checkContract(provider: string, request: SandboxRequest, params: URLSearchParams): ContractResult {
+    const query: Record<string, string | string[]> = {};
+    for (const key of new Set(params.keys())) {
+      const all = params.getAll(key);
+      query[key] = all.length === 1 ? (all[0] as string) : all;
+    }
+    try {
+      return contracts.validate({
+        provider,
+        method: request.method,
+        path: request.path,
+        query,
+        headers: request.headers,
+        rawBody: request.rawBody,
+        contentType: request.headers['content-type'],
+      });
+    } catch (err) {
+      return { operation: null, errors: [`contract validator failed: ${err instanceof Error ? err.message : String(err)}`] };
+    }
   }
 
   const server = http.createServer((req, res) => {
@@ -248,6 +300,7 @@ export async function startSandbox(options: {
           body: parseBody(raw, req.headers['content-type']),
         };
         const knobs = knobsFor(name);
+        const contract = contracts.covers(name) ? checkContract(name, request, u.searchParams) : undefined;
         const record = (status: number, response: unknown) =>
           requests.push({
             provider: name,
@@ -256,9 +309,11 @@ export async function startSandbox(options: {
             query: request.query,
             headers,
             body: request.body,
+            rawBody: request.rawBody,
             status,
             response,
             at: new Date().toISOString(),
+            ...(contract ? { contract } : {}),
           });
         const delay = () => (knobs.latencyMs > 0 ? sleep(knobs.latencyMs) : Promise.resolve());
         const injectTimeout = knobs.timeoutRate > 0 && Math.random() < knobs.timeoutRate;

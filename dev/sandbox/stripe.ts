@@ -1,3 +1,5 @@
+import { createPrice, createProduct, retrieveOwned } from './stripe/catalog.ts';
+import { createCheckoutSession, expireCheckoutSession, paySession, retrieveCheckoutSession } from './stripe/checkout-sessions.ts';
 import { canonical, decodeForm, decodeFormBody, type FormObject } from './stripe/form.ts';
 import { createIdempotencyStore } from './stripe/idempotency.ts';
 import { DEFAULT_API_VERSION, invalid, randomSuffix, StripeFailure } from './stripe/objects.ts';
@@ -8,6 +10,7 @@ import {
   createPaymentIntent,
   retrievePaymentIntent,
 } from './stripe/payment-intents.ts';
+import { createPaymentLink, payLink, retrievePaymentLink } from './stripe/payment-links.ts';
 import { createRefund, retrieve, settleRefund } from './stripe/refunds.ts';
 import { type Call, emptyState, type Result } from './stripe/state.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
@@ -15,8 +18,10 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
 /**
  * Stripe emulator, mounted at /stripe: the official `stripe` package talks to it with host/port/protocol set
  * and a fetch that inserts the /stripe prefix. Emulates PaymentIntents (test pm_card_* tokens decide the
- * outcome), Refunds and Charges read-back, Bearer secret-key auth, idempotency (CONTRACTS 1.5) and signed
- * webhook events (CONTRACTS 1.7). Setting `refunds`: 'succeeded' (default) | 'pending'.
+ * outcome), Refunds and Charges read-back, Checkout Sessions (payment mode), Products, Prices and Payment Links,
+ * Bearer secret-key auth, idempotency (CONTRACTS 1.5) and signed webhook events (CONTRACTS 1.7).
+ * Settings: `refunds`: 'succeeded' (default) | 'pending'; `checkout` (how the sandbox's customer pays a
+ * session or link): 'card' (default, paid at once) | 'delayed' | 'delayed_failure' (see checkout-sessions.ts).
  */
 type Route = { endpoint: string; run(call: Call): Result };
 
@@ -28,6 +33,15 @@ const ROUTES: Array<[method: string, path: RegExp, run: (call: Call, id: string)
   ['POST', /^\/v1\/refunds$/, createRefund],
   ['GET', /^\/v1\/refunds\/([^/]+)$/, (call, id) => retrieve(call, 'refund', id)],
   ['GET', /^\/v1\/charges\/([^/]+)$/, (call, id) => retrieve(call, 'charge', id)],
+  ['POST', /^\/v1\/checkout\/sessions$/, createCheckoutSession],
+  ['GET', /^\/v1\/checkout\/sessions\/([^/]+)$/, retrieveCheckoutSession],
+  ['POST', /^\/v1\/checkout\/sessions\/([^/]+)\/expire$/, expireCheckoutSession],
+  ['POST', /^\/v1\/products$/, createProduct],
+  ['GET', /^\/v1\/products\/([^/]+)$/, (call, id) => retrieveOwned(call, 'product', id)],
+  ['POST', /^\/v1\/prices$/, createPrice],
+  ['GET', /^\/v1\/prices\/([^/]+)$/, (call, id) => retrieveOwned(call, 'price', id)],
+  ['POST', /^\/v1\/payment_links$/, createPaymentLink],
+  ['GET', /^\/v1\/payment_links\/([^/]+)$/, retrievePaymentLink],
 ];
 
 function route(method: string, path: string): Route | null {
@@ -148,13 +162,15 @@ export function createStripeProvider(): SandboxProvider {
   return {
     name: 'stripe',
     deferLatency: true,
-    settings: { refunds: ['succeeded', 'pending'] },
+    settings: { refunds: ['succeeded', 'pending'], checkout: ['card', 'delayed', 'delayed_failure'] },
     handle,
-    /** `pi_…` in requires_action: the customer passed 3-D Secure. `re_…` pending: the refund settles. */
+    /**
+     * `pi_…` in requires_action: the customer passed 3-D Secure. `re_…` pending: the refund settles.
+     * `cs_…`: the customer pays the Checkout Session (checkout.session.completed); an expired one cannot be
+     * paid: { notified: false, status: 409 }. `plink_…`: a customer pays the link (a new paid session).
+     */
     async complete(id, ctx) {
-      const intent = state.intents.get(id);
-      const refund = state.refunds.get(id);
-      const entry = intent ?? refund;
+      const entry = state.intents.get(id) ?? state.refunds.get(id) ?? state.sessions.get(id) ?? state.links.get(id);
       if (!entry) return null;
       const call: Call = {
         ctx,
@@ -165,8 +181,19 @@ export function createStripeProvider(): SandboxProvider {
         livemode: Boolean(entry.object.livemode),
         now: Math.floor(ctx.now() / 1000),
       };
-      const changed = intent ? completeAuthentication(call, intent) : settleRefund(call, entry.object);
-      return { notified: changed };
+      const intent = state.intents.get(id);
+      if (intent) return { notified: completeAuthentication(call, intent) };
+      const session = state.sessions.get(id);
+      if (session) {
+        const paid = paySession(call, session);
+        return paid === 'expired' ? { notified: false, status: 409 } : { notified: paid };
+      }
+      const link = state.links.get(id);
+      if (link) {
+        const paid = payLink(call, link);
+        return paid === 'inactive' ? { notified: false, status: 409 } : { notified: paid };
+      }
+      return { notified: settleRefund(call, entry.object) };
     },
     errorBody(status, message) {
       if (status === 429) return { error: { type: 'invalid_request_error', code: 'rate_limit', message } };

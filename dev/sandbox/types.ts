@@ -25,7 +25,7 @@ export type SandboxSecrets = {
   adyenHmacKey?: string;
   /** MercadoPago webhook secret signature; default 'mp_secret_test'. */
   mercadopagoWebhookSecret?: string;
-  /** The webhook id PayPal's verify-webhook-signature expects; default 'WH-SANDBOX-0001'. */
+  /** The webhook id PayPal's verify-webhook-signature expects; default '8PT597110X687430LKGECATA'. */
   paypalWebhookId?: string;
   /** Tilopay API user and password: half of the OrderHash key; defaults 'tilopay_user' / 'tilopay_password'. */
   tilopayApiUser?: string;
@@ -36,7 +36,7 @@ export type SandboxSecrets = {
 export const SANDBOX_DEFAULTS = {
   adyenHmacKey: '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056',
   mercadopagoWebhookSecret: 'mp_secret_test',
-  paypalWebhookId: 'WH-SANDBOX-0001',
+  paypalWebhookId: '8PT597110X687430LKGECATA',
   tilopayApiUser: 'tilopay_user',
   tilopayApiPassword: 'tilopay_password',
 } as const;

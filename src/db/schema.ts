@@ -15,6 +15,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { API_STATUSES } from '../domain/payment-state';
+import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
 
 /**
  * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),
@@ -223,4 +224,70 @@ export const events = pgTable(
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
   },
   (t) => [primaryKey({ columns: [t.tenantId, t.eventId] }), index('events_venue_idx').on(t.tenantId, t.venueId)],
+);
+
+const inList = (column: string, values: readonly string[]) => sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(', ')})`);
+
+/**
+ * Projection of CheckoutSessionDO state: one row per hosted checkout session (any of the seven PSPs,
+ * QPay invoices included), versioned by the owning object. `id` is ours (cko…); the provider's id of
+ * the checkout object is unique per provider.
+ */
+export const checkoutSessions = pgTable(
+  'checkout_sessions',
+  {
+    id: text('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    provider: varchar('provider', { length: 16 }).notNull(),
+    providerSessionId: varchar('provider_session_id', { length: 255 }).notNull(),
+    merchantAccount: text('merchant_account').notNull(),
+    merchantId: text('merchant_id'),
+    purpose: varchar('purpose', { length: 24 }).notNull(),
+    amount: money('amount').notNull(),
+    currency: varchar('currency', { length: 3 }).notNull(),
+    status: varchar('status', { length: 24 }).notNull(),
+    amountPaid: money('amount_paid').notNull().default(0),
+    amountRefunded: money('amount_refunded').notNull().default(0),
+    paymentReference: varchar('payment_reference', { length: 255 }),
+    checkoutUrl: text('checkout_url').notNull(),
+    metadata: jsonb('metadata').notNull().default({}),
+    expiresAt: timestamp('expires_at', { withTimezone: true }),
+    paidAt: timestamp('paid_at', { withTimezone: true }),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    uniqueIndex('checkout_sessions_provider_uq').on(t.provider, t.providerSessionId),
+    index('checkout_sessions_tenant_idx').on(t.tenantId, t.createdAt),
+    index('checkout_sessions_status_idx').on(t.status, t.updatedAt),
+    check('checkout_sessions_provider_ck', inList('provider', CHECKOUT_PROVIDERS)),
+    check('checkout_sessions_status_ck', inList('status', CHECKOUT_STATUSES)),
+    check('checkout_sessions_amounts_ck', sql`${t.amount} > 0 AND ${t.amountRefunded} >= 0 AND ${t.amountRefunded} <= ${t.amountPaid}`),
+  ],
+);
+
+export const CHECKOUT_REFUND_STATUSES = ['pending', 'succeeded', 'failed'] as const;
+
+/** Refunds of checkout sessions, projected from the session's object. */
+export const checkoutRefunds = pgTable(
+  'checkout_refunds',
+  {
+    id: text('id').primaryKey(),
+    sessionId: text('session_id')
+      .notNull()
+      .references(() => checkoutSessions.id),
+    tenantId: text('tenant_id').notNull(),
+    amount: money('amount').notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    providerRefundId: varchar('provider_refund_id', { length: 255 }),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('checkout_refunds_session_idx').on(t.sessionId),
+    check('checkout_refunds_status_ck', inList('status', CHECKOUT_REFUND_STATUSES)),
+    check('checkout_refunds_amount_ck', sql`${t.amount} > 0`),
+  ],
 );

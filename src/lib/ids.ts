@@ -12,3 +12,18 @@ export async function transactionIdFor(key: string, tenantId: string, userId: st
   const s = hex.join('');
   return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
 }
+
+/** Our checkout session ids: `cko` + 32 lowercase hex — alphanumeric, so every provider's reference field takes it. */
+export const CHECKOUT_SESSION_ID = /^cko[0-9a-f]{32}$/;
+
+/**
+ * A checkout session id. With a client key (Idempotency-Key, QPay orderId) it is a keyed hash of
+ * (tenant, scope, key), so a retried request meets the same object; without one it is random.
+ */
+export async function checkoutSessionIdFor(key: string, tenantId: string, scope: string, clientKey: string | null): Promise<string> {
+  if (clientKey === null) {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return `cko${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
+  }
+  return `cko${(await hmacSha256Hex(key, `checkout\n${tenantId}\n${scope}\n${clientKey}`)).slice(0, 32)}`;
+}

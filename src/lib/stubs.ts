@@ -35,3 +35,8 @@ export function webhookInboxStub(env: Bindings, provider: string) {
 export function tokenBrokerStub(env: Bindings, provider: string, clientId: string) {
   return env.TOKEN_BROKERS.get(env.TOKEN_BROKERS.idFromName(`token:${provider}:${clientId}`));
 }
+
+/** A hosted checkout session's object, named by our session id (cko…). */
+export function checkoutStub(env: Bindings, sessionId: string) {
+  return env.CHECKOUT_SESSIONS.get(env.CHECKOUT_SESSIONS.idFromName(`checkout:${sessionId}`));
+}

@@ -51,6 +51,9 @@ export type CheckoutInput = {
   customerEmail?: string;
 };
 
+/** A provider detail: flat values or a list of flat records (QPay's deep links) — shallow, so Durable Object RPC types stay finite. */
+export type JsonValue = string | number | boolean | null | Record<string, string>[];
+
 export type CreatedCheckout = {
   /** The provider's id of the checkout object: cs_…, Adyen session id, Square payment link id, MercadoPago preference id, PayPal order id, Tilopay order number, QPay invoice id. */
   reference: string;
@@ -59,7 +62,7 @@ export type CreatedCheckout = {
   /** When the provider will stop accepting payment (ms), null when it does not expire. */
   expiresAt: number | null;
   /** Provider-specific public details the API returns as they are (QPay: qr_text, qr_image, short_url, urls; Square: order_id). */
-  details: Record<string, unknown>;
+  details: Record<string, JsonValue>;
 };
 
 /** Identifies a created session at the provider for read-backs, cancel and refunds. */

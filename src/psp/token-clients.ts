@@ -1,4 +1,6 @@
+import { requestPaypalToken } from './paypal/token';
 import { refreshQpayToken, requestQpayToken } from './qpay/token';
+import { requestTilopayToken } from './tilopay/token';
 import type { TokenCredentials, TokenGrant, TokenProvider } from './tokens';
 
 /** Each provider's token calls, for TokenBrokerDO. `refresh` only where the provider has a refresh grant (QPay). */
@@ -7,6 +9,8 @@ export type TokenClient = {
   refresh?(credentials: TokenCredentials, refreshToken: string): Promise<TokenGrant>;
 };
 
-export const TOKEN_CLIENTS: Partial<Record<TokenProvider, TokenClient>> = {
+export const TOKEN_CLIENTS: Record<TokenProvider, TokenClient> = {
   qpay: { request: (c) => requestQpayToken(c), refresh: (c, rt) => refreshQpayToken(c, rt) },
+  paypal: { request: (c) => requestPaypalToken(c) },
+  tilopay: { request: (c) => requestTilopayToken(c) },
 };

@@ -1,6 +1,8 @@
+import type { CheckoutProjection } from '../../durable-objects/CheckoutSessionDO';
 import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
+import { applyCheckoutProjection } from '../db/repos/checkout';
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
 import {
@@ -55,6 +57,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
     const { refund, ledger, payment } = event.payload as { refund: RefundSnapshot; ledger: LedgerLine[]; payment: PaymentSnapshot };
     await postLedger(tx, refund.refundId, event.eventId, payment.currency, ledger);
   },
+  'checkout.updated': (tx, event) => applyCheckoutProjection(tx, event.eventId, event.payload as CheckoutProjection),
   'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, event.payload as WebhookReceived),
 };
 

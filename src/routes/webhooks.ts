@@ -1,9 +1,14 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { AppEnv } from '../env';
 import { AppError, ServiceUnavailableError } from '../lib/errors';
 import { createRouter } from '../lib/router';
+import type { InboundNotification } from '../psp/checkout';
+import { checkoutAdapter } from '../psp/checkout-registry';
 import { squareEventToPspEvent, verifySquareWebhook } from '../psp/square/webhook';
 import { stripeEventToPspEvent, verifyStripeWebhook, WebhookSignatureError } from '../psp/stripe/webhook';
 import { errorResponses } from '../schemas/common';
+import { dispatchCheckoutNotifications, verifyCheckoutNotification } from '../services/checkout-webhooks';
 import { dispatchPspEvent } from '../services/webhooks';
 
 const WebhookAck = z.object({ received: z.literal(true), status: z.string() }).openapi('WebhookAck');
@@ -31,6 +36,24 @@ const squareRoute = createRoute({
   },
 });
 
+/**
+ * Stripe and Square notify one endpoint per account: events of hosted checkout sessions (they carry our
+ * session id) go to the session's object; everything else is a ticket payment's.
+ */
+async function checkoutEvent(c: Context<AppEnv>, provider: 'stripe' | 'square', raw: string): Promise<string | null> {
+  const adapter = checkoutAdapter(c.env, c.var.config, provider);
+  if (!adapter) return null;
+  const headers: Record<string, string> = {};
+  c.req.raw.headers.forEach((v, k) => {
+    headers[k.toLowerCase()] = v;
+  });
+  const inbound: InboundNotification = { method: 'POST', url: c.req.url, headers, rawBody: raw };
+  const notifications = await verifyCheckoutNotification(adapter, inbound, c.var.logger);
+  if (notifications.length === 0) return null;
+  const { results } = await dispatchCheckoutNotifications(c.env, notifications);
+  return results.join(',');
+}
+
 function invalidSignature(err: unknown): never {
   if (err instanceof WebhookSignatureError) throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'Webhook signature verification failed');
   throw err;
@@ -39,6 +62,8 @@ function invalidSignature(err: unknown): never {
 export const webhookRoutes = createRouter()
   .openapi(stripeRoute, async (c) => {
     const raw = await c.req.text();
+    const checkout = await checkoutEvent(c, 'stripe', raw);
+    if (checkout !== null) return c.json({ received: true as const, status: checkout }, 200);
     let event: Awaited<ReturnType<typeof verifyStripeWebhook>>;
     try {
       event = await verifyStripeWebhook(raw, c.req.header('stripe-signature'), c.env.STRIPE_WEBHOOK_SECRET);
@@ -54,6 +79,8 @@ export const webhookRoutes = createRouter()
     // 503, not 400: Square retries, so nothing is lost while the secret is being set.
     if (!key || !url) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Square webhooks are not configured');
     const raw = await c.req.text();
+    const checkout = await checkoutEvent(c, 'square', raw);
+    if (checkout !== null) return c.json({ received: true as const, status: checkout }, 200);
     let event: ReturnType<typeof squareEventToPspEvent>;
     try {
       await verifySquareWebhook(raw, c.req.header('x-square-hmacsha256-signature'), key, url);

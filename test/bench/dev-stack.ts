@@ -46,6 +46,8 @@ export function spawnStack(options: { root: string; port: number; sandboxPort: n
         PSP_SANDBOX_PORT: String(options.sandboxPort),
         DATABASE_URL: options.databaseUrl,
         WRANGLER_SEND_METRICS: 'false',
+        // A QPay client id of its own: the run's TokenBrokerDO starts without a cached token (bench (d)).
+        QPAY_CLIENT_ID: `bench-${process.pid}-${Date.now()}`,
       },
       stdio: ['ignore', fd, fd],
       detached: true,

@@ -3,23 +3,26 @@ import path from 'node:path';
 import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
+import { runCheckoutBenches } from './checkout.ts';
 import { type BenchStack, spawnStack } from './dev-stack.ts';
 import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
 import { formatTable, type Row, toRow } from './table.ts';
+import { devSigner } from './tokens.ts';
 
 /**
  * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
  * with autocannon on 127.0.0.1 only. GET /health asks a Durable Object and reuses a database probe,
  * GET /health/db connects to Postgres every time, GET /info touches neither and is the baseline. Then the payment
- * benchmarks of payments.ts (retry storm, outbox lag, process throughput), each printed as its own table; they print
+ * benchmarks of payments.ts (retry storm, outbox lag, process throughput) and checkout.ts (token stampede, checkout
+ * overhead per provider), each printed as its own table; they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
  * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run.
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
 const STARTUP_TIMEOUT_MS = 120_000;
-const OVERALL_TIMEOUT_MS = 6 * 60_000;
+const OVERALL_TIMEOUT_MS = 12 * 60_000;
 const WARMUP_S = 2;
 const MEASURE_S = 10;
 const CONNECTIONS = 10;
@@ -150,7 +153,7 @@ async function main(): Promise<void> {
   }
   if (failures.length) throw new Error(failures.join('; '));
 
-  await runPaymentBenches({
+  const benchOptions = {
     root,
     baseUrl,
     sandboxUrl: `http://${HOST}:${sandboxPort}`,
@@ -161,7 +164,10 @@ async function main(): Promise<void> {
     measure,
     signal: interruption.signal,
     say,
-  });
+  };
+  await runPaymentBenches(benchOptions);
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  await runCheckoutBenches(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
 
   const stoppedEarly = s.hasExited();

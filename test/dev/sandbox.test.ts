@@ -7,6 +7,8 @@ import type { SandboxProvider, SandboxRequest } from '../../dev/sandbox/types.ts
  * nothing depends on the real emulators registered in dev/sandbox/providers.ts.
  */
 const KNOWN_SESSION = 'cs_known';
+/** A session the provider refuses to complete (e.g. expired): it answers with its own status. */
+const REFUSED_SESSION = 'cs_refused';
 
 function echoProvider(name: string): SandboxProvider & { seen: SandboxRequest[]; resets: number } {
   const provider = {
@@ -18,6 +20,7 @@ function echoProvider(name: string): SandboxProvider & { seen: SandboxRequest[];
       return { status: 200, body: { echoed: true, provider: name, method: req.method, path: req.path, body: req.body } };
     },
     async complete(sessionId: string) {
+      if (sessionId === REFUSED_SESSION) return { notified: false, status: 409 };
       return sessionId === KNOWN_SESSION ? { notified: false } : null;
     },
     reset() {
@@ -116,8 +119,11 @@ describe('PSP sandbox server', () => {
       expect(at).toBeLessThanOrEqual(after + 1000);
     }
     expect(Date.parse(a.at)).toBeLessThanOrEqual(Date.parse(b.at));
-    // The provider saw the same parsed request, including the raw body.
+    // The provider saw the same parsed request, including the raw body, which is recorded too.
     expect(echo.seen[0]?.rawBody).toBe(JSON.stringify({ amount: 1250, currency: 'eur' }));
+    expect(a.rawBody).toBe(JSON.stringify({ amount: 1250, currency: 'eur' }));
+    // Providers without an OpenAPI extract get no contract check.
+    expect(a).not.toHaveProperty('contract');
   });
 
   it('parses form bodies and keeps other bodies as text', async () => {
@@ -209,6 +215,29 @@ describe('PSP sandbox server', () => {
       expect((await call('GET', '/__sandbox/config')).body).toEqual(two.body);
     });
 
+    it('accepts the flat form { provider, …knobs } as providers.<provider>, keeping webhooks global', async () => {
+      const res = await call('POST', '/__sandbox/config', { provider: 'echo', failRate: 1, failStatus: 502, webhooks: 'manual' });
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({ webhooks: 'manual', failRate: 0, providers: { echo: { failRate: 1, failStatus: 502 } } });
+      expect((await call('POST', '/echo/v1/charge', { n: 1 })).status).toBe(502);
+      expect((await call('POST', '/other/v1/charge', { n: 2 })).status).toBe(200);
+    });
+
+    it('rejects the flat form for an unknown provider, with bad knobs, or together with providers', async () => {
+      const unknown = await call('POST', '/__sandbox/config', { provider: 'nope', failRate: 1 });
+      expect(unknown).toEqual({ status: 400, body: { error: 'invalid config', errors: ['config.providers.nope: unknown provider'] } });
+      const bad = await call('POST', '/__sandbox/config', { provider: 'echo', failRate: 2, bogus: 1 });
+      expect(bad.body.errors).toEqual([
+        'config.providers.echo.failRate: must be a number in [0, 1]',
+        'config.providers.echo.bogus: unknown setting',
+      ]);
+      const both = await call('POST', '/__sandbox/config', { provider: 'echo', providers: {} });
+      expect(both.body.errors).toEqual(['config.providers: not allowed together with config.provider']);
+      const notText = await call('POST', '/__sandbox/config', { provider: 5 });
+      expect(notText.body.errors).toEqual(['config.provider: must be a provider id']);
+      expect((await call('GET', '/__sandbox/config')).body.providers).toEqual({});
+    });
+
     it('applies a per-provider override only to that provider', async () => {
       expect((await call('POST', '/__sandbox/config', { providers: { echo: { failRate: 1, failStatus: 502 } } })).status).toBe(200);
       const failed = await call('POST', '/echo/v1/charge', { n: 1 });
@@ -288,6 +317,11 @@ describe('PSP sandbox server', () => {
     it('200 for a known session, with the provider result', async () => {
       const res = await call('POST', `/__sandbox/complete/echo/${KNOWN_SESSION}`);
       expect(res).toEqual({ status: 200, body: { completed: true, notified: false } });
+    });
+
+    it("answers the provider's own status when it refuses to complete a session", async () => {
+      const res = await call('POST', `/__sandbox/complete/echo/${REFUSED_SESSION}`);
+      expect(res).toEqual({ status: 409, body: { completed: false, notified: false, status: 409 } });
     });
 
     it('404 for a provider without complete()', async () => {

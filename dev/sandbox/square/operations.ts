@@ -144,6 +144,13 @@ function updatePaymentTotals(op: Op, payment: Obj) {
   payment.version_token = random(40);
 }
 
+function optionalObject(body: Obj, field: string): Obj | undefined {
+  const value = body[field];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw badRequest('EXPECTED_OBJECT', 'Expected an object', field);
+  return value as Obj;
+}
+
 export function createPaymentLink(op: Op): Result {
   const { body, ctx, state } = op;
   text(body, 'idempotency_key', 192);
@@ -156,6 +163,10 @@ export function createPaymentLink(op: Op): Result {
   const locationId = text(quick, 'location_id', 50, true)!;
   const description = text(body, 'description', 4096);
   const note = text(body, 'payment_note', 500);
+  const options = optionalObject(body, 'checkout_options');
+  if (options) text(options, 'redirect_url', 2048);
+  const prefill = optionalObject(body, 'pre_populated_data');
+  if (prefill) text(prefill, 'buyer_email', 256);
   const id = linkId();
   const now = ctx.now();
   const order = quickPayOrder(orderId(), name, price, locationId, now);
@@ -169,6 +180,7 @@ export function createPaymentLink(op: Op): Result {
     url: `${ctx.sandboxUrl}/__sandbox/pay/square/${id}`,
     long_url: `${ctx.sandboxUrl}/__sandbox/pay/square/${id}?order_id=${order.id}`,
     created_at: new Date(now).toISOString(),
+    updated_at: new Date(now).toISOString(),
     ...(note ? { payment_note: note } : {}),
   };
   state.links.set(id, { link, order, price, paymentId: null });

@@ -209,7 +209,8 @@ function runConfirmation(call: Call, entry: IntentEntry, pm: PaymentMethodEntry,
   throw new StripeFailure(402, { ...error, payment_intent: structuredClone(pi), payment_method: pm.object });
 }
 
-function succeed(call: Call, entry: IntentEntry, pm: PaymentMethodEntry, authenticated: boolean): Result {
+/** Charges the intent's payment method: a succeeded charge, then charge.succeeded and payment_intent.succeeded. */
+export function succeed(call: Call, entry: IntentEntry, pm: PaymentMethodEntry, authenticated: boolean): Result {
   const pi = entry.object;
   const charge = chargeObject(pi, pm.object, authenticated ? { kind: 'authenticate' } : { kind: 'succeed' }, call.now);
   call.state.charges.set(charge.id, { owner: entry.owner, object: charge });

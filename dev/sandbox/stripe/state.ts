@@ -18,14 +18,34 @@ export type IntentEntry = {
 export type PaymentMethodEntry = { id: string; card: TestCard; object: Obj };
 export type Owned = { owner: string; object: Obj };
 
+/** A line of a Checkout Session or Payment Link: the Price it sells (stored, or made inline from price_data) and how many. */
+export type LineEntry = { price: Obj; quantity: number; description: string };
+/** What a Checkout Session passes to the PaymentIntent it creates when the customer pays (payment_intent_data). */
+export type IntentData = { metadata: Record<string, string>; description: string | null; transferDestination: string | null };
+export type SessionEntry = Owned & { apiVersion: string; lines: LineEntry[]; intentData: IntentData };
+export type LinkEntry = Owned & { apiVersion: string; lines: LineEntry[]; intentData: IntentData };
+
 export type StripeState = {
   intents: Map<string, IntentEntry>;
   charges: Map<string, Owned>;
   refunds: Map<string, Owned & { apiVersion: string }>;
   paymentMethods: Map<string, PaymentMethodEntry>;
+  sessions: Map<string, SessionEntry>;
+  products: Map<string, Owned>;
+  prices: Map<string, Owned>;
+  links: Map<string, LinkEntry>;
 };
 
-export const emptyState = (): StripeState => ({ intents: new Map(), charges: new Map(), refunds: new Map(), paymentMethods: new Map() });
+export const emptyState = (): StripeState => ({
+  intents: new Map(),
+  charges: new Map(),
+  refunds: new Map(),
+  paymentMethods: new Map(),
+  sessions: new Map(),
+  products: new Map(),
+  prices: new Map(),
+  links: new Map(),
+});
 
 /** One API call, as the operations see it. */
 export type Call = {

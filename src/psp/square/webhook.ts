@@ -4,7 +4,7 @@ import { type SquarePayment, type SquareRefund, squarePaymentToOutcome, squareRe
 
 const encoder = new TextEncoder();
 
-function fromBase64(value: string): Uint8Array | null {
+function fromBase64(value: string): Uint8Array<ArrayBuffer> | null {
   try {
     return Uint8Array.from(atob(value), (c) => c.charCodeAt(0));
   } catch {

@@ -1,0 +1,103 @@
+import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import { adyenItemToNotification, isAdyenAmount } from './transformers';
+import type { AdyenNotificationItem } from './wire';
+
+/**
+ * Adyen standard notifications (CONTRACTS §2.6): a JSON batch whose every NotificationRequestItem carries
+ * `additionalData.hmacSignature` = base64(HMAC-SHA256(hex-decoded HMAC key, the eight values
+ * pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success)).
+ * One bad item rejects the whole batch (Adyen retries it as a unit).
+ */
+const encoder = new TextEncoder();
+
+/** The signed string; a missing value (typically originalReference) is an empty string. */
+export function adyenHmacPayload(item: Partial<AdyenNotificationItem>): string {
+  const value = item.amount?.value;
+  return [
+    item.pspReference ?? '',
+    item.originalReference ?? '',
+    item.merchantAccountCode ?? '',
+    item.merchantReference ?? '',
+    value === undefined || value === null ? '' : String(value),
+    item.amount?.currency ?? '',
+    item.eventCode ?? '',
+    item.success ?? '',
+  ].join(':');
+}
+
+function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
+  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) return null;
+  const out = new Uint8Array(hex.length / 2);
+  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+export async function importAdyenHmacKey(hexKey: string): Promise<CryptoKey> {
+  const raw = fromHex(hexKey.trim());
+  // A configuration error, not a property of the request: env validation should have caught it.
+  if (!raw) throw new Error('ADYEN_HMAC_KEY is not a hex string');
+  return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+}
+
+function fromBase64(value: string): Uint8Array<ArrayBuffer> | null {
+  if (!/^[A-Za-z0-9+/]+={0,2}$/.test(value)) return null;
+  let binary: string;
+  try {
+    binary = atob(value);
+  } catch {
+    return null;
+  }
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Constant-time: WebCrypto's verify compares the MAC without an early exit. */
+export async function verifyAdyenItemSignature(item: Partial<AdyenNotificationItem>, key: CryptoKey): Promise<boolean> {
+  const signature = item.additionalData?.hmacSignature;
+  const mac = typeof signature === 'string' ? fromBase64(signature) : null;
+  if (mac?.length !== 32) return false;
+  return crypto.subtle.verify('HMAC', key, mac, encoder.encode(adyenHmacPayload(item)));
+}
+
+const STRING_FIELDS = ['eventCode', 'pspReference', 'merchantAccountCode', 'merchantReference'] as const;
+
+function wellFormedItem(value: unknown): value is AdyenNotificationItem {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
+  const item = value as Record<string, unknown>;
+  if (STRING_FIELDS.some((f) => typeof item[f] !== 'string')) return false;
+  if (item.success !== 'true' && item.success !== 'false') return false;
+  if (item.originalReference !== undefined && typeof item.originalReference !== 'string') return false;
+  if (!isAdyenAmount(item.amount)) return false;
+  return !!item.additionalData && typeof item.additionalData === 'object' && !Array.isArray(item.additionalData);
+}
+
+/** Verifies every item of the batch, then maps each (unknown event codes are dropped). */
+export async function parseAdyenNotification(
+  request: InboundNotification,
+  hmacKey: CryptoKey,
+  receivedAt: number,
+): Promise<CheckoutNotification[]> {
+  if (request.method !== 'POST') throw new WebhookVerificationError('Adyen notifications are POSTed');
+  let body: unknown;
+  try {
+    body = JSON.parse(request.rawBody);
+  } catch {
+    throw new WebhookVerificationError('Adyen notification body is not JSON');
+  }
+  const items = (body as { notificationItems?: unknown } | null)?.notificationItems;
+  if (!Array.isArray(items) || items.length === 0) throw new WebhookVerificationError('Adyen notification without notificationItems');
+  const verified: AdyenNotificationItem[] = [];
+  for (const wrapper of items) {
+    const item = (wrapper as { NotificationRequestItem?: unknown } | null)?.NotificationRequestItem;
+    if (!wellFormedItem(item)) throw new WebhookVerificationError('malformed Adyen NotificationRequestItem');
+    if (!(await verifyAdyenItemSignature(item, hmacKey))) throw new WebhookVerificationError('Adyen HMAC signature does not match');
+    verified.push(item);
+  }
+  const out: CheckoutNotification[] = [];
+  for (const item of verified) {
+    const notification = adyenItemToNotification(item, receivedAt);
+    if (notification) out.push(notification);
+  }
+  return out;
+}

@@ -1,0 +1,131 @@
+import { type InboundNotification, WebhookVerificationError } from '../checkout';
+import type { MercadoPagoWebhookBody } from './wire';
+
+/**
+ * MercadoPago webhooks (CONTRACTS §4.5): `x-signature: ts=<unix seconds>,v1=<hex>` over the manifest
+ * `id:<data.id from the query string>;request-id:<x-request-id>;ts:<ts>;` (a pair is left out when its
+ * value is missing; the trailing ';' stays), HMAC-SHA256 keyed with the secret as UTF-8, lowercase hex.
+ */
+
+/**
+ * Replay window: the SDK has none by default; we accept ts within ±300 s of our clock (the same window
+ * Stripe uses), which MercadoPago's retries (new ts each delivery) stay inside.
+ */
+export const MERCADOPAGO_TOLERANCE_SECONDS = 300;
+
+export function mercadoPagoManifest(parts: { dataId?: string | null; requestId?: string | null; ts?: string | null }): string {
+  let manifest = '';
+  if (parts.dataId) manifest += `id:${parts.dataId};`;
+  if (parts.requestId) manifest += `request-id:${parts.requestId};`;
+  if (parts.ts) manifest += `ts:${parts.ts};`;
+  return manifest;
+}
+
+/** `ts=…,v1=…` (spaces tolerated); null without both. */
+export function parseMercadoPagoSignature(header: string): { ts: string; v1: string } | null {
+  let ts: string | undefined;
+  let v1: string | undefined;
+  for (const part of header.split(',')) {
+    const eq = part.indexOf('=');
+    if (eq < 0) continue;
+    const key = part.slice(0, eq).trim();
+    const value = part.slice(eq + 1).trim();
+    if (key === 'ts') ts = value;
+    else if (key === 'v1') v1 = value;
+  }
+  return ts && v1 ? { ts, v1 } : null;
+}
+
+const encoder = new TextEncoder();
+
+/** Constant-time: WebCrypto's verify compares the MAC without an early exit. */
+async function hmacSha256HexMatches(secret: string, message: string, signatureHex: string): Promise<boolean> {
+  if (!/^[0-9a-f]{64}$/.test(signatureHex)) return false;
+  const mac = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) mac[i] = Number.parseInt(signatureHex.slice(i * 2, i * 2 + 2), 16);
+  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
+  return crypto.subtle.verify('HMAC', key, mac, encoder.encode(message));
+}
+
+export type MercadoPagoSignatureInput = {
+  header: string | undefined;
+  requestId: string | undefined;
+  dataId: string | null;
+  secret: string;
+  now: number;
+  toleranceSeconds?: number;
+};
+
+/**
+ * Throws WebhookVerificationError unless the signature matches and ts is within the window. The SDK signs
+ * `data.id` as received; MercadoPago's docs tell integrators to lowercase alphanumeric ids — which form is
+ * signed is **unconfirmed**, so the lowercased id is tried as well when it differs (both are HMAC checks).
+ */
+export async function verifyMercadoPagoSignature(input: MercadoPagoSignatureInput): Promise<void> {
+  if (!input.header) throw new WebhookVerificationError('Missing x-signature header');
+  const parsed = parseMercadoPagoSignature(input.header);
+  if (!parsed || !/^\d+$/.test(parsed.ts)) throw new WebhookVerificationError('Malformed x-signature header');
+  const ts = Number(parsed.ts);
+  // The contract says seconds; a millisecond value (13 digits) is read as such rather than rejected.
+  const tsMs = ts >= 1e12 ? ts : ts * 1000;
+  const tolerance = (input.toleranceSeconds ?? MERCADOPAGO_TOLERANCE_SECONDS) * 1000;
+  if (Math.abs(input.now - tsMs) > tolerance) throw new WebhookVerificationError('x-signature timestamp outside the tolerance');
+  const candidates = [input.dataId];
+  if (input.dataId && input.dataId.toLowerCase() !== input.dataId) candidates.push(input.dataId.toLowerCase());
+  for (const dataId of candidates) {
+    const manifest = mercadoPagoManifest({ dataId, requestId: input.requestId, ts: parsed.ts });
+    if (await hmacSha256HexMatches(input.secret, manifest, parsed.v1.toLowerCase())) return;
+  }
+  throw new WebhookVerificationError('MercadoPago signature does not match');
+}
+
+export type MercadoPagoTrigger = {
+  /** Query `type` (else the body's): only "payment" concerns checkouts. */
+  type: string | null;
+  dataId: string | null;
+  eventId: string;
+  action: string | null;
+  occurredAt: number;
+};
+
+/** Verifies a notification and returns what it names; the payment's state must be read from the API. */
+export async function verifyMercadoPagoNotification(
+  request: InboundNotification,
+  secret: string,
+  now: number,
+): Promise<MercadoPagoTrigger> {
+  if (request.method !== 'POST') throw new WebhookVerificationError('MercadoPago webhooks are POSTed');
+  let query: URLSearchParams;
+  try {
+    query = new URL(request.url).searchParams;
+  } catch {
+    throw new WebhookVerificationError('notification URL is not a URL');
+  }
+  const dataId = query.get('data.id');
+  const requestId = request.headers['x-request-id'];
+  await verifyMercadoPagoSignature({ header: request.headers['x-signature'], requestId, dataId, secret, now });
+  let body: MercadoPagoWebhookBody;
+  try {
+    body = request.rawBody ? (JSON.parse(request.rawBody) as MercadoPagoWebhookBody) : {};
+  } catch {
+    throw new WebhookVerificationError('MercadoPago notification body is not JSON');
+  }
+  if (!body || typeof body !== 'object' || Array.isArray(body))
+    throw new WebhookVerificationError('MercadoPago notification body is not an object');
+  // Only data.id from the query is signed: a body naming another object is not trusted.
+  const bodyDataId = body.data?.id;
+  if (bodyDataId !== undefined && dataId !== null && String(bodyDataId) !== dataId) {
+    throw new WebhookVerificationError('body data.id differs from the signed query data.id');
+  }
+  // eventId: the notification's own id (the same on MercadoPago's retries of one notification), else x-request-id.
+  const eventId = body.id !== undefined && body.id !== null && body.id !== '' ? String(body.id) : requestId;
+  if (!eventId) throw new WebhookVerificationError('MercadoPago notification without id or x-request-id');
+  const created = body.date_created ? Date.parse(body.date_created) : Number.NaN;
+  return {
+    type: query.get('type') ?? (typeof body.type === 'string' ? body.type : null),
+    dataId,
+    eventId,
+    action: typeof body.action === 'string' ? body.action : null,
+    occurredAt: Number.isFinite(created) ? created : now,
+  };
+}

@@ -1,0 +1,197 @@
+import { sha256Hex } from '../../lib/crypto';
+import type {
+  CheckoutAdapter,
+  CheckoutInput,
+  CheckoutNotification,
+  CheckoutRef,
+  CheckoutRefundInput,
+  CheckoutRefundResult,
+  CheckoutSnapshot,
+  CreatedCheckout,
+  InboundNotification,
+} from '../checkout';
+import { WebhookVerificationError } from '../checkout';
+import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
+import type { TokenSource } from '../tokens';
+import type { PspResult } from '../types';
+import {
+  buildPaypalOrderRequest,
+  buildPaypalRefundRequest,
+  describePaypalError,
+  isPaypalOrder,
+  isPaypalRefund,
+  PAYPAL_APPROVAL_WINDOW_MS,
+  PAYPAL_REQUEST_ID_MAX,
+  type PaypalOrder,
+  paypalOrderToSnapshot,
+  paypalPayerUrl,
+  paypalRefundToResult,
+  unexpectedResponse,
+} from './transformers';
+import {
+  PaypalVerificationUnavailableError,
+  type PaypalVerifyResponse,
+  paypalEventToNotifications,
+  paypalVerificationRequest,
+  readPaypalEvent,
+} from './webhook';
+
+export type PaypalCheckoutConfig = {
+  /** https://api-m.sandbox.paypal.com, https://api-m.paypal.com, or `${PSP_SANDBOX_URL}/paypal`. */
+  apiUrl: string;
+  /** The id of the webhook registered for our endpoint (verify-webhook-signature checks it). */
+  webhookId: string;
+  timeoutMs: number;
+  /** Clock for the emulated order expiry (tests); Date.now by default. */
+  now?: () => number;
+};
+
+type Call = Omit<PspHttpRequest, 'url' | 'timeoutMs' | 'describeError'> & { path: string };
+
+/** Hosted checkout with PayPal Orders v2: create an order, the payer approves it, we capture it (CONTRACTS §5). */
+export class PaypalCheckoutAdapter implements CheckoutAdapter {
+  readonly provider = 'paypal' as const;
+  private readonly base: string;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly config: PaypalCheckoutConfig,
+    private readonly tokens: TokenSource,
+  ) {
+    this.base = config.apiUrl.replace(/\/$/, '');
+    this.now = config.now ?? Date.now;
+  }
+
+  /** Every API call: bearer token from the broker (a 401 invalidates it and retries once), PayPal's error format. */
+  private call(req: Call): Promise<PspResult<PspHttpResponse>> {
+    const { path, headers, ...rest } = req;
+    return withBearerToken(this.tokens, (token) =>
+      pspRequest({
+        ...rest,
+        url: `${this.base}${path}`,
+        headers: { ...headers, authorization: `Bearer ${token}` },
+        timeoutMs: this.config.timeoutMs,
+        describeError: describePaypalError,
+      }),
+    );
+  }
+
+  async createSession(input: CheckoutInput): Promise<PspResult<CreatedCheckout>> {
+    const body = buildPaypalOrderRequest(input);
+    if (!body.ok) return body;
+    const res = await this.call({
+      method: 'POST',
+      path: '/v2/checkout/orders',
+      headers: { 'paypal-request-id': await requestId(input.idempotencyKey), prefer: 'return=representation' },
+      json: body.value,
+      // PayPal-Request-Id makes a repeated create return the same order (201, then 200 on replay).
+      retry: true,
+    });
+    if (!res.ok) return res;
+    if (!isPaypalOrder(res.value.body)) return unexpectedResponse('PayPal create order answered without an order');
+    const order = res.value.body;
+    const checkoutUrl = paypalPayerUrl(order);
+    if (!checkoutUrl) return unexpectedResponse(`PayPal order ${order.id} has no payer-action or approve link`);
+    return {
+      ok: true,
+      value: { reference: order.id, checkoutUrl, expiresAt: this.now() + PAYPAL_APPROVAL_WINDOW_MS, details: { status: order.status } },
+    };
+  }
+
+  private async readOrder(ref: CheckoutRef): Promise<PspResult<PaypalOrder>> {
+    const res = await this.call({ method: 'GET', path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}`, retry: true });
+    if (!res.ok) return res;
+    return isPaypalOrder(res.value.body)
+      ? { ok: true, value: res.value.body }
+      : unexpectedResponse('PayPal get order answered without an order');
+  }
+
+  async retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {
+    const order = await this.readOrder(ref);
+    if (!order.ok) return order;
+    return paypalOrderToSnapshot(order.value, ref, this.now());
+  }
+
+  /** Captures an approved order; deterministic PayPal-Request-Id per session, and an order captured before is read back. */
+  async capture(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {
+    const res = await this.call({
+      method: 'POST',
+      path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}/capture`,
+      headers: { 'paypal-request-id': await requestId(`${ref.sessionId}-capture`), prefer: 'return=representation' },
+      json: {},
+      retry: true,
+    });
+    if (!res.ok) {
+      if (res.failure.code === 'ORDER_ALREADY_CAPTURED') return this.retrieveSession(ref);
+      return res;
+    }
+    if (!isPaypalOrder(res.value.body)) return unexpectedResponse('PayPal capture answered without an order');
+    return paypalOrderToSnapshot(res.value.body, ref, this.now());
+  }
+
+  /** PayPal has no call that voids an unapproved CAPTURE order; it lapses after the approval window. */
+  async cancelSession(_ref: CheckoutRef): Promise<PspResult<boolean>> {
+    return { ok: true, value: false };
+  }
+
+  async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
+    if (!input.paymentReference) {
+      return {
+        ok: false,
+        failure: {
+          kind: 'invalid_request',
+          retryable: false,
+          code: 'not_captured',
+          message: 'the session has no PayPal capture to refund',
+        },
+      };
+    }
+    const body = buildPaypalRefundRequest(input);
+    if (!body.ok) return body;
+    const res = await this.call({
+      method: 'POST',
+      path: `/v2/payments/captures/${encodeURIComponent(input.paymentReference)}/refund`,
+      headers: { 'paypal-request-id': await requestId(input.idempotencyKey), prefer: 'return=representation' },
+      json: body.value,
+      retry: true,
+    });
+    if (!res.ok) return res;
+    if (!isPaypalRefund(res.value.body)) return unexpectedResponse('PayPal refund answered without a refund');
+    return paypalRefundToResult(res.value.body, input.currency);
+  }
+
+  async retrieveRefund(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>> {
+    const res = await this.call({ method: 'GET', path: `/v2/payments/refunds/${encodeURIComponent(refundReference)}`, retry: true });
+    if (!res.ok) return res;
+    if (!isPaypalRefund(res.value.body)) return unexpectedResponse('PayPal get refund answered without a refund');
+    return paypalRefundToResult(res.value.body, ref.currency);
+  }
+
+  /**
+   * Webhooks are verified online (POST /v1/notifications/verify-webhook-signature): anything but SUCCESS is a
+   * WebhookVerificationError; PayPal not answering is PaypalVerificationUnavailableError (the route answers 5xx
+   * so that PayPal delivers again).
+   */
+  async parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
+    const event = readPaypalEvent(request);
+    const res = await this.call({
+      method: 'POST',
+      path: '/v1/notifications/verify-webhook-signature',
+      json: paypalVerificationRequest(request, event, this.config.webhookId),
+      retry: true,
+    });
+    if (!res.ok) {
+      if (res.failure.kind === 'invalid_request')
+        throw new WebhookVerificationError(`PayPal refused the verification request: ${res.failure.message}`);
+      throw new PaypalVerificationUnavailableError(res.failure.message);
+    }
+    const status = (res.value.body as Partial<PaypalVerifyResponse> | null)?.verification_status;
+    if (status !== 'SUCCESS') throw new WebhookVerificationError('PayPal did not verify the webhook signature');
+    return paypalEventToNotifications(event);
+  }
+}
+
+/** PayPal-Request-Id from our idempotency key: as is up to 108 characters, else its SHA-256 (64 hex). */
+async function requestId(key: string): Promise<string> {
+  return key.length >= 1 && key.length <= PAYPAL_REQUEST_ID_MAX ? key : sha256Hex(key);
+}

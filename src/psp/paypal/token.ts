@@ -1,0 +1,46 @@
+import { tokenExpiresAt } from '../../domain/token-expiry';
+import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
+
+/**
+ * PayPal OAuth 2.0 client credentials (CONTRACTS.md §5.2): POST /v1/oauth2/token with
+ * `Authorization: Basic base64(client_id:client_secret)` and the form `grant_type=client_credentials`.
+ * `expires_in` is a lifetime in seconds (~32400). There is no refresh grant: the broker asks again.
+ */
+export type PaypalTokenResponse = {
+  access_token: string;
+  token_type: string;
+  expires_in: number;
+  scope?: string;
+  app_id?: string;
+  nonce?: string;
+};
+
+export async function requestPaypalToken(c: TokenCredentials, now: () => number = Date.now): Promise<TokenGrant> {
+  let res: Response;
+  try {
+    res = await fetch(`${c.baseUrl.replace(/\/$/, '')}/v1/oauth2/token`, {
+      method: 'POST',
+      headers: {
+        authorization: `Basic ${btoa(`${c.clientId}:${c.clientSecret}`)}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      },
+      body: 'grant_type=client_credentials',
+      signal: AbortSignal.timeout(c.timeoutMs),
+    });
+  } catch (err) {
+    const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
+    throw new TokenRequestError(null, timedOut ? `PayPal token request timed out after ${c.timeoutMs} ms` : 'PayPal token request failed');
+  }
+  // The body of a refused token call is never copied into the error: it may echo the client id.
+  if (!res.ok) throw new TokenRequestError(res.status, `PayPal token request answered ${res.status}`);
+  let body: Partial<PaypalTokenResponse>;
+  try {
+    body = (await res.json()) as Partial<PaypalTokenResponse>;
+  } catch {
+    throw new TokenRequestError(null, 'PayPal token response is not JSON');
+  }
+  if (typeof body.access_token !== 'string' || !body.access_token || typeof body.expires_in !== 'number')
+    throw new TokenRequestError(null, 'PayPal token response without access_token/expires_in');
+  return { accessToken: body.access_token, expiresAt: tokenExpiresAt(body.expires_in, now()), refreshToken: null, refreshExpiresAt: null };
+}

@@ -1,0 +1,107 @@
+import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import {
+  parseEdgepayNote,
+  paymentView,
+  type SquareCheckoutPayment,
+  type SquareCheckoutRefund,
+  squareRefundCheckoutStatus,
+} from './checkout-transformers';
+import { verifySquareWebhook } from './webhook';
+
+/**
+ * Square notifications for payment links (CONTRACTS.md §3.5): `x-square-hmacsha256-signature` over the
+ * notification URL as registered with Square + the raw body. `payment.updated` routes by the Payment's
+ * `note` (our link's payment_note, `edgepay:<sessionId>`); `refund.created/updated` by the refund's
+ * `reason` (`edgepay:<sessionId>:<refundId>`, set by our refunds). Anything else maps to [].
+ */
+type SquareEvent = {
+  event_id: string;
+  type: string;
+  created_at?: string;
+  data?: { type?: string; id?: string; object?: { payment?: SquareCheckoutPayment; refund?: SquareCheckoutRefund } };
+};
+
+export async function verifySquareCheckoutEvent(
+  request: InboundNotification,
+  signatureKey: string,
+  notificationUrl: string,
+): Promise<SquareEvent> {
+  if (request.method !== 'POST') throw new WebhookVerificationError('Square notifications are POST requests');
+  try {
+    await verifySquareWebhook(request.rawBody, request.headers['x-square-hmacsha256-signature'], signatureKey, notificationUrl);
+  } catch (err) {
+    throw new WebhookVerificationError(err instanceof Error ? err.message : 'Invalid Square signature');
+  }
+  let event: unknown;
+  try {
+    event = JSON.parse(request.rawBody);
+  } catch {
+    throw new WebhookVerificationError('Square notification body is not JSON');
+  }
+  const e = event as Partial<SquareEvent> | null;
+  if (!e || typeof e.event_id !== 'string' || typeof e.type !== 'string') throw new WebhookVerificationError('Not a Square event');
+  return e as SquareEvent;
+}
+
+export function squareCheckoutEventToNotifications(event: SquareEvent): CheckoutNotification[] {
+  const parsed = event.created_at ? Date.parse(event.created_at) : Number.NaN;
+  const base = {
+    provider: 'square' as const,
+    eventId: event.event_id,
+    type: event.type,
+    reference: null,
+    occurredAt: Number.isNaN(parsed) ? Date.now() : parsed,
+  };
+
+  const payment = event.data?.object?.payment;
+  if (event.type === 'payment.updated' && payment) {
+    const ours = parseEdgepayNote(payment.note);
+    if (!ours) return [];
+    const currency = (payment.total_money ?? payment.amount_money)?.currency ?? '';
+    const view = paymentView(payment, currency);
+    return [
+      {
+        ...base,
+        sessionId: ours.sessionId,
+        paymentReference: payment.id,
+        // A payment Square reports with inconsistent money stays a trigger: the owner reads it back.
+        observed: view.ok
+          ? { kind: 'payment', status: view.value.status, amount: view.value.total, amountRefunded: view.value.refunded }
+          : null,
+      },
+    ];
+  }
+
+  const refund = event.data?.object?.refund;
+  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund) {
+    const ours = parseEdgepayNote(refund.reason);
+    if (!ours) return [];
+    const amount = refund.amount_money;
+    return [
+      {
+        ...base,
+        sessionId: ours.sessionId,
+        paymentReference: refund.payment_id ?? null,
+        observed:
+          amount && Number.isSafeInteger(amount.amount) && amount.amount >= 0
+            ? {
+                kind: 'refund',
+                refundReference: refund.id,
+                refundId: ours.refundId,
+                status: squareRefundCheckoutStatus(refund.status),
+                amount: amount.amount,
+              }
+            : null,
+      },
+    ];
+  }
+  return [];
+}
+
+export async function parseSquareCheckoutNotification(
+  request: InboundNotification,
+  signatureKey: string,
+  notificationUrl: string,
+): Promise<CheckoutNotification[]> {
+  return squareCheckoutEventToNotifications(await verifySquareCheckoutEvent(request, signatureKey, notificationUrl));
+}
