@@ -61,7 +61,7 @@ const ConfigSchema = z
     NEON_WS_PROXY: optionalText,
     PLATFORM_TENANT_ID: z.string().min(1),
     PAYMENT_ID_KEY: z.string().min(32, 'must be at least 32 characters'),
-    PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(10_000),
+    PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)'),
     PSP_SANDBOX_URL: optionalText.pipe(z.url().optional()),
     /** Public base URL of this deployment, for callback/redirect URLs given to PSPs; default: the request's origin. */

@@ -56,7 +56,7 @@ export async function qpayPaymentStatus(env: Bindings, config: Config, principal
   if (!adapter) throw notConfigured('qpay');
   const invoice = await adapter.invoice(invoiceId);
   if (!invoice.ok) {
-    if (invoice.failure.status === 404) throw new NotFoundError('Invoice not found');
+    if (invoice.failure.status === 404 || invoice.failure.code === 'INVOICE_NOTFOUND') throw new NotFoundError('Invoice not found');
     throw pspFailureError('qpay', invoice.failure);
   }
   const sessionId = invoice.value.senderInvoiceNo;
