@@ -87,3 +87,13 @@ export type PspEvent =
       status: PspRefundOutcome['status'];
     })
   | (PspEventBase & { kind: 'other' });
+
+/** A request the provider would refuse (or we refuse before calling it): the caller must change it. */
+export function invalidRequest(code: string, message: string): { ok: false; failure: PspFailure } {
+  return { ok: false, failure: { kind: 'invalid_request', retryable: false, code, message } };
+}
+
+/** A 2xx body that is not what the API documents: not retryable (a retry replays the same answer). */
+export function unexpectedResponse(message: string): { ok: false; failure: PspFailure } {
+  return { ok: false, failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message } };
+}

@@ -68,12 +68,12 @@ function statusMix(replies: Reply[]): string {
   return [...counts.entries()].map(([s, n]) => `${s}×${n}`).join(', ');
 }
 
-async function stampede(b: CheckoutBench, label: string, headers: Record<string, string>): Promise<[string, string][]> {
+async function stampede(b: CheckoutBench, label: string, round: number): Promise<[string, string][]> {
+  // One buyer per request: the per-user rate limit (60/min) must not be what is measured.
+  const headers = await Promise.all(Array.from({ length: STAMPEDE_SIZE }, (_, i) => b.headers(`qpay-buyer-${round}-${i}`, 'user')));
   const before = tokenRequests(await b.requests());
   const replies = await Promise.all(
-    Array.from({ length: STAMPEDE_SIZE }, (_, i) =>
-      b.post('/api/create-payment-session', headers, { amount: 1_000_000, description: `${label} ${i}` }),
-    ),
+    headers.map((h, i) => b.post('/api/create-payment-session', h, { amount: 1_000_000, description: `${label} ${i}` })),
   );
   await sleep(200);
   const after = tokenRequests(await b.requests());
@@ -87,12 +87,12 @@ async function stampede(b: CheckoutBench, label: string, headers: Record<string,
 
 export async function tokenStampede(b: CheckoutBench): Promise<string> {
   const { say } = b.o;
-  const headers = await b.headers('qpay-stampede', 'user');
+  const headers = await b.headers('qpay-primer', 'user');
   say(`(d) token stampede: ${STAMPEDE_SIZE} concurrent QPay invoice creations, cold token, ${TOKEN_LATENCY_MS} ms QPay latency`);
   await b.sandbox('/__sandbox/config', {
     providers: { qpay: { latencyMs: TOKEN_LATENCY_MS, tokenTtlSeconds: 86_400, expiresInStyle: 'epoch' } },
   });
-  const cold = await stampede(b, 'cold, expires_in as epoch', headers);
+  const cold = await stampede(b, 'cold, expires_in as epoch', 1);
 
   say('(d) token stampede: again across an expiry boundary (cached token inside the 60 s margin), expires_in as a lifetime');
   // A token that lives 63 s is usable for ~3 s (60 s margin); after 4 s the broker must refresh it, once.
@@ -105,7 +105,7 @@ export async function tokenStampede(b: CheckoutBench): Promise<string> {
   await b.sandbox('/__sandbox/config', {
     providers: { qpay: { latencyMs: TOKEN_LATENCY_MS, tokenTtlSeconds: 86_400, expiresInStyle: 'duration' } },
   });
-  const boundary = await stampede(b, 'expiry boundary, expires_in as lifetime', headers);
+  const boundary = await stampede(b, 'expiry boundary, expires_in as lifetime', 2);
   await b.sandbox('/__sandbox/config', { providers: { qpay: { latencyMs: 0 } } });
   return formatKeyValue(`(d) token stampede: ${STAMPEDE_SIZE} concurrent POST /api/create-payment-session`, [
     ...cold,
@@ -117,9 +117,10 @@ export async function tokenStampede(b: CheckoutBench): Promise<string> {
 
 export async function checkoutOverhead(b: CheckoutBench): Promise<string> {
   const { say } = b.o;
-  const headers = await b.headers('checkout-overhead', 'merchant');
   const cells: string[][] = [];
   for (const [psp, cfg] of Object.entries(PROVIDER_CONFIGS)) {
+    // A merchant per provider: 17 creates each stay under the per-user rate limit (60/min).
+    const headers = await b.headers(`checkout-overhead-${psp}`, 'merchant');
     say(`(e) checkout overhead: ${psp}, ${OVERHEAD_CREATES} sequential creates, sandbox latency ${OVERHEAD_LATENCY_MS} ms`);
     await b.sandbox('/__sandbox/config', { providers: { [psp]: { latencyMs: 0 } } });
     const body = (i: number) => ({

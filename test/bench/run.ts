@@ -17,7 +17,8 @@ import { devSigner } from './tokens.ts';
  * benchmarks of payments.ts (retry storm, outbox lag, process throughput) and checkout.ts (token stampede, checkout
  * overhead per provider), each printed as its own table; they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
- * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run.
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout
+ * runs one group (default: all).
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
@@ -28,6 +29,8 @@ const MEASURE_S = 10;
 const CONNECTIONS = 10;
 // /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
 const ROUTES = ['/health', '/health/db', '/info'];
+const ONLY = process.env.BENCH_ONLY;
+const runs = (group: 'routes' | 'payments' | 'checkout') => !ONLY || ONLY === group;
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -127,7 +130,7 @@ async function main(): Promise<void> {
   const rows: Row[] = [];
   const failures: string[] = [];
   const reloadsBefore = workerReloads(s.logFile);
-  for (const route of ROUTES) {
+  for (const route of runs('routes') ? ROUTES : []) {
     say(`GET ${route}: ${MEASURE_S} s, ${CONNECTIONS} connections`);
     const result = await measure({ url: `${baseUrl}${route}`, connections: CONNECTIONS, duration: MEASURE_S });
     rows.push(toRow(`GET ${route}`, result));
@@ -142,10 +145,12 @@ async function main(): Promise<void> {
     }
   }
 
-  console.log(`\n${formatTable(rows)}\n`);
-  console.log(
-    `${CONNECTIONS} connections, ${MEASURE_S} s per route after a ${WARMUP_S} s warm-up; database: ${db.kind}; target ${baseUrl}\n`,
-  );
+  if (rows.length) {
+    console.log(`\n${formatTable(rows)}\n`);
+    console.log(
+      `${CONNECTIONS} connections, ${MEASURE_S} s per route after a ${WARMUP_S} s warm-up; database: ${db.kind}; target ${baseUrl}\n`,
+    );
+  }
   const reloads = workerReloads(s.logFile) - reloadsBefore;
   if (reloads > 0) say(`note: wrangler dev reloaded the Worker ${reloads}× during these routes (a watched source file changed)`);
   for (const row of rows) {
@@ -165,9 +170,9 @@ async function main(): Promise<void> {
     signal: interruption.signal,
     say,
   };
-  await runPaymentBenches(benchOptions);
+  if (runs('payments')) await runPaymentBenches(benchOptions);
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
-  await runCheckoutBenches(benchOptions, await devSigner(root));
+  if (runs('checkout')) await runCheckoutBenches(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
 
   const stoppedEarly = s.hasExited();

@@ -8,7 +8,8 @@ import {
   type CreatedCheckout,
   WebhookVerificationError,
 } from '../checkout';
-import type { PspFailure, PspResult } from '../types';
+import type { PspResult } from '../types';
+import { invalidRequest as invalid, unexpectedResponse } from '../types';
 import type {
   AdyenAmount,
   AdyenCreateSessionRequest,
@@ -33,17 +34,6 @@ export const ADYEN_MIN_SESSION_MS = 60 * 1000;
 export const ADYEN_METADATA_LIMITS = { pairs: 20, keyLength: 20, valueLength: 80 } as const;
 export const ADYEN_REFUND_REFERENCE_MAX = 80;
 export const ADYEN_IDEMPOTENCY_KEY_MAX = 64;
-
-const invalid = (code: string, message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'invalid_request', retryable: false, code, message },
-});
-
-/** A 2xx body that is not what the API documents: not retryable (a retry replays the same answer). */
-export const unexpectedResponse = (message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message },
-});
 
 function isoExponent(currency: string): number | null {
   const result = currencyExponent(currency);
@@ -276,3 +266,5 @@ export function adyenItemToNotification(item: AdyenNotificationItem, receivedAt:
       return null;
   }
 }
+
+export { unexpectedResponse };

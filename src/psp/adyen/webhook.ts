@@ -1,3 +1,4 @@
+import { fromHex } from '../../lib/crypto';
 import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
 import { adyenItemToNotification, isAdyenAmount } from './transformers';
 import type { AdyenNotificationItem } from './wire';
@@ -25,17 +26,10 @@ export function adyenHmacPayload(item: Partial<AdyenNotificationItem>): string {
   ].join(':');
 }
 
-function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (hex.length === 0 || hex.length % 2 !== 0 || !/^[0-9a-fA-F]+$/.test(hex)) return null;
-  const out = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-
 export async function importAdyenHmacKey(hexKey: string): Promise<CryptoKey> {
   const raw = fromHex(hexKey.trim());
   // A configuration error, not a property of the request: env validation should have caught it.
-  if (!raw) throw new Error('ADYEN_HMAC_KEY is not a hex string');
+  if (!raw || raw.length === 0) throw new Error('ADYEN_HMAC_KEY is not a hex string');
   return crypto.subtle.importKey('raw', raw, { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
 }
 

@@ -1,6 +1,7 @@
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
-import type { PspFailure, PspResult } from '../types';
+import type { PspResult } from '../types';
+import { invalidRequest as invalid, unexpectedResponse } from '../types';
 import {
   MERCADOPAGO_PAYMENT_STATUSES,
   type MercadoPagoError,
@@ -17,16 +18,6 @@ import {
  * refused rather than sent and rejected or rounded.
  */
 export const MERCADOPAGO_WHOLE_UNIT_CURRENCIES: ReadonlySet<string> = new Set(['CLP', 'COP']);
-
-const invalid = (code: string, message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'invalid_request', retryable: false, code, message },
-});
-
-export const unexpectedResponse = (message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message },
-});
 
 function exponentOf(currency: string): number | null {
   const result = currencyExponent(currency);
@@ -200,3 +191,5 @@ export function describeMercadoPagoError(status: number, body: unknown): { code?
   const text = cause?.description || e.message;
   return { ...(code ? { code } : {}), message: text ? `MercadoPago: ${text}` : `MercadoPago answered ${status}` };
 }
+
+export { unexpectedResponse };

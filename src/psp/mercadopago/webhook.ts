@@ -1,3 +1,4 @@
+import { verifyHmacSha256Hex } from '../../lib/crypto';
 import { type InboundNotification, WebhookVerificationError } from '../checkout';
 import type { MercadoPagoWebhookBody } from './wire';
 
@@ -36,17 +37,6 @@ export function parseMercadoPagoSignature(header: string): { ts: string; v1: str
   return ts && v1 ? { ts, v1 } : null;
 }
 
-const encoder = new TextEncoder();
-
-/** Constant-time: WebCrypto's verify compares the MAC without an early exit. */
-async function hmacSha256HexMatches(secret: string, message: string, signatureHex: string): Promise<boolean> {
-  if (!/^[0-9a-f]{64}$/.test(signatureHex)) return false;
-  const mac = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) mac[i] = Number.parseInt(signatureHex.slice(i * 2, i * 2 + 2), 16);
-  const key = await crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
-  return crypto.subtle.verify('HMAC', key, mac, encoder.encode(message));
-}
-
 export type MercadoPagoSignatureInput = {
   header: string | undefined;
   requestId: string | undefined;
@@ -74,7 +64,7 @@ export async function verifyMercadoPagoSignature(input: MercadoPagoSignatureInpu
   if (input.dataId && input.dataId.toLowerCase() !== input.dataId) candidates.push(input.dataId.toLowerCase());
   for (const dataId of candidates) {
     const manifest = mercadoPagoManifest({ dataId, requestId: input.requestId, ts: parsed.ts });
-    if (await hmacSha256HexMatches(input.secret, manifest, parsed.v1.toLowerCase())) return;
+    if (await verifyHmacSha256Hex(input.secret, manifest, parsed.v1.toLowerCase())) return;
   }
   throw new WebhookVerificationError('MercadoPago signature does not match');
 }

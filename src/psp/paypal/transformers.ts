@@ -1,6 +1,7 @@
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
-import type { PspFailure, PspResult } from '../types';
+import type { PspResult } from '../types';
+import { invalidRequest as invalid, unexpectedResponse } from '../types';
 
 /**
  * PayPal Orders v2 / Payments v2 wire formats (CONTRACTS.md §5, openapi/paypal-orders.json): request
@@ -92,17 +93,6 @@ const TEXT_MAX = 127;
 const MERCHANT_ID = /^[2-9A-HJ-NP-Z]{13}$/;
 /** PayPal Currency Codes: HUF, JPY and TWD "do not support decimals"; JPY already has ISO exponent 0. */
 const PAYPAL_EXPONENT_OVERRIDES: Readonly<Record<string, number>> = { HUF: 0, TWD: 0 };
-
-const invalid = (code: string, message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'invalid_request', retryable: false, code, message },
-});
-
-/** A response that does not have the shape PayPal documents: not retryable (a replay returns the same). */
-export const unexpectedResponse = (message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message },
-});
 
 type Exponents = { iso: number; wire: number };
 
@@ -371,3 +361,5 @@ export function describePaypalError(status: number, body: unknown): { code?: str
   const where = detail?.field ? ` (${detail.field})` : '';
   return { ...(code ? { code } : {}), message: `${b.name ?? b.error ?? status}: ${text}${where}`.slice(0, 300) };
 }
+
+export { unexpectedResponse };

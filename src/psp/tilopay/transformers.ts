@@ -1,6 +1,7 @@
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
 import type { PspFailure, PspResult } from '../types';
+import { invalidRequest as invalid, unexpectedResponse } from '../types';
 
 /**
  * Tilopay wire formats (CONTRACTS.md §6; no OpenAPI — Postman collection and community code). Amounts are
@@ -72,16 +73,6 @@ export const TILOPAY_BILL_TO_FIELDS = [
   'billToCountry',
   'billToTelephone',
 ] as const;
-
-const invalid = (code: string, message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'invalid_request', retryable: false, code, message },
-});
-
-export const unexpectedResponse = (message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message },
-});
 
 /** Currencies with ISO exponent 0 or 2 fit Tilopay's two-decimal strings; three-decimal ones do not. */
 function exponentOf(currency: string): number | null {
@@ -288,3 +279,5 @@ export function describeTilopayError(status: number, body: unknown): { code?: st
   const text = b.message ?? b.description;
   return { code: `tilopay_${String(b.type ?? status)}`, message: `Tilopay: ${String(text ?? `answered ${status}`)}`.slice(0, 300) };
 }
+
+export { unexpectedResponse };
