@@ -88,10 +88,16 @@ describe.each(CASES)('webhooks from $psp', (c) => {
       expect(real.headers.get('location')).toBe(`http://edgepay.test/v1/checkout/return?session=${s.session_id}&result=success`);
     const after = (await getSession(headers, s.session_id)).body;
     expect(['processing', 'succeeded']).toContain(after.status);
+    // Wait for the projection of the object's latest state (PayPal: approved → captured is two changes).
     const version = await eventually(async () => {
-      const [r] = await rows<{ version: number }>(sql`SELECT version FROM checkout_sessions WHERE id = ${s.session_id}`);
-      return r && r.version > 1 ? r.version : undefined;
+      const [r] = await rows<{ version: number; status: string }>(
+        sql`SELECT version, status FROM checkout_sessions WHERE id = ${s.session_id}`,
+      );
+      return r && r.status === after.status && r.version > 1 ? r.version : undefined;
     });
+    await new Promise((r) => setTimeout(r, 300));
+    const [settled] = await rows<{ version: number }>(sql`SELECT version FROM checkout_sessions WHERE id = ${s.session_id}`);
+    expect(settled?.version).toBe(version);
 
     const again = await deliver(first!);
     expect(again.status).toBeLessThan(400);
