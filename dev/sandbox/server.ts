@@ -15,7 +15,10 @@ import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webh
  *   POST /__sandbox/reset                        forget requests, knobs and provider state
  *   GET|POST /__sandbox/config                   { latencyMs, failRate, failStatus, timeoutRate, timeoutMs, webhooks?,
  *                                                  providers: { <id>: { …knobs, …the provider's own settings } } },
- *                                                or the flat form { provider: <id>, …knobs, …settings } for one provider
+ *                                                or the flat form { provider: <id>, …knobs, …settings } for one provider;
+ *                                                a provider's `match: "<text>"` limits its latency/failure knobs and its
+ *                                                settings to requests whose path, query or body contains the text
+ *                                                (null clears)
  *   POST /__sandbox/complete/:provider/:session  the customer pays; the provider notifies the app (a provider that
  *                                                refuses, e.g. an expired session, answers with its own status)
  *   GET  /__sandbox/webhooks[?provider=&type=]   every webhook the providers sent, oldest first, with its delivery
@@ -79,6 +82,14 @@ function validateKnobs(
   };
   for (const [key, value] of Object.entries(input)) {
     if (key === 'providers' && where === 'config') continue;
+    if (key === 'match' && where !== 'config') {
+      // Scopes this provider's latency/failure knobs to requests whose path, query or body contains the text,
+      // so a test can slow or fail its own calls without disturbing tests running beside it.
+      if (value === null) out.match = undefined;
+      else if (typeof value === 'string' && value.length > 0 && value.length <= 200) out.match = value;
+      else errors.push(`${where}.match: must be a non-empty string (≤ 200 chars) or null`);
+      continue;
+    }
     const range = ranges[key as keyof Knobs];
     const allowed = Object.hasOwn(settings, key) ? settings[key] : undefined;
     if (allowed) {
@@ -152,7 +163,8 @@ export async function startSandbox(options: {
    * A context for one provider call. Webhooks it emits are recorded at once; in 'auto' mode they go to
    * `outbox`, which the caller sends after its response (or at once when there is no outbox).
    */
-  const ctx = (provider: SandboxProvider, outbox?: RecordedWebhook[], latency?: () => Promise<void>): SandboxContext => ({
+  /** `inScope` false: the request does not contain the provider's `match` text, so its settings do not apply to it. */
+  const ctx = (provider: SandboxProvider, outbox?: RecordedWebhook[], latency?: () => Promise<void>, inScope = true): SandboxContext => ({
     appUrl: options.appUrl,
     sandboxUrl: url,
     now: Date.now,
@@ -161,7 +173,7 @@ export async function startSandbox(options: {
     setting: (name) => {
       const allowed = provider.settings?.[name];
       if (!allowed) return undefined;
-      const value = config.providers[provider.name]?.[name];
+      const value = inScope ? config.providers[provider.name]?.[name] : undefined;
       return typeof value === 'string' ? value : allowed[0];
     },
     emitWebhook: (webhook: OutgoingWebhook) => {
@@ -299,7 +311,13 @@ export async function startSandbox(options: {
           rawBody: raw,
           body: parseBody(raw, req.headers['content-type']),
         };
-        const knobs = knobsFor(name);
+        const scoped = knobsFor(name);
+        const { match } = config.providers[name] ?? {};
+        const applies =
+          typeof match !== 'string' || request.path.includes(match) || u.search.includes(match) || request.rawBody.includes(match);
+        const knobs: Knobs = applies
+          ? scoped
+          : { ...DEFAULTS, ...(scoped.tokenTtlSeconds ? { tokenTtlSeconds: scoped.tokenTtlSeconds } : {}) };
         const contract = contracts.covers(name) ? checkContract(name, request, u.searchParams) : undefined;
         const record = (status: number, response: unknown) =>
           requests.push({
@@ -332,7 +350,7 @@ export async function startSandbox(options: {
         }
         const outbox: RecordedWebhook[] = [];
         sendAfter(res, outbox);
-        const out = await provider.handle(request, ctx(provider, outbox, provider.deferLatency ? delay : undefined));
+        const out = await provider.handle(request, ctx(provider, outbox, provider.deferLatency ? delay : undefined, applies));
         record(out.status, out.body);
         return send(res, out.status, out.body, out.headers);
       } catch (err) {

@@ -39,14 +39,15 @@ describe('reconciliation (every 5 minutes)', () => {
   it('gives up on a charge whose PSP call never answered, and releases its tickets', async () => {
     const shop = await shopFixture();
     const buyer = await shop.user('lost');
-    await configureSandbox({ providers: { stripe: { failRate: 1, failStatus: 503 } } });
+    // Scoped to this shop's tenant (in the PaymentIntent's metadata): tests running beside it are unaffected.
+    await configureSandbox({ providers: { stripe: { failRate: 1, failStatus: 503, match: shop.tenant } } });
     let id: string;
     try {
       const down = await shop.pay(buyer);
       expect(down.status).toBe(502);
       id = down.body.transactionId;
     } finally {
-      await configureSandbox({ providers: { stripe: { failRate: 0 } } });
+      await configureSandbox({ providers: { stripe: { failRate: 0, match: null } } });
     }
     await age(id);
     await runReconciliation();

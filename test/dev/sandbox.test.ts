@@ -265,6 +265,18 @@ describe('PSP sandbox server', () => {
     expect(r?.response).toEqual({ error: 'sandbox injected failure' });
   });
 
+  it('a provider’s `match` limits its failure knobs to requests containing the text', async () => {
+    const set = await call('POST', '/__sandbox/config', { providers: { echo: { failRate: 1, failStatus: 503, match: 'tenant-a' } } });
+    expect(set.status).toBe(200);
+    expect((await call('POST', '/echo/v1/refunds', { amount: 5, tenant: 'tenant-a' })).status).toBe(503);
+    expect((await call('GET', '/echo/v1/refunds?tenant=tenant-a')).status).toBe(503);
+    expect((await call('POST', '/echo/v1/refunds', { amount: 5, tenant: 'tenant-b' })).status).toBe(200);
+    expect(echo.seen).toHaveLength(1);
+    await call('POST', '/__sandbox/config', { providers: { echo: { match: null } } });
+    expect((await call('POST', '/echo/v1/refunds', { amount: 5, tenant: 'tenant-b' })).status).toBe(503);
+    expect((await call('POST', '/__sandbox/config', { providers: { echo: { match: 42 } } })).status).toBe(400);
+  });
+
   it("uses the provider's own error format for injected failures", async () => {
     const errorBody = (status: number, message: string) => ({ error: { type: 'api_error', code: status, message } });
     await sandbox.close();

@@ -210,16 +210,17 @@ describe('POST /api/v1/payments/process — refusals', () => {
 });
 
 describe('POST /api/v1/payments/process — PSP outage', () => {
-  afterAll(() => configureSandbox({ providers: { stripe: { failRate: 0 } } }));
+  afterAll(() => configureSandbox({ providers: { stripe: { failRate: 0, match: null } } }));
 
   it('answers 502 PSP_UNAVAILABLE, keeps the payment retryable, and a retry with the same key charges once', async () => {
     const key = crypto.randomUUID();
     const user = await asUser('outage');
-    await configureSandbox({ providers: { stripe: { failRate: 1, failStatus: 503 } } });
+    // Scoped to this file's tenant (it is in the PaymentIntent's metadata): tests running beside it are unaffected.
+    await configureSandbox({ providers: { stripe: { failRate: 1, failStatus: 503, match: tenant } } });
     const down = await process(order(), key, user);
     const err = await json<ErrorBody & { transactionId?: string }>(down);
     expect([down.status, err.code]).toEqual([502, 'PSP_UNAVAILABLE']);
-    await configureSandbox({ providers: { stripe: { failRate: 0 } } });
+    await configureSandbox({ providers: { stripe: { failRate: 0, match: null } } });
     const retried = await process(order(), key, user);
     expect(retried.status).toBe(200);
     expect(retried.headers.get('idempotent-replayed')).toBeNull();

@@ -85,12 +85,13 @@ describe('POST /api/v1/payments/transaction/:id/refund', () => {
     const shop = await shopFixture();
     const buyer = await shop.user('pending');
     const id = (await shop.pay(buyer)).body.transaction.id;
-    await configureSandbox({ providers: { stripe: { refunds: 'pending' } } });
+    // Scoped to this transaction (its id is in the refund's metadata): refunds of tests beside it are unaffected.
+    await configureSandbox({ providers: { stripe: { refunds: 'pending', match: id } } });
     let pending: any;
     try {
       pending = await json<any>(await refund(id, buyer, { amount: 2_000 }));
     } finally {
-      await configureSandbox({ providers: { stripe: { refunds: 'succeeded' } } });
+      await configureSandbox({ providers: { stripe: { refunds: 'succeeded', match: null } } });
     }
     expect(pending.refund.status).toBe('pending');
     expect((await statusOf(id, buyer)).status).toBe('processing'); // REFUNDING
