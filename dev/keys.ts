@@ -31,6 +31,13 @@ export type DevSecrets = {
   tilopayApiPassword: string;
   qpayClientId: string;
   qpayClientSecret: string;
+  /** NoTap: factor-digest pepper and the ES256 key that signs verification tokens. */
+  factorPepper: string;
+  verificationKeyPem: string;
+  /** Recovery notifications against the sandbox's email and SMS emulators. */
+  emailApiToken: string;
+  smsAccountSid: string;
+  smsAuthToken: string;
 };
 
 export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
@@ -62,6 +69,11 @@ export async function createDevSecrets(): Promise<DevSecrets> {
     tilopayApiPassword: randomBytes(16).toString('base64url'),
     qpayClientId: `DEV_${randomBytes(4).toString('hex').toUpperCase()}`,
     qpayClientSecret: randomBytes(16).toString('base64url'),
+    factorPepper: randomBytes(32).toString('base64url'),
+    verificationKeyPem: await exportPKCS8((await generateKeyPair('ES256', { extractable: true })).privateKey),
+    emailApiToken: randomBytes(16).toString('hex'),
+    smsAccountSid: `AC${randomBytes(16).toString('hex')}`,
+    smsAuthToken: randomBytes(16).toString('hex'),
   };
 }
 

@@ -106,6 +106,13 @@ async function main() {
       QPAY_CLIENT_ID: process.env.QPAY_CLIENT_ID ?? secrets.qpayClientId,
       QPAY_CLIENT_SECRET: secrets.qpayClientSecret,
       QPAY_INVOICE_CODE: QPAY_TEST_INVOICE_CODE,
+      FACTOR_PEPPER: secrets.factorPepper,
+      VERIFICATION_SIGNING_KEY: secrets.verificationKeyPem,
+      EMAIL_API_TOKEN: secrets.emailApiToken,
+      EMAIL_FROM: 'recovery@edgepay.dev',
+      SMS_ACCOUNT_SID: secrets.smsAccountSid,
+      SMS_AUTH_TOKEN: secrets.smsAuthToken,
+      SMS_FROM: '+15005550006',
     };
     writeFileSync(
       path.join(root, '.dev.vars'),

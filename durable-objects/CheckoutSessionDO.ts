@@ -43,7 +43,7 @@ const SCHEMA = [
    )`,
 ] as const;
 
-export type CheckoutPurpose = 'checkout' | 'qpay_invoice' | 'verification';
+export type CheckoutPurpose = 'checkout' | 'qpay_invoice' | 'verification' | 'recovery';
 
 export type CreateCheckoutCommand = {
   sessionId: string;

@@ -17,6 +17,8 @@ import { healthRoutes } from './routes/health';
 import { internalRoutes } from './routes/internal';
 import { paymentRoutes } from './routes/payments';
 import { qpayRoutes } from './routes/qpay';
+import { recoveryRoutes } from './routes/recovery';
+import { verificationRoutes } from './routes/verification';
 import { webhookRoutes } from './routes/webhooks';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
@@ -70,6 +72,8 @@ export function createApp() {
   app.route('/', webhookRoutes);
   app.route('/', checkoutRoutes);
   app.route('/', qpayRoutes);
+  app.route('/', verificationRoutes);
+  app.route('/', recoveryRoutes);
   app.route('/', checkoutWebhookRoutes);
   app.route('/', feeRoutes);
   app.route('/', internalRoutes);

@@ -94,6 +94,34 @@ const ConfigSchema = z
     QPAY_CLIENT_ID: optionalText,
     QPAY_CLIENT_SECRET: optionalText,
     QPAY_INVOICE_CODE: optionalText,
+    /** NoTap: keys the HMAC digests of enrolled factor values (never stored plain). */
+    FACTOR_PEPPER: z.string().min(32, 'must be at least 32 characters'),
+    /** NoTap: PKCS#8 PEM of the ES256 key that signs verification tokens (public half at /.well-known/jwks.json). */
+    VERIFICATION_SIGNING_KEY: z.string().includes('PRIVATE KEY', { message: 'must be a PKCS#8 PEM private key' }),
+    /** Recovery notifications: a Postmark-style email API and a Twilio-style SMS API. */
+    EMAIL_API_URL: optionalText.pipe(z.url().optional()),
+    EMAIL_API_TOKEN: optionalText,
+    EMAIL_FROM: optionalText,
+    SMS_API_URL: optionalText.pipe(z.url().optional()),
+    SMS_ACCOUNT_SID: optionalText,
+    SMS_AUTH_TOKEN: optionalText,
+    SMS_FROM: optionalText,
+    /** Seconds after recording a failed payment at which reminders go out (first at once), comma-separated. */
+    RECOVERY_REMINDER_SCHEDULE: z
+      .string()
+      .default('0,86400,259200')
+      .transform((v) => v.split(',').map((x) => Number(x.trim())))
+      .pipe(
+        z
+          .array(
+            z
+              .number()
+              .int()
+              .min(0)
+              .max(30 * 86400),
+          )
+          .min(1),
+      ),
   })
   .refine((c) => c.JWT_PUBLIC_KEY || c.JWT_JWKS_URL, {
     message: 'one of JWT_PUBLIC_KEY or JWT_JWKS_URL is required',
@@ -111,6 +139,27 @@ const ConfigSchema = z
     platformTenantId: c.PLATFORM_TENANT_ID,
     paymentIdKey: c.PAYMENT_ID_KEY,
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
+    notap: { factorPepper: c.FACTOR_PEPPER, signingKeyPem: c.VERIFICATION_SIGNING_KEY.replace(/\\n/g, '\n') },
+    notifications: {
+      email:
+        c.EMAIL_API_TOKEN && c.EMAIL_FROM
+          ? {
+              apiUrl: baseUrl(c.PSP_SANDBOX_URL, 'email', c.EMAIL_API_URL, 'https://api.postmarkapp.com'),
+              apiToken: c.EMAIL_API_TOKEN,
+              from: c.EMAIL_FROM,
+            }
+          : undefined,
+      sms:
+        c.SMS_ACCOUNT_SID && c.SMS_AUTH_TOKEN && c.SMS_FROM
+          ? {
+              apiUrl: baseUrl(c.PSP_SANDBOX_URL, 'sms', c.SMS_API_URL, 'https://api.twilio.com'),
+              accountSid: c.SMS_ACCOUNT_SID,
+              authToken: c.SMS_AUTH_TOKEN,
+              from: c.SMS_FROM,
+            }
+          : undefined,
+      reminderScheduleSeconds: c.RECOVERY_REMINDER_SCHEDULE,
+    },
     psp: {
       timeoutMs: c.PSP_TIMEOUT_MS,
       sandboxUrl: c.PSP_SANDBOX_URL,

@@ -7,9 +7,12 @@ export { CheckoutSessionDO } from '../durable-objects/CheckoutSessionDO';
 export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';
+export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';
+export { UserFactorsDO } from '../durable-objects/UserFactorsDO';
 export { VenueDO } from '../durable-objects/VenueDO';
+export { VerificationDO } from '../durable-objects/VerificationDO';
 export { WebhookInboxDO } from '../durable-objects/WebhookInboxDO';
 
 const app = createApp();

@@ -1,7 +1,9 @@
 import { createAdyenProvider } from './adyen.ts';
+import { createEmailProvider } from './email.ts';
 import { createMercadoPagoProvider } from './mercadopago.ts';
 import { createPaypalProvider } from './paypal.ts';
 import { createQpayProvider } from './qpay.ts';
+import { createSmsProvider } from './sms.ts';
 import { createSquareProvider } from './square.ts';
 import { createStripeProvider } from './stripe.ts';
 import { createTilopayProvider } from './tilopay.ts';
@@ -16,4 +18,7 @@ export const PROVIDERS: SandboxProvider[] = [
   createPaypalProvider(),
   createTilopayProvider(),
   createQpayProvider(),
+  // Recovery notifications (issue 5): Postmark-style email and Twilio-style SMS.
+  createEmailProvider(),
+  createSmsProvider(),
 ];

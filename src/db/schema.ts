@@ -15,6 +15,7 @@ import {
   varchar,
 } from 'drizzle-orm/pg-core';
 import { API_STATUSES } from '../domain/payment-state';
+import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, RECOVERY_STATUSES } from '../notifications/types';
 import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
 
 /**
@@ -289,5 +290,77 @@ export const checkoutRefunds = pgTable(
     index('checkout_refunds_session_idx').on(t.sessionId),
     check('checkout_refunds_status_ck', inList('status', CHECKOUT_REFUND_STATUSES)),
     check('checkout_refunds_amount_ck', sql`${t.amount} > 0`),
+  ],
+);
+
+/**
+ * Projection of RecoveryTransactionDO (seed 002): one row per failed payment to recover, with the seed's
+ * Stripe fields under their seed names, the recovery status and the payment attempts Stripe reported,
+ * versioned by the owning object.
+ */
+export const recoveryTransactions = pgTable(
+  'recovery_transactions',
+  {
+    id: uuid('id').primaryKey(),
+    tenantId: text('tenant_id').notNull(),
+    amount: money('amount').notNull(),
+    currency: varchar('currency', { length: 3 }).notNull(),
+    description: text('description').notNull(),
+    failureReason: text('failure_reason'),
+    customerEmail: varchar('customer_email', { length: 254 }),
+    customerPhone: varchar('customer_phone', { length: 16 }),
+    recoveryStatus: varchar('recovery_status', { length: 16 }).notNull(),
+    stripePaymentIntentId: varchar('stripe_payment_intent_id', { length: 255 }),
+    stripeCheckoutSessionId: varchar('stripe_checkout_session_id', { length: 255 }),
+    stripeCustomerId: varchar('stripe_customer_id', { length: 255 }),
+    /** Our id (cko…) of the current recovery checkout session (checkout_sessions.id). */
+    checkoutSessionRef: text('checkout_session_ref'),
+    checkoutUrl: text('checkout_url'),
+    checkoutExpiresAt: timestamp('checkout_expires_at', { withTimezone: true }),
+    checkoutStatus: varchar('checkout_status', { length: 24 }),
+    paymentLinkId: varchar('payment_link_id', { length: 255 }),
+    paymentLinkUrl: text('payment_link_url'),
+    amountPaid: money('amount_paid').notNull().default(0),
+    paymentAttempts: jsonb('payment_attempts').notNull().default([]),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('recovery_transactions_tenant_idx').on(t.tenantId, t.createdAt),
+    index('recovery_transactions_status_idx').on(t.recoveryStatus, t.updatedAt),
+    index('recovery_transactions_stripe_pi_idx').on(t.stripePaymentIntentId),
+    index('recovery_transactions_stripe_cs_idx').on(t.stripeCheckoutSessionId),
+    index('recovery_transactions_stripe_customer_idx').on(t.stripeCustomerId),
+    check('recovery_transactions_status_ck', inList('recovery_status', RECOVERY_STATUSES)),
+    check('recovery_transactions_amount_ck', sql`${t.amount} > 0 AND ${t.amountPaid} >= 0`),
+  ],
+);
+
+/** One row per reminder per channel (email, SMS) of a recovery transaction, projected from its object. */
+export const recoveryNotifications = pgTable(
+  'recovery_notifications',
+  {
+    /** `<transaction id>:<reminder seq>:<channel>` */
+    id: text('id').primaryKey(),
+    transactionId: uuid('transaction_id').notNull(),
+    tenantId: text('tenant_id').notNull(),
+    reminderSeq: integer('reminder_seq').notNull(),
+    channel: varchar('channel', { length: 8 }).notNull(),
+    status: varchar('status', { length: 16 }).notNull(),
+    attempts: integer('attempts').notNull().default(0),
+    providerMessageId: varchar('provider_message_id', { length: 255 }),
+    lastError: text('last_error'),
+    sentAt: timestamp('sent_at', { withTimezone: true }),
+    version: integer('version').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull(),
+    updatedAt: timestamp('updated_at', { withTimezone: true }).notNull(),
+  },
+  (t) => [
+    index('recovery_notifications_transaction_idx').on(t.transactionId, t.reminderSeq),
+    index('recovery_notifications_status_idx').on(t.status, t.updatedAt),
+    check('recovery_notifications_channel_ck', inList('channel', NOTIFICATION_CHANNELS)),
+    check('recovery_notifications_status_ck', inList('status', DELIVERY_STATUSES)),
   ],
 );

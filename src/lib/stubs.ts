@@ -40,3 +40,18 @@ export function tokenBrokerStub(env: Bindings, provider: string, clientId: strin
 export function checkoutStub(env: Bindings, sessionId: string) {
   return env.CHECKOUT_SESSIONS.get(env.CHECKOUT_SESSIONS.idFromName(`checkout:${sessionId}`));
 }
+
+/** A NoTap end user's enrolled factors, per tenant (another tenant's user is another, empty object). */
+export function userFactorsStub(env: Bindings, tenantId: string, userUuid: string) {
+  return env.USER_FACTORS.get(env.USER_FACTORS.idFromName(`factors:${tenantId}:${userUuid}`));
+}
+
+/** A NoTap verification session, named by its session id. */
+export function verificationStub(env: Bindings, sessionId: string) {
+  return env.VERIFICATIONS.get(env.VERIFICATIONS.idFromName(`verification:${sessionId}`));
+}
+
+/** A payment to recover (seed 002), per organization (tenant) and transaction id. */
+export function recoveryTransactionStub(env: Bindings, tenantId: string, transactionId: string) {
+  return env.RECOVERY_TRANSACTIONS.get(env.RECOVERY_TRANSACTIONS.idFromName(`recovery:${tenantId}:${transactionId}`));
+}

@@ -20,6 +20,7 @@ import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
 import { venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { HeartbeatPayload, OutboxMessage } from './messages';
+import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
 
@@ -57,8 +58,12 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
     const { refund, ledger, payment } = event.payload as { refund: RefundSnapshot; ledger: LedgerLine[]; payment: PaymentSnapshot };
     await postLedger(tx, refund.refundId, event.eventId, payment.currency, ledger);
   },
-  'checkout.updated': (tx, event) => applyCheckoutProjection(tx, event.eventId, event.payload as CheckoutProjection),
+  'checkout.updated': async (tx, event, env) => {
+    await applyCheckoutProjection(tx, event.eventId, event.payload as CheckoutProjection);
+    await recoveryOnCheckoutUpdated(tx, event, env);
+  },
   'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, event.payload as WebhookReceived),
+  ...recoveryOutboxHandlers,
 };
 
 async function applyRefundEvent(tx: Tx, event: OutboxMessage): Promise<void> {

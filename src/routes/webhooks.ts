@@ -9,6 +9,7 @@ import { squareEventToPspEvent, verifySquareWebhook } from '../psp/square/webhoo
 import { stripeEventToPspEvent, verifyStripeWebhook, WebhookSignatureError } from '../psp/stripe/webhook';
 import { errorResponses } from '../schemas/common';
 import { dispatchCheckoutNotifications, verifyCheckoutNotification } from '../services/checkout-webhooks';
+import { applyRecoveryStripeEvent } from '../services/recovery-webhooks';
 import { dispatchPspEvent } from '../services/webhooks';
 
 const WebhookAck = z.object({ received: z.literal(true), status: z.string() }).openapi('WebhookAck');
@@ -63,13 +64,16 @@ export const webhookRoutes = createRouter()
   .openapi(stripeRoute, async (c) => {
     const raw = await c.req.text();
     const checkout = await checkoutEvent(c, 'stripe', raw);
-    if (checkout !== null) return c.json({ received: true as const, status: checkout }, 200);
     let event: Awaited<ReturnType<typeof verifyStripeWebhook>>;
     try {
       event = await verifyStripeWebhook(raw, c.req.header('stripe-signature'), c.env.STRIPE_WEBHOOK_SECRET);
     } catch (err) {
       invalidSignature(err);
     }
+    // One Stripe endpoint per account: recovery transactions (seed 002) learn of their payments here too.
+    const recovery = await applyRecoveryStripeEvent(c.env, event);
+    const handled = [checkout, recovery === 'ignored' ? null : `recovery:${recovery}`].filter((s): s is string => s !== null);
+    if (handled.length > 0) return c.json({ received: true as const, status: handled.join(',') }, 200);
     const status = await dispatchPspEvent(c.env, stripeEventToPspEvent(event));
     return c.json({ received: true as const, status }, 200);
   })

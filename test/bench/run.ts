@@ -9,6 +9,7 @@ import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
 import { formatTable, type Row, toRow } from './table.ts';
 import { devSigner } from './tokens.ts';
+import { runVerificationBench } from './verification.ts';
 
 /**
  * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
@@ -17,7 +18,7 @@ import { devSigner } from './tokens.ts';
  * benchmarks of payments.ts (retry storm, outbox lag, process throughput) and checkout.ts (token stampede, checkout
  * overhead per provider), each printed as its own table; they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
- * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap
  * runs one group (default: all).
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -30,7 +31,7 @@ const CONNECTIONS = 10;
 // /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
 const ROUTES = ['/health', '/health/db', '/info'];
 const ONLY = process.env.BENCH_ONLY;
-const runs = (group: 'routes' | 'payments' | 'checkout') => !ONLY || ONLY === group;
+const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap') => !ONLY || ONLY === group;
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
@@ -173,6 +174,8 @@ async function main(): Promise<void> {
   if (runs('payments')) await runPaymentBenches(benchOptions);
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (runs('checkout')) await runCheckoutBenches(benchOptions, await devSigner(root));
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  if (runs('notap')) await runVerificationBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
 
   const stoppedEarly = s.hasExited();

@@ -9,6 +9,7 @@ declare module 'vitest' {
     esPublicPem: string;
     rsPrivateJwk: string;
     rsPublicPem: string;
+    verificationKeyPem: string;
   }
 }
 

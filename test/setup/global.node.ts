@@ -1,5 +1,5 @@
 /// <reference path="./env.d.ts" />
-import { exportJWK, exportSPKI, generateKeyPair } from 'jose';
+import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import type { TestProject } from 'vitest/node';
 import { migrateInChildProcess } from '../../dev/migrate.ts';
 import { type Database, externalDatabase, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
@@ -54,9 +54,26 @@ export default async function setup(project: TestProject) {
   project.provide('esPublicPem', await exportSPKI(es.publicKey));
   project.provide('rsPrivateJwk', JSON.stringify(await exportJWK(rs.privateKey)));
   project.provide('rsPublicPem', await exportSPKI(rs.publicKey));
+  const verification = await generateKeyPair('ES256', { extractable: true });
+  project.provide('verificationKeyPem', await exportPKCS8(verification.privateKey));
 
   return async () => {
+    // Issue 4: every request an adapter sent during the whole run must validate against its provider's
+    // OpenAPI extract. The sandbox checked each one; any violation fails the run here.
+    const violations = (await (await fetch(`${sandbox.url}/__sandbox/contract-violations`)).json()) as {
+      provider: string;
+      method: string;
+      path: string;
+      contract: { errors: string[] };
+    }[];
     await sandbox.close();
+    if (violations.length > 0) {
+      await proxy.close();
+      await db.stop();
+      throw new Error(
+        `outbound PSP requests violated the OpenAPI extracts:\n${violations.map((v) => `  ${v.provider} ${v.method} ${v.path}: ${v.contract.errors.join('; ')}`).join('\n')}`,
+      );
+    }
     await proxy.close();
     await db.stop();
   };

@@ -89,6 +89,11 @@ export function edgepayMetadata(input: Pick<CheckoutInput, 'sessionId' | 'tenant
   return { edgepay_session_id: input.sessionId, edgepay_tenant_id: input.tenantId };
 }
 
+/** The caller's metadata keys that start with edgepay_ (routing ids), without the rest (URLs, emails, order data). */
+function edgepayKeys(metadata: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(metadata).filter(([key]) => key.startsWith('edgepay_')));
+}
+
 export type StripeCheckoutSessionParams = {
   mode: 'payment';
   line_items: Array<{ price_data: { currency: string; unit_amount: number; product_data: { name: string } }; quantity: number }>;
@@ -126,7 +131,8 @@ export function checkoutSessionParams(input: CheckoutInput, nowMs: number): PspR
       client_reference_id: input.sessionId,
       metadata: { ...input.metadata, ...ours },
       payment_intent_data: {
-        metadata: ours,
+        // Our routing keys only (edgepay_…, e.g. a recovery's transaction id), so PaymentIntent events route back too.
+        metadata: { ...edgepayKeys(input.metadata), ...ours },
         // Destination charge: the platform owns the session and PaymentIntent; the funds go to the connected account.
         ...(input.merchantAccount.startsWith('acct_') ? { transfer_data: { destination: input.merchantAccount } } : {}),
       },

@@ -1,0 +1,69 @@
+import { calculateJwkThumbprint, exportJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+
+/**
+ * NoTap verification tokens: ES256 JWTs signed with VERIFICATION_SIGNING_KEY (PKCS#8 PEM), whose public
+ * half is published at GET /.well-known/jwks.json (kid = the key's RFC 7638 thumbprint). A merchant checks
+ * `aud` (its tenant id), `sub` (the user uuid), `sid` (the verification session) and `amr` (the factors
+ * passed — names only, never values) before it lets the payment proceed.
+ */
+export const VERIFICATION_TOKEN_TTL_SECONDS = 300;
+export const VERIFICATION_TOKEN_ALG = 'ES256';
+
+/** The public half as published: an EC P-256 key. */
+export type PublicJwk = { kty: string; crv: string; x: string; y: string; kid: string; alg: string; use: string };
+
+type SigningKey = { privateKey: CryptoKey; publicJwk: PublicJwk };
+
+// Importing a PEM costs more than signing: one import per key and isolate.
+const keys = new Map<string, Promise<SigningKey>>();
+
+function signingKey(pem: string): Promise<SigningKey> {
+  let key = keys.get(pem);
+  if (!key) {
+    key = (async () => {
+      const privateKey = await importPKCS8(pem, VERIFICATION_TOKEN_ALG, { extractable: true });
+      const { kty = 'EC', crv = 'P-256', x = '', y = '' } = await exportJWK(privateKey);
+      const kid = await calculateJwkThumbprint({ kty, crv, x, y } satisfies JWK);
+      return { privateKey, publicJwk: { kty, crv, x, y, kid, alg: VERIFICATION_TOKEN_ALG, use: 'sig' } };
+    })();
+    key.catch(() => keys.delete(pem));
+    keys.set(pem, key);
+  }
+  return key;
+}
+
+export type VerificationClaims = {
+  issuer: string;
+  /** The merchant: the caller's tenant id. */
+  audience: string;
+  /** The user's canonical uuid. */
+  subject: string;
+  sessionId: string;
+  /** Factor names passed, in canonical order. */
+  amr: string[];
+};
+
+export async function signVerificationToken(
+  pem: string,
+  claims: VerificationClaims,
+  nowMs: number,
+): Promise<{ token: string; expiresAt: number }> {
+  const { privateKey, publicJwk } = await signingKey(pem);
+  const iat = Math.floor(nowMs / 1000);
+  const exp = iat + VERIFICATION_TOKEN_TTL_SECONDS;
+  const token = await new SignJWT({ sid: claims.sessionId, amr: claims.amr })
+    .setProtectedHeader({ alg: VERIFICATION_TOKEN_ALG, kid: publicJwk.kid, typ: 'JWT' })
+    .setIssuer(claims.issuer)
+    .setAudience(claims.audience)
+    .setSubject(claims.subject)
+    .setJti(crypto.randomUUID())
+    .setIssuedAt(iat)
+    .setExpirationTime(exp)
+    .sign(privateKey);
+  return { token, expiresAt: exp * 1000 };
+}
+
+/** The public JWK set: the verification key's public half only. */
+export async function verificationJwks(pem: string): Promise<{ keys: PublicJwk[] }> {
+  return { keys: [(await signingKey(pem)).publicJwk] };
+}
