@@ -2,10 +2,28 @@ import { isPaid } from '../src/domain/checkout';
 import { parseConfig } from '../src/env';
 import { createLogger, parseLogLevel } from '../src/lib/logger';
 import { payLinkFor, reminderTimes } from '../src/notifications/schedule';
-import type { RecoveryContent } from '../src/notifications/templates';
-import type { DeliveryStatus, NotificationChannel, RecoveryStatus } from '../src/notifications/types';
-import type { CheckoutStatus } from '../src/psp/checkout';
+import type { DeliveryStatus, NotificationChannel } from '../src/notifications/types';
 import { OutboxObject } from './OutboxObject';
+import type {
+  AttachCheckoutCommand,
+  AttachResult,
+  CheckoutPlan,
+  DeliveryOutcome,
+  DeliveryPlan,
+  RecordRecoveryCommand,
+  RecordRecoveryResult,
+  RecoveryCheckoutUpdate,
+  RecoveryDeliveryView,
+  RecoveryEventResult,
+  RecoveryPaymentAttempt,
+  RecoveryProjection,
+  RecoveryRecord,
+  RecoveryReminderView,
+  RecoveryStripeEvent,
+  RecoveryTransactionRow,
+  RecoveryTransactionView,
+  ReminderDuePayload,
+} from './recovery-types';
 
 /**
  * One object per payment to recover (seed 002), named by (organization = tenant, transaction id). It keeps
@@ -41,151 +59,6 @@ const SCHEMA = [
    )`,
 ] as const;
 
-export type RecordRecoveryCommand = {
-  transactionId: string;
-  tenantId: string;
-  amount: number;
-  currency: string;
-  description: string;
-  failureReason: string | null;
-  customerEmail: string | null;
-  customerPhone: string | null;
-  requestHash: string;
-};
-
-export type RecoveryPaymentAttempt = {
-  attemptId: string;
-  paymentIntentId: string | null;
-  status: 'succeeded' | 'failed' | 'processing';
-  amount: number | null;
-  currency: string | null;
-  failureCode: string | null;
-  failureMessage: string | null;
-  source: string;
-  occurredAt: number;
-};
-
-export type RecoveryDeliveryView = {
-  deliveryId: string;
-  transactionId: string;
-  tenantId: string;
-  reminderSeq: number;
-  channel: NotificationChannel;
-  status: DeliveryStatus;
-  attempts: number;
-  providerMessageId: string | null;
-  lastError: string | null;
-  sentAt: number | null;
-  version: number;
-  createdAt: number;
-  updatedAt: number;
-};
-
-export type RecoveryReminderView = { seq: number; dueAt: number; status: 'scheduled' | 'due' | 'cancelled' };
-
-type Record_ = {
-  transactionId: string;
-  tenantId: string;
-  amount: number;
-  currency: string;
-  description: string;
-  failureReason: string | null;
-  customerEmail: string | null;
-  customerPhone: string | null;
-  recoveryStatus: RecoveryStatus;
-  stripePaymentIntentId: string | null;
-  stripeCheckoutSessionId: string | null;
-  stripeCustomerId: string | null;
-  /** Our id (cko…) of the recovery's current checkout session, owned by its CheckoutSessionDO. */
-  checkoutSessionRef: string | null;
-  checkoutUrl: string | null;
-  checkoutExpiresAt: number | null;
-  checkoutStatus: CheckoutStatus | null;
-  paymentLinkId: string | null;
-  paymentLinkUrl: string | null;
-  amountPaid: number;
-  completedAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  version: number;
-  requestHash: string;
-  /** How many checkout sessions were made for this transaction: the next one's idempotency scope. */
-  checkoutGeneration: number;
-  /** Version of the last checkout.updated applied, so an older projection cannot move checkoutStatus back. */
-  checkoutVersion: number;
-};
-
-export type RecoveryTransactionRow = Omit<Record_, 'requestHash' | 'checkoutGeneration' | 'checkoutVersion'>;
-/** Outbox payload of `recovery.updated`: the projection row with its payment attempts. */
-export type RecoveryProjection = { transaction: RecoveryTransactionRow; paymentAttempts: RecoveryPaymentAttempt[] };
-export type RecoveryTransactionView = RecoveryProjection['transaction'] & {
-  paymentAttempts: RecoveryPaymentAttempt[];
-  reminders: RecoveryReminderView[];
-  deliveries: RecoveryDeliveryView[];
-};
-/** Outbox payload of `recovery.reminder_due`: one delivery per channel the transaction has a contact for. */
-export type ReminderDuePayload = { transactionId: string; tenantId: string; reminderSeq: number; deliveries: RecoveryDeliveryView[] };
-
-export type RecordRecoveryResult = { kind: 'created' | 'replayed'; view: RecoveryTransactionView } | { kind: 'conflict' };
-export type CheckoutPlan =
-  | { kind: 'not_found' }
-  | { kind: 'completed' }
-  | { kind: 'existing'; view: RecoveryTransactionView }
-  | { kind: 'create'; generation: number; view: RecoveryTransactionView };
-export type AttachResult = { kind: 'not_found' } | { kind: 'completed' } | { kind: 'attached' | 'existing'; view: RecoveryTransactionView };
-export type AttachCheckoutCommand = {
-  generation: number;
-  sessionRef: string;
-  providerSessionId: string;
-  url: string;
-  expiresAt: number | null;
-  status: CheckoutStatus;
-};
-
-/** A checkout session's projection (`checkout.updated` of purpose 'recovery'), as the outbox consumer passes it on. */
-export type RecoveryCheckoutUpdate = {
-  sessionRef: string;
-  providerSessionId: string;
-  status: CheckoutStatus;
-  amountPaid: number;
-  currency: string;
-  paymentReference: string | null;
-  version: number;
-};
-
-/** A verified Stripe event that names this transaction in its metadata (services/recovery-webhooks.ts). */
-export type RecoveryStripeEvent = { eventId: string; type: string; occurredAt: number; customerId: string | null } & (
-  | {
-      kind: 'session';
-      sessionId: string;
-      paymentStatus: 'paid' | 'unpaid' | 'no_payment_required';
-      amountTotal: number | null;
-      currency: string | null;
-      paymentIntentId: string | null;
-      paymentLinkId: string | null;
-    }
-  | {
-      kind: 'payment_intent';
-      paymentIntentId: string;
-      status: 'succeeded' | 'failed';
-      amount: number | null;
-      currency: string | null;
-      failureCode: string | null;
-      failureMessage: string | null;
-    }
-);
-export type RecoveryEventResult = 'applied' | 'unchanged' | 'duplicate' | 'unknown_transaction';
-
-export type DeliveryPlan =
-  | {
-      kind: 'skip';
-      reason: 'unknown' | 'already_sent' | 'completed' | 'expired' | 'cancelled' | 'skipped' | 'failed' | 'no_link' | 'no_recipient';
-    }
-  | { kind: 'busy' }
-  | { kind: 'send'; channel: NotificationChannel; recipient: string; content: RecoveryContent };
-export type DeliveryOutcome = { ok: true; providerMessageId: string } | { ok: false; error: string; permanent: boolean };
-
-/** A delivery being sent holds a lease this long, so a redelivered queue message does not send it twice meanwhile. */
 const DELIVERY_LEASE_MS = 60_000;
 
 type AttemptRow = {
@@ -223,17 +96,17 @@ export class RecoveryTransactionDO extends OutboxObject {
     return createLogger(parseLogLevel(this.env.LOG_LEVEL), { object: 'RecoveryTransactionDO' });
   }
 
-  private load(): Record_ | null {
+  private load(): RecoveryRecord | null {
     const row = this.ctx.storage.sql.exec<{ data: string }>('SELECT data FROM txn WHERE id = 1').toArray()[0];
-    return row ? (JSON.parse(row.data) as Record_) : null;
+    return row ? (JSON.parse(row.data) as RecoveryRecord) : null;
   }
 
-  private loadFor(tenantId: string): Record_ | null {
+  private loadFor(tenantId: string): RecoveryRecord | null {
     const record = this.load();
     return record && record.tenantId === tenantId ? record : null;
   }
 
-  private save(record: Record_): void {
+  private save(record: RecoveryRecord): void {
     this.ctx.storage.sql.exec(
       'INSERT INTO txn (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
       JSON.stringify(record),
@@ -263,7 +136,7 @@ export class RecoveryTransactionDO extends OutboxObject {
       .toArray();
   }
 
-  private deliveryView(record: Record_, d: DeliveryRow): RecoveryDeliveryView {
+  private deliveryView(record: RecoveryRecord, d: DeliveryRow): RecoveryDeliveryView {
     return {
       deliveryId: d.delivery_id,
       transactionId: record.transactionId,
@@ -281,12 +154,12 @@ export class RecoveryTransactionDO extends OutboxObject {
     };
   }
 
-  private row(record: Record_): RecoveryTransactionRow {
+  private row(record: RecoveryRecord): RecoveryTransactionRow {
     const { requestHash: _h, checkoutGeneration: _g, checkoutVersion: _v, ...row } = record;
     return row;
   }
 
-  private view(record: Record_): RecoveryTransactionView {
+  private view(record: RecoveryRecord): RecoveryTransactionView {
     const reminders = this.ctx.storage.sql
       .exec<{ seq: number; due_at: number; status: RecoveryReminderView['status'] }>(
         'SELECT seq, due_at, status FROM reminders ORDER BY seq',
@@ -302,7 +175,7 @@ export class RecoveryTransactionDO extends OutboxObject {
   }
 
   /** Saves the record as a new version and appends its projection; call inside transactionSync. */
-  private commit(record: Record_, now: number): Record_ {
+  private commit(record: RecoveryRecord, now: number): RecoveryRecord {
     const next = { ...record, updatedAt: now, version: record.version + 1 };
     this.save(next);
     const payload: RecoveryProjection = { transaction: this.row(next), paymentAttempts: this.attempts() };
@@ -310,7 +183,7 @@ export class RecoveryTransactionDO extends OutboxObject {
     return next;
   }
 
-  private emitDelivery(record: Record_, deliveryId: string, channel: NotificationChannel, now: number): void {
+  private emitDelivery(record: RecoveryRecord, deliveryId: string, channel: NotificationChannel, now: number): void {
     const d = this.deliveryRows('delivery_id = ? AND channel = ?', deliveryId, channel)[0];
     if (d)
       this.outbox.append(
@@ -328,7 +201,7 @@ export class RecoveryTransactionDO extends OutboxObject {
       return { kind: 'replayed', view: this.view(existing) };
     }
     const now = Date.now();
-    const record: Record_ = {
+    const record: RecoveryRecord = {
       transactionId: cmd.transactionId,
       tenantId: cmd.tenantId,
       amount: cmd.amount,
@@ -395,7 +268,7 @@ export class RecoveryTransactionDO extends OutboxObject {
     let saved = record;
     this.ctx.storage.transactionSync(() => {
       const reopened = record.recoveryStatus === 'expired';
-      const next: Record_ = {
+      const next: RecoveryRecord = {
         ...record,
         checkoutSessionRef: cmd.sessionRef,
         stripeCheckoutSessionId: cmd.providerSessionId,
@@ -434,7 +307,7 @@ export class RecoveryTransactionDO extends OutboxObject {
   }
 
   /** The first link starts the schedule (config RECOVERY_REMINDER_SCHEDULE, first at once); reopening starts a fresh one. */
-  private startReminders(record: Record_, reopened: boolean, now: number): void {
+  private startReminders(record: RecoveryRecord, reopened: boolean, now: number): void {
     const started = this.ctx.storage.sql
       .exec<{ n: number; last: number | null }>('SELECT COUNT(*) AS n, MAX(seq) AS last FROM reminders')
       .one();
@@ -504,7 +377,7 @@ export class RecoveryTransactionDO extends OutboxObject {
     if (fresh.length === 0) return 'duplicate';
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
-      let next: Record_ = { ...record, stripeCustomerId: e.customerId ?? record.stripeCustomerId };
+      let next: RecoveryRecord = { ...record, stripeCustomerId: e.customerId ?? record.stripeCustomerId };
       if (e.kind === 'session') {
         const paid = e.paymentStatus === 'paid' || e.paymentStatus === 'no_payment_required';
         if (paid && e.amountTotal !== null && e.currency) {
@@ -581,7 +454,7 @@ export class RecoveryTransactionDO extends OutboxObject {
    * as an attempt either way. Returns the new record, or null when nothing completes (already, or a mismatch).
    */
   private complete(
-    record: Record_,
+    record: RecoveryRecord,
     paid: {
       amount: number;
       currency: string;
@@ -591,7 +464,7 @@ export class RecoveryTransactionDO extends OutboxObject {
       attemptId: string;
       occurredAt: number;
     },
-  ): Record_ | null {
+  ): RecoveryRecord | null {
     const covers = paid.currency.toUpperCase() === record.currency && paid.amount >= record.amount;
     this.recordAttempt({
       attemptId: paid.attemptId,
@@ -610,7 +483,7 @@ export class RecoveryTransactionDO extends OutboxObject {
       return null;
     }
     const now = Date.now();
-    const next: Record_ = {
+    const next: RecoveryRecord = {
       ...record,
       recoveryStatus: 'completed',
       amountPaid: paid.amount,
@@ -624,7 +497,7 @@ export class RecoveryTransactionDO extends OutboxObject {
   }
 
   /** Paid or expired: reminders still scheduled and deliveries still waiting are cancelled (and projected). */
-  private cancelPending(record: Record_, now: number): void {
+  private cancelPending(record: RecoveryRecord, now: number): void {
     this.ctx.storage.sql.exec("UPDATE reminders SET status = 'cancelled', updated_at = ? WHERE status = 'scheduled'", now);
     for (const d of this.deliveryRows("status IN ('queued', 'retrying')")) {
       this.ctx.storage.sql.exec(
@@ -672,7 +545,7 @@ export class RecoveryTransactionDO extends OutboxObject {
     };
   }
 
-  private async settle(record: Record_, d: DeliveryRow, status: DeliveryStatus, now: number, error: string | null): Promise<void> {
+  private async settle(record: RecoveryRecord, d: DeliveryRow, status: DeliveryStatus, now: number, error: string | null): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(
         `UPDATE deliveries SET status = ?, lease_until = NULL, last_error = COALESCE(?, last_error), version = version + 1, updated_at = ?

@@ -5,8 +5,13 @@ import { hmacSha256Hex } from './crypto';
  * an RFC 9562 version-8 UUID. The same request always maps to the same id — so to the same PaymentDO,
  * where duplicates meet — while ids cannot be computed without PAYMENT_ID_KEY.
  */
-export async function transactionIdFor(key: string, tenantId: string, userId: string, idempotencyKey: string): Promise<string> {
-  const hex = (await hmacSha256Hex(key, `payment\n${tenantId}\n${userId}\n${idempotencyKey.toLowerCase()}`)).slice(0, 32).split('');
+export function transactionIdFor(key: string, tenantId: string, userId: string, idempotencyKey: string): Promise<string> {
+  return keyedUuid(key, `payment\n${tenantId}\n${userId}\n${idempotencyKey.toLowerCase()}`);
+}
+
+/** HMAC(key, message) shaped as an RFC 9562 version-8 UUID: stable for the message, unguessable without the key. */
+export async function keyedUuid(key: string, message: string): Promise<string> {
+  const hex = (await hmacSha256Hex(key, message)).slice(0, 32).split('');
   hex[12] = '8';
   hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
   const s = hex.join('');

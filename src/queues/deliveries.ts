@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/RecoveryTransactionDO';
+import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recovery-types';
 import { withDb } from '../db/client';
-import { recordDeadLetter } from '../db/repos/dead-letters';
+import { recordUnparsableMessage } from '../db/repos/dead-letters';
 import { type Bindings, parseConfig } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
 import { recoveryTransactionStub } from '../lib/stubs';
@@ -46,18 +46,7 @@ export async function consumeDeliveries(
     try {
       if (!parsed.success) {
         // It can never be delivered: dead-letter it now instead of spending every retry on it.
-        await withDb(parseConfig(env), ctx, (db) =>
-          recordDeadLetter(db, {
-            queue: 'deliveries',
-            messageId: msg.id,
-            eventId: null,
-            eventType: null,
-            tenantId: null,
-            body: msg.body ?? null,
-            attempts: msg.attempts,
-            lastError: `invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-          }),
-        );
+        await withDb(parseConfig(env), ctx, (db) => recordUnparsableMessage(db, 'deliveries', msg, parsed.error.issues));
         logger.error('delivery.invalid', { messageId: msg.id });
         msg.ack();
         continue;

@@ -3,7 +3,7 @@ import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
-import { recordDeadLetter } from '../db/repos/dead-letters';
+import { recordUnparsableMessage } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
 import {
   postLedger,
@@ -122,16 +122,7 @@ async function applyBatch(
     const parsed = OutboxMessage.safeParse(msg.body);
     try {
       if (!parsed.success) {
-        await recordDeadLetter(db, {
-          queue: batch.queue,
-          messageId: msg.id,
-          eventId: null,
-          eventType: null,
-          tenantId: null,
-          body: msg.body ?? null,
-          attempts: msg.attempts,
-          lastError: `invalid message: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
-        });
+        await recordUnparsableMessage(db, batch.queue, msg, parsed.error.issues);
         logger.error('queue.message.invalid', { messageId: msg.id });
         msg.ack();
         continue;

@@ -1,5 +1,5 @@
 import type { CheckoutProjection } from '../../durable-objects/CheckoutSessionDO';
-import type { RecoveryDeliveryView, RecoveryProjection, ReminderDuePayload } from '../../durable-objects/RecoveryTransactionDO';
+import type { RecoveryDeliveryView, RecoveryProjection, ReminderDuePayload } from '../../durable-objects/recovery-types';
 import type { Tx } from '../db/repos/processed-events';
 import { applyRecoveryProjection, upsertRecoveryNotifications } from '../db/repos/recovery';
 import type { Bindings } from '../env';

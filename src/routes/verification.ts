@@ -18,15 +18,8 @@ import {
   VerifyFactorBody,
   VerifyFactorResponse,
 } from '../schemas/verification';
-import {
-  enrolFactor,
-  getVerification,
-  initiateVerification,
-  jwks,
-  listFactors,
-  type RequestContext,
-  verifyFactor,
-} from '../services/verification';
+import { enrolFactor, listFactors } from '../services/factors';
+import { getVerification, initiateVerification, jwks, type RequestContext, verifyFactor } from '../services/verification';
 
 const TAGS = ['NoTap verification'];
 const merchantOnly = () => [requireAuth(), requireRole('merchant', 'admin'), userRateLimit()];

@@ -1,4 +1,4 @@
-import type { RecoveryEventResult, RecoveryStripeEvent } from '../../durable-objects/RecoveryTransactionDO';
+import type { RecoveryEventResult, RecoveryStripeEvent } from '../../durable-objects/recovery-types';
 import type { Bindings, Config } from '../env';
 import { ServiceUnavailableError } from '../lib/errors';
 import type { Logger } from '../lib/logger';

@@ -1,9 +1,10 @@
 import type Stripe from 'stripe';
-import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/RecoveryTransactionDO';
+import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery-types';
 import { canonicalJson } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
-import { hmacSha256Hex, sha256Hex } from '../lib/crypto';
+import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError } from '../lib/errors';
+import { keyedUuid } from '../lib/ids';
 import { recoveryTransactionStub } from '../lib/stubs';
 import { checkoutAdapter } from '../psp/checkout-registry';
 import { StripeCheckoutAdapter } from '../psp/stripe/checkout';
@@ -38,11 +39,7 @@ export function recoveryMerchantAccount(tenantId: string): string {
  */
 export async function recoveryTransactionIdFor(key: string, tenantId: string, clientKey: string | null): Promise<string> {
   if (clientKey === null) return crypto.randomUUID();
-  const hex = (await hmacSha256Hex(key, `recovery\n${tenantId}\n${clientKey.toLowerCase()}`)).slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
+  return keyedUuid(key, `recovery\n${tenantId}\n${clientKey.toLowerCase()}`);
 }
 
 export async function recordTransaction(

@@ -1,24 +1,16 @@
 import type { VerificationView, VerifyResult } from '../../durable-objects/VerificationDO';
-import {
-  amountInHundredths,
-  type Factor,
-  normalizeFactorValue,
-  orderFactors,
-  parseUserRef,
-  SESSION_TTL_SECONDS,
-  selectFactors,
-} from '../domain/factors';
+import { amountInHundredths, type Factor, orderFactors, SESSION_TTL_SECONDS, selectFactors } from '../domain/factors';
 import { currencyExponent, decimalToMinor } from '../domain/money';
 import type { Bindings, Config, Principal } from '../env';
-import { hmacSha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors';
 import { checkoutSessionIdFor } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import { checkoutStub, userFactorsStub, verificationStub } from '../lib/stubs';
 import { signVerificationToken, verificationJwks } from '../lib/verification-token';
 import { PspConfig } from '../schemas/checkout';
-import type { EnrolFactorBody, InitiateVerificationBody, PspError, VerifyFactorBody } from '../schemas/verification';
+import type { InitiateVerificationBody, PspError, VerifyFactorBody } from '../schemas/verification';
 import { createCheckoutSession } from './checkout';
+import { normalized, resolveUserUuid } from './factors';
 
 /**
  * NoTap step-up verification (seed 000, issue 5): enrolment into UserFactorsDO, initiate (the
@@ -33,59 +25,7 @@ const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOStrin
 /** The purpose under which a verification's checkout session id is derived (checkout service scope). */
 const CHECKOUT_PURPOSE = 'verification';
 
-// ---- users ----------------------------------------------------------------------------------------------
-
-/**
- * Resolves the user: a UUID stands for itself (lower case); a NoTap handle becomes a keyed version-8 UUID
- * of (tenant, handle) — the same handle always names the same user within a tenant, and nobody can compute
- * it without PAYMENT_ID_KEY (the pattern of lib/ids.ts).
- */
-export async function resolveUserUuid(config: Config, tenantId: string, text: string): Promise<string> {
-  const ref = parseUserRef(text);
-  if (!ref) throw new ValidationError([{ field: 'user_uuid', message: 'must be a UUID or a NoTap handle' }]);
-  if (ref.kind === 'uuid') return ref.uuid;
-  const hex = (await hmacSha256Hex(config.paymentIdKey, `notap-user\n${tenantId}\n${ref.handle}`)).slice(0, 32).split('');
-  hex[12] = '8';
-  hex[16] = ((Number.parseInt(hex[16] as string, 16) & 0x3) | 0x8).toString(16);
-  const s = hex.join('');
-  return `${s.slice(0, 8)}-${s.slice(8, 12)}-${s.slice(12, 16)}-${s.slice(16, 20)}-${s.slice(20, 32)}`;
-}
-
-function normalized(factor: Factor, value: unknown): string {
-  const r = normalizeFactorValue(factor, value);
-  if (!r.ok) throw new ValidationError([{ field: 'value', message: r.error.message }]);
-  return r.value;
-}
-
-export async function enrolFactor(env: Bindings, config: Config, principal: Principal, userRef: string, body: EnrolFactorBody) {
-  const uuid = await resolveUserUuid(config, principal.tenantId, userRef);
-  const result = await userFactorsStub(env, principal.tenantId, uuid).enrol({
-    tenantId: principal.tenantId,
-    userUuid: uuid,
-    factor: body.factor,
-    normalized: normalized(body.factor, body.value),
-  });
-  if (result.kind === 'conflict') throw new AppError('INTERNAL_ERROR', 500, 'Internal server error');
-  return {
-    replaced: result.replaced,
-    body: {
-      success: true as const,
-      uuid,
-      factor: result.factor,
-      enrolled_at: new Date(result.enrolledAt).toISOString(),
-      replaced: result.replaced,
-    },
-  };
-}
-
-export async function listFactors(env: Bindings, config: Config, principal: Principal, userRef: string) {
-  const uuid = await resolveUserUuid(config, principal.tenantId, userRef);
-  const { factors } = await userFactorsStub(env, principal.tenantId, uuid).enrolment(principal.tenantId);
-  if (factors.length === 0) throw new NotFoundError('User not found');
-  return { uuid, factors: factors.map((f) => ({ factor: f.factor, enrolled_at: new Date(f.enrolledAt).toISOString() })) };
-}
-
-function userLocked(until: number): AppError {
+export function userLocked(until: number): AppError {
   const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
   return new AppError('USER_LOCKED', 423, 'Too many wrong factor values for this user; try again later', {
     headers: { 'Retry-After': String(seconds) },

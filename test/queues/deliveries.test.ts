@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RecoveryTransactionView } from '../../durable-objects/RecoveryTransactionDO';
+import type { RecoveryTransactionView } from '../../durable-objects/recovery-types';
 import worker from '../../src/index';
 import { recoveryTransactionStub } from '../../src/lib/stubs';
 import { consumeDeliveries, type RecoveryDeliveryMessage } from '../../src/queues/deliveries';

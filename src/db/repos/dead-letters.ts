@@ -17,6 +17,25 @@ export async function recordDeadLetter(db: Db, letter: DeadLetterInput): Promise
   await db.insert(outboxDlq).values(letter).onConflictDoNothing();
 }
 
+/** A message no consumer can ever parse: kept at once with its schema problems, instead of spending every retry on it. */
+export function recordUnparsableMessage(
+  db: Db,
+  queue: string,
+  msg: { id: string; body: unknown; attempts: number },
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): Promise<void> {
+  return recordDeadLetter(db, {
+    queue,
+    messageId: msg.id,
+    eventId: null,
+    eventType: null,
+    tenantId: null,
+    body: msg.body ?? null,
+    attempts: msg.attempts,
+    lastError: `invalid message: ${issues.map((i) => `${i.path.map(String).join('.')}: ${i.message}`).join('; ')}`,
+  });
+}
+
 /** Who may see which rows: a tenant's admin its own; the platform's admin also the tenant-less (system) ones. */
 export type DeadLetterScope = { tenantId: string; includeSystem: boolean };
 
