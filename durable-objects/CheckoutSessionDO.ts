@@ -392,10 +392,12 @@ export class CheckoutSessionDO extends OutboxObject {
   }
 
   private scheduleCheck(record: Record_, failure: PspFailure): void {
-    const attempts = record.checkAttempts + 1;
+    // A refusal (the provider does not know the session, our credentials are refused) will not change by
+    // asking again: no retry is scheduled, and at its deadline the session expires without waiting for one.
+    const attempts = failure.retryable ? record.checkAttempts + 1 : EXPIRY_CHECK_BACKOFF_MS.length;
     const delay = EXPIRY_CHECK_BACKOFF_MS[Math.min(attempts - 1, EXPIRY_CHECK_BACKOFF_MS.length - 1)] ?? 120_000;
     const current = this.load() ?? record;
-    this.save({ ...current, checkAttempts: attempts, nextCheckAt: Date.now() + delay });
+    this.save({ ...current, checkAttempts: attempts, nextCheckAt: failure.retryable ? Date.now() + delay : null });
     this.logger.warn('checkout.check_failed', {
       sessionId: record.sessionId,
       provider: record.provider,

@@ -3,7 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { CreateCheckoutCommand } from '../../durable-objects/CheckoutSessionDO';
 import { checkoutStub } from '../../src/lib/stubs';
-import { sandbox } from '../helpers/sandbox';
+import { configureSandbox, sandbox } from '../helpers/sandbox';
 
 /** The object that owns a checkout session: one provider call under concurrency, and its own expiry. */
 function command(over: Partial<CreateCheckoutCommand> = {}): CreateCheckoutCommand {
@@ -78,6 +78,27 @@ describe('CheckoutSessionDO', () => {
     await rewindDeadline(cmd.sessionId);
     await runDurableObjectAlarm(stub);
     expect(await stub.get('t-do')).toMatchObject({ status: 'succeeded', amountPaid: 4999 });
+  });
+});
+
+describe('CheckoutSessionDO at its deadline, when the provider refuses the read-back', () => {
+  it('a refusal (404) is not retried: the session expires at once instead of waiting for more checks', async () => {
+    const cmd = command();
+    const stub = checkoutStub(env, cmd.sessionId);
+    const created = await stub.create(cmd);
+    if (created.kind !== 'created') throw new Error(created.kind);
+    const ref = created.view.providerSessionId;
+    // Only this session's requests (its id is in their path) meet the knob.
+    await configureSandbox({ providers: { stripe: { failRate: 1, failStatus: 404, match: ref } } });
+    try {
+      await rewindDeadline(cmd.sessionId);
+      await runDurableObjectAlarm(stub);
+    } finally {
+      await configureSandbox({ providers: { stripe: { failRate: 0, failStatus: 500, match: null } } });
+    }
+    expect((await stub.get('t-do'))?.status).toBe('expired');
+    const reads = await stripeCalls((p) => p === `/v1/checkout/sessions/${ref}`);
+    expect(reads).toHaveLength(1);
   });
 });
 
