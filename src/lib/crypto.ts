@@ -16,6 +16,13 @@ export function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
   return out;
 }
 
+/** `Basic base64(user:password)` over the UTF-8 bytes (btoa alone rejects characters beyond Latin-1). */
+export function basicAuthorization(user: string, password: string): string {
+  let binary = '';
+  for (const b of new TextEncoder().encode(`${user}:${password}`)) binary += String.fromCharCode(b);
+  return `Basic ${btoa(binary)}`;
+}
+
 export function importHmacKey(secret: string): Promise<CryptoKey> {
   return crypto.subtle.importKey('raw', encoder.encode(secret), { name: 'HMAC', hash: 'SHA-256' }, false, ['sign', 'verify']);
 }

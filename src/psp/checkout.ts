@@ -132,6 +132,12 @@ export type CheckoutNotification = {
   occurredAt: number;
 };
 
+/** A provider's ISO timestamp in ms, or `fallback` when it is absent or not a date. */
+export function timestampOr(value: string | null | undefined, fallback: number): number {
+  const ms = value ? Date.parse(value) : Number.NaN;
+  return Number.isFinite(ms) ? ms : fallback;
+}
+
 export class WebhookVerificationError extends Error {
   constructor(message: string) {
     super(message);

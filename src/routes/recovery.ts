@@ -1,4 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
+import { ServiceUnavailableError } from '../lib/errors';
 import { createRouter } from '../lib/router';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { userRateLimit } from '../middleware/rate-limit';
@@ -16,7 +17,7 @@ import {
   TransactionIdParam,
   TransactionResponse,
 } from '../schemas/recovery';
-import { inboundFrom } from '../services/checkout-webhooks';
+import { receiveStripeWebhook } from '../services/psp-webhooks';
 import {
   createRecoveryCheckout,
   createRecoveryPaymentLink,
@@ -26,7 +27,6 @@ import {
   renderRecoveryCheckout,
   renderTransaction,
 } from '../services/recovery';
-import { handleRecoveryStripeWebhook } from '../services/recovery-webhooks';
 
 const TAG = ['Stripe recovery'];
 const merchant = () => [requireAuth(), requireRole('merchant', 'admin'), userRateLimit()];
@@ -166,6 +166,13 @@ export const recoveryRoutes = createRouter()
     c.json(await recoverySessionStatus(c.env, c.var.config, c.var.principal, c.req.valid('param').id), 200),
   )
   .openapi(webhookRoute, async (c) => {
-    const status = await handleRecoveryStripeWebhook(c.env, c.var.config, await inboundFrom(c.req.raw), c.var.logger);
+    const secret = c.var.config.psp.stripeWebhookSecret;
+    // 503, not 400: Stripe retries, so nothing is lost while the secret is being set.
+    if (!secret) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Stripe webhooks are not configured');
+    const status = await receiveStripeWebhook(
+      c.env,
+      { body: await c.req.text(), signature: c.req.header('stripe-signature'), secret },
+      c.var.logger,
+    );
     return c.json({ received: true as const, status }, 200);
   });

@@ -1,27 +1,19 @@
 import type { RecoveryEventResult, RecoveryStripeEvent } from '../../durable-objects/recovery-types';
-import type { Bindings, Config } from '../env';
-import { ServiceUnavailableError } from '../lib/errors';
-import type { Logger } from '../lib/logger';
+import type { Bindings } from '../env';
 import { recoveryTransactionStub } from '../lib/stubs';
-import type { InboundNotification } from '../psp/checkout';
 import { fromStripeAmount } from '../psp/stripe/checkout-transformers';
-import { stripeEventToPspEvent } from '../psp/stripe/webhook';
-import { dispatchCheckoutNotifications, requireCheckoutAdapter, verifyCheckoutNotification } from './checkout-webhooks';
-import { dispatchPspEvent } from './webhooks';
+import type { StripeEventLike } from '../psp/stripe/webhook';
 
 /**
- * Stripe events for payment recovery (seed 002's POST /v1/payments/stripe/webhooks). One Stripe account has
- * one endpoint, so this is a full Stripe endpoint: after the signature check (`Stripe-Signature`, 300 s
- * tolerance, STRIPE_WEBHOOK_SECRET), events of our checkout sessions go to their CheckoutSessionDO exactly as
- * /api/v1/webhooks/stripe does, events that name a recovery transaction in their metadata go to its
- * RecoveryTransactionDO, and anything else to the ticket-payment flow.
+ * Stripe events for payment recovery (seed 002). Both Stripe endpoints (POST /v1/payments/stripe/webhooks and
+ * /api/v1/webhooks/stripe) verify the event once (services/psp-webhooks.ts) and hand it here; events that name
+ * a recovery transaction in their metadata go to its RecoveryTransactionDO.
  *
  * Recovery events: checkout.session.completed / async_payment_succeeded (our recovery sessions, and sessions a
  * payment link made: they carry the link's metadata) → completed when paid in full; payment_intent.succeeded /
  * payment_intent.payment_failed → a payment attempt recorded. Link payments' PaymentIntents carry no metadata
  * (API 2023-08-16 has no payment_intent_data on links), so for those the session's completion records the attempt.
  */
-type StripeEventLike = { id: string; type: string; created: number; data: { object: Record<string, unknown> } };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SESSION_EVENTS = new Set(['checkout.session.completed', 'checkout.session.async_payment_succeeded']);
@@ -90,31 +82,9 @@ export function recoveryEventOf(event: StripeEventLike): { tenantId: string; tra
 
 /**
  * Applies a verified Stripe event to the recovery transaction it names; 'ignored' when it names none.
- * /api/v1/webhooks/stripe should call this too (after its checkout dispatch), so either endpoint serves recovery.
  */
 export async function applyRecoveryStripeEvent(env: Bindings, event: StripeEventLike): Promise<RecoveryEventResult | 'ignored'> {
   const routed = recoveryEventOf(event);
   if (!routed) return 'ignored';
   return recoveryTransactionStub(env, routed.tenantId, routed.transactionId).applyStripeEvent(routed.tenantId, routed.event);
-}
-
-/** POST /v1/payments/stripe/webhooks: verify → checkout sessions → recovery → else the ticket-payment flow. */
-export async function handleRecoveryStripeWebhook(
-  env: Bindings,
-  config: Config,
-  inbound: InboundNotification,
-  logger?: Logger,
-): Promise<string> {
-  // 503, not 400: Stripe retries, so nothing is lost while the secret is being set.
-  if (!config.psp.stripeWebhookSecret) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Stripe webhooks are not configured');
-  const adapter = requireCheckoutAdapter(env, config, 'stripe');
-  // Verifies Stripe-Signature over the raw body (400 WEBHOOK_SIGNATURE_INVALID) and maps our sessions' events.
-  const notifications = await verifyCheckoutNotification(adapter, inbound, logger);
-  const event = JSON.parse(inbound.rawBody) as StripeEventLike;
-  const results: string[] = [];
-  if (notifications.length > 0) results.push(...(await dispatchCheckoutNotifications(env, notifications)).results);
-  const recovery = await applyRecoveryStripeEvent(env, event);
-  if (recovery !== 'ignored') results.push(`recovery:${recovery}`);
-  if (results.length === 0) results.push(await dispatchPspEvent(env, stripeEventToPspEvent(event)));
-  return results.join(',');
 }

@@ -1,3 +1,4 @@
+import { basicAuthorization } from '../../lib/crypto';
 import { pspRequest } from '../../psp/http';
 import type { PspResult } from '../../psp/types';
 import type { SentMessage, SmsMessage, SmsSender } from '../types';
@@ -30,13 +31,6 @@ export function describeTwilioError(_status: number, body: unknown): { code?: st
   };
 }
 
-function basicAuth(user: string, password: string): string {
-  const bytes = new TextEncoder().encode(`${user}:${password}`);
-  let binary = '';
-  for (const b of bytes) binary += String.fromCharCode(b);
-  return `Basic ${btoa(binary)}`;
-}
-
 export class TwilioSmsAdapter implements SmsSender {
   readonly provider = 'twilio';
 
@@ -47,7 +41,7 @@ export class TwilioSmsAdapter implements SmsSender {
       method: 'POST',
       url: twilioMessagesUrl(this.config.apiUrl, this.config.accountSid),
       headers: {
-        authorization: basicAuth(this.config.accountSid, this.config.authToken),
+        authorization: basicAuthorization(this.config.accountSid, this.config.authToken),
         'content-type': 'application/x-www-form-urlencoded',
       },
       body: twilioSendForm(this.config.from, message),

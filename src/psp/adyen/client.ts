@@ -10,7 +10,7 @@ import type {
   InboundNotification,
 } from '../checkout';
 import { type PspHttpRequest, pspRequest } from '../http';
-import type { PspResult } from '../types';
+import { invalidRequest, type PspResult } from '../types';
 import {
   adyenIdempotencyKey,
   buildAdyenRefundRequest,
@@ -75,12 +75,7 @@ export class AdyenCheckoutAdapter implements CheckoutAdapter {
   }
 
   async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
-    if (!input.paymentReference) {
-      return {
-        ok: false,
-        failure: { kind: 'invalid_request', retryable: false, code: 'no_payment', message: 'the session has no Adyen payment to refund' },
-      };
-    }
+    if (!input.paymentReference) return invalidRequest('no_payment', 'the session has no Adyen payment to refund');
     const body = buildAdyenRefundRequest(input);
     if (!body.ok) return body;
     const path = `/payments/${encodeURIComponent(input.paymentReference)}/refunds`;

@@ -6,6 +6,7 @@ import {
   type CheckoutRefundResult,
   type CheckoutStatus,
   type CreatedCheckout,
+  timestampOr,
   WebhookVerificationError,
 } from '../checkout';
 import type { PspResult } from '../types';
@@ -219,12 +220,11 @@ function itemAmount(item: AdyenNotificationItem): number {
  */
 export function adyenItemToNotification(item: AdyenNotificationItem, receivedAt: number): CheckoutNotification | null {
   const success = item.success === 'true';
-  const parsedDate = item.eventDate ? Date.parse(item.eventDate) : Number.NaN;
   const base = {
     provider: 'adyen' as const,
     eventId: `${item.eventCode}:${item.pspReference}:${item.success}`,
     type: item.eventCode,
-    occurredAt: Number.isFinite(parsedDate) ? parsedDate : receivedAt,
+    occurredAt: timestampOr(item.eventDate, receivedAt),
   };
   const checkoutSessionId = item.additionalData?.checkoutSessionId || null;
   switch (item.eventCode) {

@@ -10,7 +10,7 @@ import type {
   InboundNotification,
 } from '../checkout';
 import { type PspHttpRequest, pspRequest } from '../http';
-import type { PspFailure, PspResult } from '../types';
+import { invalidRequest, type PspFailure, type PspResult } from '../types';
 import {
   buildPreferenceRequest,
   describeMercadoPagoError,
@@ -76,10 +76,7 @@ export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
     if (!payment.ok) return payment;
     const { externalReference, amount: _, currency, ...snapshot } = payment.value;
     if (externalReference !== ref.sessionId || currency !== ref.currency) {
-      return {
-        ok: false,
-        failure: { kind: 'invalid_request', retryable: false, code: 'payment_mismatch', message: 'the payment belongs to another session' },
-      };
+      return invalidRequest('payment_mismatch', 'the payment belongs to another session');
     }
     return { ok: true, value: snapshot };
   }
@@ -91,17 +88,7 @@ export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
 
   /** Always sends `amount` (partial or full); X-Idempotency-Key is mandatory for refunds (error 4292 without). */
   async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
-    if (!input.paymentReference) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid_request',
-          retryable: false,
-          code: 'no_payment',
-          message: 'the session has no MercadoPago payment to refund',
-        },
-      };
-    }
+    if (!input.paymentReference) return invalidRequest('no_payment', 'the session has no MercadoPago payment to refund');
     const amount = toMercadoPagoNumber(input.refundAmount, input.currency);
     if (amount === null) {
       return {
@@ -121,12 +108,7 @@ export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
 
   /** GET /v1/payments/{id}/refunds/{refund_id}: the read-back of an in_process refund. */
   async retrieveRefund(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>> {
-    if (!ref.paymentReference) {
-      return {
-        ok: false,
-        failure: { kind: 'invalid_request', retryable: false, code: 'no_payment', message: 'the session has no MercadoPago payment' },
-      };
-    }
+    if (!ref.paymentReference) return invalidRequest('no_payment', 'the session has no MercadoPago payment');
     const path = `/v1/payments/${encodeURIComponent(ref.paymentReference)}/refunds/${encodeURIComponent(refundReference)}`;
     const res = await this.call('GET', path);
     return res.ok ? refundToResult(res.value, ref.currency) : res;

@@ -1,5 +1,5 @@
 import { verifyHmacSha256Hex } from '../../lib/crypto';
-import { type InboundNotification, WebhookVerificationError } from '../checkout';
+import { type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
 import type { MercadoPagoWebhookBody } from './wire';
 
 /**
@@ -110,12 +110,11 @@ export async function verifyMercadoPagoNotification(
   // eventId: the notification's own id (the same on MercadoPago's retries of one notification), else x-request-id.
   const eventId = body.id !== undefined && body.id !== null && body.id !== '' ? String(body.id) : requestId;
   if (!eventId) throw new WebhookVerificationError('MercadoPago notification without id or x-request-id');
-  const created = body.date_created ? Date.parse(body.date_created) : Number.NaN;
   return {
     type: query.get('type') ?? (typeof body.type === 'string' ? body.type : null),
     dataId,
     eventId,
     action: typeof body.action === 'string' ? body.action : null,
-    occurredAt: Number.isFinite(created) ? created : now,
+    occurredAt: timestampOr(body.date_created, now),
   };
 }

@@ -13,7 +13,7 @@ import type {
 import { WebhookVerificationError } from '../checkout';
 import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
-import type { PspResult } from '../types';
+import { invalidRequest, type PspResult } from '../types';
 import {
   buildPaypalOrderRequest,
   buildPaypalRefundRequest,
@@ -135,17 +135,7 @@ export class PaypalCheckoutAdapter implements CheckoutAdapter {
   }
 
   async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
-    if (!input.paymentReference) {
-      return {
-        ok: false,
-        failure: {
-          kind: 'invalid_request',
-          retryable: false,
-          code: 'not_captured',
-          message: 'the session has no PayPal capture to refund',
-        },
-      };
-    }
+    if (!input.paymentReference) return invalidRequest('not_captured', 'the session has no PayPal capture to refund');
     const body = buildPaypalRefundRequest(input);
     if (!body.ok) return body;
     const res = await this.call({

@@ -1,4 +1,5 @@
 import { tokenExpiresAt } from '../../domain/token-expiry';
+import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
 /**
@@ -21,7 +22,7 @@ export async function requestPaypalToken(c: TokenCredentials, now: () => number 
     res = await fetch(`${c.baseUrl.replace(/\/$/, '')}/v1/oauth2/token`, {
       method: 'POST',
       headers: {
-        authorization: `Basic ${btoa(`${c.clientId}:${c.clientSecret}`)}`,
+        authorization: basicAuthorization(c.clientId, c.clientSecret),
         'content-type': 'application/x-www-form-urlencoded',
         accept: 'application/json',
       },

@@ -1,4 +1,4 @@
-import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import { type CheckoutNotification, type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
 import {
   fromPaypalMoney,
   type PaypalCapture,
@@ -114,12 +114,11 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 
 /** A verified event → common notifications; events that do not concern checkouts → []. */
 export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutNotification[] {
-  const created = event.create_time ? Date.parse(event.create_time) : Number.NaN;
   const base = {
     provider: 'paypal' as const,
     eventId: event.id,
     type: event.event_type,
-    occurredAt: Number.isFinite(created) ? created : Date.now(),
+    occurredAt: timestampOr(event.create_time, Date.now()),
   };
   const resource = event.resource;
   if (!resource || typeof resource !== 'object') return [];

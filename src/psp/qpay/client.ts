@@ -11,7 +11,7 @@ import type {
 } from '../checkout';
 import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
-import type { PspResult } from '../types';
+import { invalidRequest, type PspResult } from '../types';
 import {
   describeQpayError,
   fromQpayInvoiceCreated,
@@ -100,13 +100,9 @@ export class QpayCheckoutAdapter implements CheckoutAdapter {
    * (the emulator answers 200 `{}`); a 2xx means the refund was accepted.
    */
   async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
-    const invalid = (code: string, message: string): PspResult<CheckoutRefundResult> => ({
-      ok: false,
-      failure: { kind: 'invalid_request', retryable: false, code, message },
-    });
-    if (input.currency !== QPAY_CURRENCY) return invalid('currency_unsupported', 'QPay refunds are in MNT only');
-    if (!input.paymentReference) return invalid('payment_reference_missing', 'the session has no QPay payment to refund');
-    if (input.refundAmount !== input.amount) return invalid('partial_refund_unsupported', 'QPay refunds the whole payment only');
+    if (input.currency !== QPAY_CURRENCY) return invalidRequest('currency_unsupported', 'QPay refunds are in MNT only');
+    if (!input.paymentReference) return invalidRequest('payment_reference_missing', 'the session has no QPay payment to refund');
+    if (input.refundAmount !== input.amount) return invalidRequest('partial_refund_unsupported', 'QPay refunds the whole payment only');
     const body: QpayRefundRequest = { note: `refund ${input.refundId}`.slice(0, 255) };
     const res = await this.call({
       method: 'DELETE',

@@ -1,4 +1,5 @@
 import { tokenExpiresAt } from '../../domain/token-expiry';
+import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
 /** QPay v2 auth wire calls (CONTRACTS.md §7.2). Only the broker calls these; tokens never leave it except to adapters. */
@@ -41,8 +42,7 @@ async function post(url: string, authorization: string, timeoutMs: number): Prom
 }
 
 export async function requestQpayToken(c: QpayCredentials, now: () => number = Date.now): Promise<TokenGrant> {
-  const basic = btoa(`${c.clientId}:${c.clientSecret}`);
-  return toGrant(await post(`${c.baseUrl}/auth/token`, `Basic ${basic}`, c.timeoutMs), now());
+  return toGrant(await post(`${c.baseUrl}/auth/token`, basicAuthorization(c.clientId, c.clientSecret), c.timeoutMs), now());
 }
 
 export async function refreshQpayToken(c: QpayCredentials, refreshToken: string, now: () => number = Date.now): Promise<TokenGrant> {

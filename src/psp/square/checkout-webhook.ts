@@ -1,4 +1,4 @@
-import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import { type CheckoutNotification, type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
 import {
   parseEdgepayNote,
   paymentView,
@@ -44,13 +44,12 @@ export async function verifySquareCheckoutEvent(
 }
 
 export function squareCheckoutEventToNotifications(event: SquareEvent): CheckoutNotification[] {
-  const parsed = event.created_at ? Date.parse(event.created_at) : Number.NaN;
   const base = {
     provider: 'square' as const,
     eventId: event.event_id,
     type: event.type,
     reference: null,
-    occurredAt: Number.isNaN(parsed) ? Date.now() : parsed,
+    occurredAt: timestampOr(event.created_at, Date.now()),
   };
 
   const payment = event.data?.object?.payment;

@@ -1,3 +1,4 @@
+import { timestampOr } from '../checkout';
 import { WebhookSignatureError } from '../stripe/webhook';
 import type { PspEvent } from '../types';
 import { type SquarePayment, type SquareRefund, squarePaymentToOutcome, squareRefundToOutcome } from './transformers';
@@ -42,7 +43,7 @@ type SquareEvent = {
 export function squareEventToPspEvent(rawBody: string): PspEvent {
   const event = JSON.parse(rawBody) as SquareEvent;
   if (typeof event.event_id !== 'string' || typeof event.type !== 'string') throw new WebhookSignatureError('Not a Square event');
-  const occurredAt = event.created_at ? Date.parse(event.created_at) : Date.now();
+  const occurredAt = timestampOr(event.created_at, Date.now());
   const base = { provider: 'square' as const, eventId: event.event_id, type: event.type, tenantId: null, occurredAt };
   const payment = event.data?.object?.payment;
   if ((event.type === 'payment.created' || event.type === 'payment.updated') && payment) {

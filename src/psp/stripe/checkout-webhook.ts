@@ -8,7 +8,7 @@ import {
   type StripeCheckoutRefund,
   type StripeCheckoutSession,
 } from './checkout-transformers';
-import { verifyStripeWebhook } from './webhook';
+import { type StripeEventLike, verifyStripeWebhook } from './webhook';
 
 /**
  * Stripe notifications for hosted checkout (CONTRACTS.md §1.7): `Stripe-Signature` checked over the raw body
@@ -16,11 +16,12 @@ import { verifyStripeWebhook } from './webhook';
  * Only objects carrying our session id (metadata `edgepay_session_id`, or a session's client_reference_id)
  * are ours; anything else belongs to the ticket-payment flow and maps to [].
  */
-type StripeEvent = { id: string; type: string; created: number; data: { object: Record<string, unknown> } };
+type StripeEvent = StripeEventLike;
 
 const SESSION_ID = /^cko[0-9a-f]{32}$/;
 
-function isEvent(value: unknown): value is StripeEvent {
+/** The event has the shape the checkout mapping reads (constructEvent checks the signature, not the shape). */
+export function isStripeEvent(value: unknown): value is StripeEvent {
   const e = value as Partial<StripeEvent> | null;
   return (
     !!e &&
@@ -55,7 +56,7 @@ export async function verifyStripeCheckoutEvent(request: InboundNotification, se
   } catch (err) {
     throw new WebhookVerificationError(err instanceof Error ? err.message : 'Invalid Stripe signature');
   }
-  if (!isEvent(event)) throw new WebhookVerificationError('Not a Stripe event');
+  if (!isStripeEvent(event)) throw new WebhookVerificationError('Not a Stripe event');
   return event;
 }
 

@@ -15,7 +15,8 @@ export class WebhookSignatureError extends Error {
   }
 }
 
-type StripeEventLike = { id: string; type: string; created: number; data: { object: Record<string, unknown> } };
+/** A verified Stripe event as the webhook code reads it. */
+export type StripeEventLike = { id: string; type: string; created: number; data: { object: Record<string, unknown> } };
 
 /** Verifies `Stripe-Signature` over the raw body (HMAC-SHA256, 300 s tolerance) before anything is parsed. */
 export async function verifyStripeWebhook(rawBody: string, signature: string | undefined, secret: string): Promise<StripeEventLike> {

@@ -1,31 +1,25 @@
 import { createHash, createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { ADYEN_SANDBOX_API_KEY } from '../../../dev/sandbox/adyen/objects.ts';
 import { createAdyenProvider } from '../../../dev/sandbox/adyen.ts';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import { AdyenCheckoutAdapter } from '../../../src/psp/adyen/client.ts';
-import type { CheckoutInput, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
+import type { CheckoutInput, CheckoutRefundInput } from '../../../src/psp/checkout.ts';
 import { WebhookVerificationError } from '../../../src/psp/checkout.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Adyen adapter against the in-process Adyen emulator over real HTTP. */
 const HMAC_KEY = '9F1C2B3A4D5E6F708192A3B4C5D6E7F8091A2B3C4D5E6F708192A3B4C5D6E7F8';
 const API_KEY = 'AQE_unit_test_api_key_0123456789';
 const MERCHANT = 'EdgepayECOM';
 
-let sandbox: Sandbox;
+const sandbox = useProviderSandbox(createAdyenProvider, { adyenHmacKey: HMAC_KEY });
 let adapter: AdyenCheckoutAdapter;
-const control = sandboxControl(() => sandbox.url);
+const { control } = sandbox;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({ appUrl: 'http://127.0.0.1:1', providers: [createAdyenProvider()], secrets: { adyenHmacKey: HMAC_KEY } });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   adapter = makeAdapter();
-});
-
-afterEach(async () => {
-  await sandbox.close();
 });
 
 function makeAdapter(over: Partial<ConstructorParameters<typeof AdyenCheckoutAdapter>[0]> = {}) {
@@ -55,12 +49,6 @@ function input(over: Partial<CheckoutInput> = {}): CheckoutInput {
 
 const requests = async (): Promise<RecordedRequest[]> => (await control('GET', '/__sandbox/requests')).body;
 const webhooks = async (): Promise<RecordedWebhook[]> => (await control('GET', '/__sandbox/webhooks?provider=adyen')).body;
-const inbound = (w: RecordedWebhook): InboundNotification => ({
-  method: w.method ?? 'POST',
-  url: w.url,
-  headers: w.headers,
-  rawBody: w.body,
-});
 
 async function created(i: CheckoutInput) {
   const res = await adapter.createSession(i);

@@ -1,32 +1,22 @@
 import { createHmac } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createMercadoPagoProvider } from '../../../dev/sandbox/mercadopago.ts';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
-import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
+import type { CheckoutInput, CheckoutRef, CheckoutRefundInput } from '../../../src/psp/checkout.ts';
 import { MercadoPagoCheckoutAdapter, MercadoPagoLookupError } from '../../../src/psp/mercadopago/client.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The MercadoPago adapter against the in-process MercadoPago emulator over real HTTP. */
 const SECRET = 'mp_unit_webhook_secret';
 const TOKEN = 'TEST-6295877106812064-unit-access-token';
 
-let sandbox: Sandbox;
+const sandbox = useProviderSandbox(createMercadoPagoProvider, { mercadopagoWebhookSecret: SECRET });
 let adapter: MercadoPagoCheckoutAdapter;
-const control = sandboxControl(() => sandbox.url);
+const { control } = sandbox;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({
-    appUrl: 'http://127.0.0.1:1',
-    providers: [createMercadoPagoProvider()],
-    secrets: { mercadopagoWebhookSecret: SECRET },
-  });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   adapter = makeAdapter();
-});
-
-afterEach(async () => {
-  await sandbox.close();
 });
 
 function makeAdapter(over: Partial<ConstructorParameters<typeof MercadoPagoCheckoutAdapter>[0]> = {}) {
@@ -63,12 +53,6 @@ function input(over: Partial<CheckoutInput> = {}): CheckoutInput {
 
 const requests = async (): Promise<RecordedRequest[]> => (await control('GET', '/__sandbox/requests')).body;
 const webhooks = async (): Promise<RecordedWebhook[]> => (await control('GET', '/__sandbox/webhooks?provider=mercadopago')).body;
-const inbound = (w: RecordedWebhook): InboundNotification => ({
-  method: w.method ?? 'POST',
-  url: w.url,
-  headers: w.headers,
-  rawBody: w.body,
-});
 
 async function created(i: CheckoutInput) {
   const res = await adapter.createSession(i);

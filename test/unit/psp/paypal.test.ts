@@ -2,7 +2,7 @@ import { randomBytes, verify } from 'node:crypto';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createPaypalProvider } from '../../../dev/sandbox/paypal.ts';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import { type CheckoutInput, type CheckoutRef, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 import { PaypalCheckoutAdapter } from '../../../src/psp/paypal/client.ts';
@@ -10,29 +10,19 @@ import { requestPaypalToken } from '../../../src/psp/paypal/token.ts';
 import { PaypalVerificationUnavailableError } from '../../../src/psp/paypal/webhook.ts';
 import { type TokenCredentials, TokenRequestError, type TokenSource } from '../../../src/psp/tokens.ts';
 import type { PspFailure, PspResult } from '../../../src/psp/types.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The PayPal adapter against the PayPal emulator over real HTTP. */
 const WEBHOOK_ID = '8PT597110X687430L';
 const CLIENT_ID = 'AeSandboxClientId0001';
 const CLIENT_SECRET = 'EPaypalClientSecret-DoNotLeak-42';
 
-let sandbox: Sandbox;
-const control = sandboxControl(() => sandbox.url);
-
-beforeEach(async () => {
-  sandbox = await startSandbox({
-    appUrl: 'http://127.0.0.1:1',
-    providers: [createPaypalProvider()],
-    secrets: { paypalWebhookId: WEBHOOK_ID },
-  });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
-});
+const sandbox = useProviderSandbox(createPaypalProvider, { paypalWebhookId: WEBHOOK_ID });
+const { control } = sandbox;
 
 afterEach(async () => {
   // Every request the adapter sent validates against the official extract (openapi/paypal-orders.json).
   const violations = (await control('GET', '/__sandbox/contract-violations')).body as RecordedRequest[];
-  await sandbox.close();
   expect(violations.map((v) => [v.method, v.path, v.contract?.errors])).toEqual([]);
 });
 
@@ -96,7 +86,6 @@ const requests = async (path?: RegExp): Promise<RecordedRequest[]> =>
   ((await control('GET', '/__sandbox/requests')).body as RecordedRequest[]).filter((r) => !path || path.test(`${r.method} ${r.path}`));
 const webhooks = async (type?: string): Promise<RecordedWebhook[]> =>
   (await control('GET', `/__sandbox/webhooks?provider=paypal${type ? `&type=${type}` : ''}`)).body;
-const inbound = (w: RecordedWebhook) => ({ method: w.method ?? ('POST' as const), url: w.url, headers: w.headers, rawBody: w.body });
 
 function value<T>(result: PspResult<T>): T {
   if (!result.ok) throw new Error(`expected ok, got ${JSON.stringify(result.failure)}`);

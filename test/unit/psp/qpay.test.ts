@@ -1,22 +1,22 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import { createQpayProvider, QPAY_TEST_INVOICE_CODE } from '../../../dev/sandbox/qpay.ts';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
-import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
+import type { CheckoutInput, CheckoutRef, CheckoutRefundInput } from '../../../src/psp/checkout.ts';
 import { QpayCheckoutAdapter } from '../../../src/psp/qpay/client.ts';
 import { requestQpayToken } from '../../../src/psp/qpay/token.ts';
 import type { TokenSource } from '../../../src/psp/tokens.ts';
 import type { PspResult } from '../../../src/psp/types.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The QPay adapter against the in-process QPay emulator over real HTTP, with tokens from the emulator's auth endpoint. */
 const CLIENT_ID = 'EDGEPAY_TEST';
 const CLIENT_SECRET = 'qpay-unit-secret-never-logged';
 
-let sandbox: Sandbox;
+const sandbox = useProviderSandbox(createQpayProvider);
 let tokens: TestTokens;
 let adapter: QpayCheckoutAdapter;
-const control = sandboxControl(() => sandbox.url);
+const { control } = sandbox;
 const baseUrl = () => `${sandbox.url}/qpay/v2`;
 
 /** A minimal TokenSource over requestQpayToken (caching and single-flight are TokenBrokerDO's job). */
@@ -47,14 +47,8 @@ function makeAdapter(over: { invoiceCode?: string; timeoutMs?: number } = {}, so
 }
 
 beforeEach(async () => {
-  sandbox = await startSandbox({ appUrl: 'http://127.0.0.1:1', providers: [createQpayProvider()] });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   tokens = testTokens();
   adapter = makeAdapter();
-});
-
-afterEach(async () => {
-  await sandbox.close();
 });
 
 let n = 0;
@@ -82,12 +76,6 @@ const requests = async (): Promise<RecordedRequest[]> => (await control('GET', '
 const calls = async (method: string, prefix: string) =>
   (await requests()).filter((r) => r.method === method && r.path.startsWith(prefix) && !r.path.startsWith('/v2/auth/'));
 const webhooks = async (): Promise<RecordedWebhook[]> => (await control('GET', '/__sandbox/webhooks?provider=qpay')).body;
-const inbound = (w: RecordedWebhook): InboundNotification => ({
-  method: w.method ?? 'POST',
-  url: w.url,
-  headers: w.headers,
-  rawBody: w.body,
-});
 
 function value<T>(result: PspResult<T>): T {
   if (!result.ok) throw new Error(`adapter failed: ${JSON.stringify(result.failure)}`);

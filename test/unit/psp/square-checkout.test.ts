@@ -1,6 +1,6 @@
 import { createHash, createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import { SQUARE_LOCATION_ID } from '../../../dev/sandbox/square/objects.ts';
 import { createSquareProvider } from '../../../dev/sandbox/square.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
@@ -18,24 +18,18 @@ import {
   withRefunds,
 } from '../../../src/psp/square/checkout-transformers.ts';
 import { SquareCheckoutAdapter, type SquareCheckoutConfig } from '../../../src/psp/square/client.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Square payment-link adapter against the in-process Square emulator over real HTTP. */
 const SIGNATURE_KEY = 'sq_unit_checkout_signature_key';
 const NOTIFY_URL = 'https://edgepay.example/v1/webhooks/square?src=unit';
 const TOKEN = 'EAAAunit-checkout-access-token-0123456789';
 
-let sandbox: Sandbox;
+const sandbox = useProviderSandbox(createSquareProvider, { squareSignatureKey: SIGNATURE_KEY, squareNotificationUrl: NOTIFY_URL });
 let adapter: SquareCheckoutAdapter;
-const control = sandboxControl(() => sandbox.url);
+const { control } = sandbox;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({
-    appUrl: 'http://127.0.0.1:1',
-    providers: [createSquareProvider()],
-    secrets: { squareSignatureKey: SIGNATURE_KEY, squareNotificationUrl: NOTIFY_URL },
-  });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   adapter = makeAdapter();
 });
 
@@ -43,14 +37,10 @@ beforeEach(async () => {
 let adapterOnly = true;
 
 afterEach(async () => {
-  try {
-    // Every request the adapter sent validates against the official OpenAPI extract (dev/sandbox/contract.ts).
-    const violations = (await control('GET', '/__sandbox/contract-violations')).body as RecordedRequest[];
-    if (adapterOnly) expect(violations.map((r) => ({ path: r.path, contract: r.contract }))).toEqual([]);
-    adapterOnly = true;
-  } finally {
-    await sandbox.close();
-  }
+  // Every request the adapter sent validates against the official OpenAPI extract (dev/sandbox/contract.ts).
+  const violations = (await control('GET', '/__sandbox/contract-violations')).body as RecordedRequest[];
+  if (adapterOnly) expect(violations.map((r) => ({ path: r.path, contract: r.contract }))).toEqual([]);
+  adapterOnly = true;
 });
 
 function makeAdapter(over: Partial<SquareCheckoutConfig> = {}) {
@@ -89,12 +79,6 @@ const requests = async (path?: string): Promise<RecordedRequest[]> =>
   ((await control('GET', '/__sandbox/requests')).body as RecordedRequest[]).filter((r) => !path || r.path === path);
 const webhooks = async (type?: string): Promise<RecordedWebhook[]> =>
   (await control('GET', `/__sandbox/webhooks?provider=square${type ? `&type=${type}` : ''}`)).body;
-const inbound = (w: RecordedWebhook): InboundNotification => ({
-  method: w.method ?? 'POST',
-  url: w.url,
-  headers: w.headers,
-  rawBody: w.body,
-});
 
 async function created(i: CheckoutInput) {
   const res = await adapter.createSession(i);

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import { createStripeProvider } from '../../../dev/sandbox/stripe.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
@@ -22,23 +22,17 @@ import {
   toStripeAmount,
 } from '../../../src/psp/stripe/checkout-transformers.ts';
 import { createStripe } from '../../../src/psp/stripe/client.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Stripe checkout adapter (official stripe package) against the in-process Stripe emulator over real HTTP. */
 const SECRET = 'whsec_unit_checkout_secret';
 const KEY = 'sk_test_unit_checkout_key_0123456789';
 
-let sandbox: Sandbox;
+const sandbox = useProviderSandbox(createStripeProvider, { stripeWebhookSecret: SECRET });
 let adapter: StripeCheckoutAdapter;
-const control = sandboxControl(() => sandbox.url);
+const { control } = sandbox;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({
-    appUrl: 'http://127.0.0.1:1',
-    providers: [createStripeProvider()],
-    secrets: { stripeWebhookSecret: SECRET },
-  });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   adapter = makeAdapter();
 });
 
@@ -46,14 +40,10 @@ beforeEach(async () => {
 let adapterOnly = true;
 
 afterEach(async () => {
-  try {
-    // Every request the adapter sent validates against the official OpenAPI extract (dev/sandbox/contract.ts).
-    const violations = (await control('GET', '/__sandbox/contract-violations')).body as RecordedRequest[];
-    if (adapterOnly) expect(violations.map((r) => ({ path: r.path, contract: r.contract }))).toEqual([]);
-    adapterOnly = true;
-  } finally {
-    await sandbox.close();
-  }
+  // Every request the adapter sent validates against the official OpenAPI extract (dev/sandbox/contract.ts).
+  const violations = (await control('GET', '/__sandbox/contract-violations')).body as RecordedRequest[];
+  if (adapterOnly) expect(violations.map((r) => ({ path: r.path, contract: r.contract }))).toEqual([]);
+  adapterOnly = true;
 });
 
 function makeAdapter(over: { secretKey?: string; timeoutMs?: number; webhookSecret?: string } = {}) {
@@ -86,12 +76,6 @@ const requests = async (path?: string): Promise<RecordedRequest[]> =>
   ((await control('GET', '/__sandbox/requests')).body as RecordedRequest[]).filter((r) => !path || r.path === path);
 const webhooks = async (type?: string): Promise<RecordedWebhook[]> =>
   (await control('GET', `/__sandbox/webhooks?provider=stripe${type ? `&type=${type}` : ''}`)).body;
-const inbound = (w: RecordedWebhook): InboundNotification => ({
-  method: w.method ?? 'POST',
-  url: w.url,
-  headers: w.headers,
-  rawBody: w.body,
-});
 const form = (r: RecordedRequest | undefined) => r?.body as Record<string, string>;
 
 async function created(i: CheckoutInput) {

@@ -1,6 +1,6 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type RecordedRequest, type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import { createTilopayProvider, SANDBOX_TILOPAY_KEY } from '../../../dev/sandbox/tilopay.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import { type CheckoutInput, type CheckoutRef, WebhookVerificationError } from '../../../src/psp/checkout.ts';
@@ -9,28 +9,18 @@ import { requestTilopayToken } from '../../../src/psp/tilopay/token.ts';
 import { TilopayConsultUnavailableError } from '../../../src/psp/tilopay/webhook.ts';
 import { type TokenCredentials, TokenRequestError, type TokenSource } from '../../../src/psp/tokens.ts';
 import type { PspFailure, PspResult } from '../../../src/psp/types.ts';
-import { sandboxControl } from '../../dev/sandbox-control.ts';
+import { useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Tilopay adapter against the Tilopay emulator over real HTTP. */
 const API_USER = 'edgepay_unit_user';
 const API_PASSWORD = 'Tilopay-Password-DoNotLeak-7';
 const API_KEY = '1234-5678-9012-3456-7890';
 
-let sandbox: Sandbox;
-const control = sandboxControl(() => sandbox.url);
+const sandbox = useProviderSandbox(createTilopayProvider, { tilopayApiUser: API_USER, tilopayApiPassword: API_PASSWORD });
+const { control } = sandbox;
 
 beforeEach(async () => {
-  sandbox = await startSandbox({
-    appUrl: 'http://127.0.0.1:1',
-    providers: [createTilopayProvider()],
-    secrets: { tilopayApiUser: API_USER, tilopayApiPassword: API_PASSWORD },
-  });
-  await control('POST', '/__sandbox/config', { webhooks: 'manual' });
   tokens = tokenSource();
-});
-
-afterEach(async () => {
-  await sandbox.close();
 });
 
 const credentials = (over: Partial<TokenCredentials> = {}): TokenCredentials => ({
