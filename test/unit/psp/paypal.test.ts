@@ -8,9 +8,9 @@ import { type CheckoutInput, type CheckoutRef, WebhookVerificationError } from '
 import { PaypalCheckoutAdapter } from '../../../src/psp/paypal/client.ts';
 import { requestPaypalToken } from '../../../src/psp/paypal/token.ts';
 import { PaypalVerificationUnavailableError } from '../../../src/psp/paypal/webhook.ts';
-import { type TokenCredentials, TokenRequestError, type TokenSource } from '../../../src/psp/tokens.ts';
+import { type TokenCredentials, TokenRequestError } from '../../../src/psp/tokens.ts';
 import type { PspFailure, PspResult } from '../../../src/psp/types.ts';
-import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
+import { cachingTokenSource, inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The PayPal adapter against the PayPal emulator over real HTTP. */
 const WEBHOOK_ID = '8PT597110X687430L';
@@ -35,24 +35,7 @@ const credentials = (over: Partial<TokenCredentials> = {}): TokenCredentials => 
   ...over,
 });
 
-/** A cache-one-token source, as the broker behaves for one caller (caching policy is tested with the broker). */
-function tokenSource(creds: () => TokenCredentials = () => credentials()) {
-  let current: string | null = null;
-  const source: TokenSource & { issued: string[] } = {
-    issued: [],
-    async token() {
-      if (!current) {
-        current = (await requestPaypalToken(creds())).accessToken;
-        source.issued.push(current);
-      }
-      return current;
-    },
-    async invalidate(token) {
-      if (current === token) current = null;
-    },
-  };
-  return source;
-}
+const tokenSource = (creds: () => TokenCredentials = () => credentials()) => cachingTokenSource(() => requestPaypalToken(creds()));
 
 let tokens: ReturnType<typeof tokenSource>;
 const adapter = (over: Partial<ConstructorParameters<typeof PaypalCheckoutAdapter>[0]> = {}) =>

@@ -3,6 +3,7 @@ import { type Sandbox, startSandbox } from '../../../dev/sandbox/server.ts';
 import type { SandboxProvider, SandboxSecrets } from '../../../dev/sandbox/types.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { InboundNotification } from '../../../src/psp/checkout.ts';
+import type { TokenGrant, TokenSource } from '../../../src/psp/tokens.ts';
 import { sandboxControl } from '../../dev/sandbox-control.ts';
 
 /**
@@ -36,4 +37,26 @@ export function useProviderSandbox(createProvider: () => SandboxProvider, secret
 /** A recorded webhook as the app's route would hand it to the adapter (optionally at another URL). */
 export function inboundOf(w: RecordedWebhook, url = w.url): InboundNotification {
   return { method: w.method ?? 'POST', url, headers: w.headers, rawBody: w.body };
+}
+
+/**
+ * A token source that caches one token, as TokenBrokerDO behaves for one caller (its caching policy is tested
+ * with the broker): `request` is the provider's token call; `issued` lists every token it handed out.
+ */
+export function cachingTokenSource(request: () => Promise<TokenGrant>): TokenSource & { issued: string[] } {
+  let current: string | null = null;
+  const source: TokenSource & { issued: string[] } = {
+    issued: [],
+    async token() {
+      if (!current) {
+        current = (await request()).accessToken;
+        source.issued.push(current);
+      }
+      return current;
+    },
+    async invalidate(token) {
+      if (current === token) current = null;
+    },
+  };
+  return source;
 }

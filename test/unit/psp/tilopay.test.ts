@@ -7,9 +7,9 @@ import { type CheckoutInput, type CheckoutRef, WebhookVerificationError } from '
 import { TilopayCheckoutAdapter } from '../../../src/psp/tilopay/client.ts';
 import { requestTilopayToken } from '../../../src/psp/tilopay/token.ts';
 import { TilopayConsultUnavailableError } from '../../../src/psp/tilopay/webhook.ts';
-import { type TokenCredentials, TokenRequestError, type TokenSource } from '../../../src/psp/tokens.ts';
+import { type TokenCredentials, TokenRequestError } from '../../../src/psp/tokens.ts';
 import type { PspFailure, PspResult } from '../../../src/psp/types.ts';
-import { useProviderSandbox } from './provider-sandbox.ts';
+import { cachingTokenSource, inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Tilopay adapter against the Tilopay emulator over real HTTP. */
 const API_USER = 'edgepay_unit_user';
@@ -32,23 +32,7 @@ const credentials = (over: Partial<TokenCredentials> = {}): TokenCredentials => 
   ...over,
 });
 
-function tokenSource(creds: () => TokenCredentials = () => credentials()) {
-  let current: string | null = null;
-  const source: TokenSource & { issued: string[] } = {
-    issued: [],
-    async token() {
-      if (!current) {
-        current = (await requestTilopayToken(creds())).accessToken;
-        source.issued.push(current);
-      }
-      return current;
-    },
-    async invalidate(token) {
-      if (current === token) current = null;
-    },
-  };
-  return source;
-}
+const tokenSource = (creds: () => TokenCredentials = () => credentials()) => cachingTokenSource(() => requestTilopayToken(creds()));
 
 let tokens: ReturnType<typeof tokenSource>;
 const adapter = (over: Partial<ConstructorParameters<typeof TilopayCheckoutAdapter>[0]> = {}) =>
@@ -80,7 +64,6 @@ function input(over: Partial<CheckoutInput> = {}): CheckoutInput {
 const requests = async (path?: RegExp): Promise<RecordedRequest[]> =>
   ((await control('GET', '/__sandbox/requests')).body as RecordedRequest[]).filter((r) => !path || path.test(`${r.method} ${r.path}`));
 const webhooks = async (): Promise<RecordedWebhook[]> => (await control('GET', '/__sandbox/webhooks?provider=tilopay')).body;
-const inbound = (w: RecordedWebhook, url = w.url) => ({ method: w.method ?? ('POST' as const), url, headers: w.headers, rawBody: w.body });
 const withQuery = (url: string, changes: Record<string, string | null>) => {
   const u = new URL(url);
   for (const [k, v] of Object.entries(changes)) v === null ? u.searchParams.delete(k) : u.searchParams.set(k, v);
