@@ -10,8 +10,13 @@ const { WebSocketServer } = createRequire(import.meta.url)('ws') as { WebSocketS
  * opens ws://127.0.0.1:<port>/v1?address=<host>:<port> and speaks the wire protocol in binary frames.
  * Only the addresses in `allowed` are reachable, so it is never an open relay. Both directions close
  * cleanly (code 1000 / socket end) so the driver does not report "Network connection lost".
+ *
+ * After the client's Terminate message the proxy ends the upstream connection itself, as a Postgres
+ * server does. PGlite's socket server does not: it keeps the connection open, so the driver's
+ * WebSocket never closed, and a Worker invocation holding one (a queue consumer after `pool.end()`)
+ * never finished, which stalled the local queue behind it.
  */
-export type WsProxy = { port: number; address: string; close(): Promise<void> };
+export type WsProxy = { port: number; address: string; openConnections(): number; close(): Promise<void> };
 
 export async function startWsProxy(allowed: string[], port = 0): Promise<WsProxy> {
   const allow = new Set(allowed);
@@ -60,11 +65,13 @@ export async function startWsProxy(allowed: string[], port = 0): Promise<WsProxy
       sockets.delete(socket);
       if (!failed && ws.readyState === ws.OPEN) ws.close(1000);
     });
+    const terminate = terminateWatcher();
     ws.on('message', (data: Buffer) => {
       const first = !heardFromClient;
       heardFromClient = true;
       if (failed) return first ? reportFailure() : undefined;
       socket.write(data);
+      if (terminate(data)) socket.end();
     });
     ws.on('close', () => socket.end());
     ws.on('error', () => socket.destroy());
@@ -74,12 +81,56 @@ export async function startWsProxy(allowed: string[], port = 0): Promise<WsProxy
   return {
     port: actual,
     address: `127.0.0.1:${actual}/v1`,
+    openConnections: () => sockets.size,
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of wss.clients) client.close(1001, 'proxy shutting down');
         for (const socket of sockets) socket.end();
         wss.close(() => resolve());
       }),
+  };
+}
+
+const SSL_REQUEST = 80877103;
+const GSSENC_REQUEST = 80877104;
+
+/**
+ * Follows the frontend side of the wire protocol across arbitrary chunking and says when a complete
+ * Terminate ('X') message has gone by. Before the startup message, messages carry no type byte
+ * (SSLRequest, GSSENCRequest, StartupMessage); after it, each is a type byte plus an int32 length.
+ */
+export function terminateWatcher(): (chunk: Buffer) => boolean {
+  let startup = true;
+  let header = Buffer.alloc(0);
+  let skip = 0;
+  return (chunk) => {
+    let at = 0;
+    while (at < chunk.length) {
+      if (skip > 0) {
+        const n = Math.min(skip, chunk.length - at);
+        skip -= n;
+        at += n;
+        continue;
+      }
+      const need = startup ? 8 : 5;
+      const take = Math.min(need - header.length, chunk.length - at);
+      header = Buffer.concat([header, chunk.subarray(at, at + take)]);
+      at += take;
+      if (header.length < need) break;
+      if (startup) {
+        const length = header.readInt32BE(0);
+        const code = header.readInt32BE(4);
+        if (code !== SSL_REQUEST && code !== GSSENC_REQUEST) startup = false;
+        skip = Math.max(0, length - 8);
+      } else {
+        const type = header[0];
+        const length = header.readInt32BE(1);
+        if (type === 0x58 && length === 4) return true;
+        skip = Math.max(0, length - 4);
+      }
+      header = Buffer.alloc(0);
+    }
+    return false;
   };
 }
 

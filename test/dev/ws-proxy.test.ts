@@ -4,8 +4,8 @@ import type { neonConfig as NeonConfigType, Pool as PoolType } from '@neondataba
 import { afterEach, describe, expect, it } from 'vitest';
 import type { WebSocket as WebSocketType } from 'ws';
 import { freePort } from '../../dev/ports.ts';
-import { type Database, findPostgresBinDir, startPostgresCluster } from '../../dev/postgres.ts';
-import { postgresAddress, postgresError, startWsProxy, type WsProxy } from '../../dev/ws-proxy.ts';
+import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
+import { postgresAddress, postgresError, startWsProxy, terminateWatcher, type WsProxy } from '../../dev/ws-proxy.ts';
 
 // Loaded through require, as dev/ws-proxy.ts does: a resolver with browser conditions would pick ws's stub
 // and the Neon driver's non-Node build.
@@ -307,4 +307,69 @@ describe('through a real Postgres with the Neon driver', () => {
     },
     90_000,
   );
+});
+
+/** Frontend messages as the driver writes them: the startup message, then typed messages. */
+function startupMessage(): Buffer {
+  const params = Buffer.from('user\0postgres\0database\0postgres\0\0', 'utf8');
+  const head = Buffer.alloc(8);
+  head.writeInt32BE(8 + params.length, 0);
+  head.writeInt32BE(196608, 4);
+  return Buffer.concat([head, params]);
+}
+
+function typed(type: string, payload: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head.write(type, 0, 'ascii');
+  head.writeInt32BE(payload.length + 4, 1);
+  return Buffer.concat([head, payload]);
+}
+
+const TERMINATE = typed('X', Buffer.alloc(0));
+
+describe('terminateWatcher', () => {
+  it('sees Terminate after the startup message, whatever the chunking', () => {
+    const ssl = Buffer.alloc(8);
+    ssl.writeInt32BE(8, 0);
+    ssl.writeInt32BE(80877103, 4);
+    const stream = Buffer.concat([ssl, startupMessage(), typed('Q', Buffer.from('SELECT 1\0')), TERMINATE]);
+    for (const size of [1, 2, 3, 5, 7, stream.length]) {
+      const watch = terminateWatcher();
+      const seen: boolean[] = [];
+      for (let i = 0; i < stream.length; i += size) seen.push(watch(stream.subarray(i, i + size)));
+      expect(seen.at(-1)).toBe(true);
+      expect(seen.slice(0, -1).every((s) => !s)).toBe(true);
+    }
+  });
+
+  it('does not mistake an X byte inside another message for Terminate', () => {
+    const watch = terminateWatcher();
+    expect(watch(startupMessage())).toBe(false);
+    // A query whose text holds the exact bytes of a Terminate message.
+    expect(watch(typed('Q', Buffer.concat([Buffer.from('SELECT '), TERMINATE, Buffer.from('\0')])))).toBe(false);
+    expect(watch(TERMINATE)).toBe(true);
+  });
+});
+
+describe('through PGlite with the Neon driver', () => {
+  it('closes the connection after pool.end(), since PGlite keeps it open after Terminate', async () => {
+    const db = await startPglite();
+    cleanups.push(() => db.stop());
+    const proxy = await startWsProxy([postgresAddress(db.url)]);
+    cleanups.push(() => proxy.close());
+    neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
+    neonConfig.useSecureWebSocket = false;
+    neonConfig.pipelineConnect = false;
+    neonConfig.pipelineTLS = false;
+
+    const pool = new Pool({ connectionString: db.url, max: 1 });
+    pool.on('error', () => {});
+    expect((await pool.query('SELECT 1 AS one')).rows).toEqual([{ one: 1 }]);
+    expect(proxy.openConnections()).toBe(1);
+    await pool.end();
+    // Waits for the positive signal; without the Terminate handling the connection stays open forever.
+    const deadline = Date.now() + 5_000;
+    while (proxy.openConnections() > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    expect(proxy.openConnections()).toBe(0);
+  }, 60_000);
 });
