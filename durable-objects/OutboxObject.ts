@@ -1,5 +1,5 @@
 import { DurableObject } from 'cloudflare:workers';
-import { OUTBOX_SCHEMA_STEPS, Outbox } from './outbox';
+import { OUTBOX_SCHEMA_STEPS, OUTBOX_UPGRADE_STEPS, Outbox } from './outbox';
 import { applySchema, setAlarmNoLaterThan } from './sql';
 
 /**
@@ -16,8 +16,14 @@ export abstract class OutboxObject extends DurableObject<Env> {
     ctx.blockConcurrencyWhile(async () => {
       await null; // let the subclass constructor finish before its hooks are called
       applySchema(ctx.storage, [...OUTBOX_SCHEMA_STEPS, ...ownSchemaSteps]);
+      applySchema(ctx.storage, OUTBOX_UPGRADE_STEPS, '_outbox_schema');
       await this.rearm();
     });
+  }
+
+  /** The outbox consumer confirms events it has put in Postgres, so they are not sent again. */
+  async confirmOutboxEvents(eventIds: string[]): Promise<number> {
+    return this.outbox.confirm(eventIds, Date.now());
   }
 
   /** The subclass's earliest pending deadline (ms), or null. */

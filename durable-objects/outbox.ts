@@ -6,6 +6,11 @@ import type { OutboxMessage } from '../src/queues/messages';
  * the alarm calls `flush`, which sends due rows to the `outbox` queue and marks them sent. A failed send leaves
  * the rows in place with exponential backoff (1 s doubling to 5 min), so nothing is lost while a
  * queue is unavailable. Delivery is at-least-once; consumers dedupe on `eventId`.
+ *
+ * A send is not the end of a row: the consumer confirms each event once it is in Postgres (applied,
+ * already applied, or dead-lettered), and a row still unconfirmed after a while is sent again
+ * (2 min doubling to 1 h). A queue that loses accepted messages (the local runtime's queues live in
+ * memory and vanish on restart) therefore delays events but never drops them.
  */
 export const OUTBOX_SCHEMA_STEPS = [
   `CREATE TABLE outbox (
@@ -23,13 +28,31 @@ export const OUTBOX_SCHEMA_STEPS = [
   'CREATE INDEX outbox_due ON outbox (sent_at, next_attempt_at)',
 ] as const;
 
+/** Added after the first steps shipped; tracked apart so the owning objects' step numbers stay as they are. */
+export const OUTBOX_UPGRADE_STEPS = [
+  'ALTER TABLE outbox ADD COLUMN confirmed_at INTEGER',
+  'ALTER TABLE outbox ADD COLUMN sends INTEGER NOT NULL DEFAULT 0',
+  'CREATE INDEX outbox_unconfirmed ON outbox (confirmed_at, next_attempt_at)',
+] as const;
+
 export const OUTBOX_MAX_BACKOFF_MS = 300_000;
+export const OUTBOX_REDELIVER_AFTER_MS = 120_000;
+export const OUTBOX_MAX_REDELIVER_MS = 3_600_000;
 const BATCH_ROWS = 100; // Queues: at most 100 messages per sendBatch
 const BATCH_BYTES = 200_000; // and 256 KB per batch; keep a margin for metadata
 const KEEP_SENT_MS = 7 * 24 * 3600 * 1000;
 
 export type OutboxEventInput = { type: string; payload: unknown; tenantId?: string };
-export type OutboxStatus = { pending: number; oldestPendingAt: number | null; lastSentAt: number | null; failingAttempts: number };
+export type OutboxStatus = {
+  /** Rows not yet accepted by the queue. */
+  pending: number;
+  oldestPendingAt: number | null;
+  lastSentAt: number | null;
+  failingAttempts: number;
+  /** Rows the queue accepted that no consumer has confirmed yet. */
+  unconfirmed: number;
+  oldestUnconfirmedAt: number | null;
+};
 
 type Row = {
   seq: number;
@@ -39,10 +62,16 @@ type Row = {
   tenant_id: string | null;
   occurred_at: number;
   attempts: number;
+  sends: number;
 };
 
 export function outboxBackoffMs(attempts: number): number {
   return Math.min(1000 * 2 ** Math.max(0, attempts - 1), OUTBOX_MAX_BACKOFF_MS);
+}
+
+/** How long after its `sends`-th send an unconfirmed row is sent again. */
+export function outboxRedeliverAfterMs(sends: number): number {
+  return Math.min(OUTBOX_REDELIVER_AFTER_MS * 2 ** Math.max(0, sends - 1), OUTBOX_MAX_REDELIVER_MS);
 }
 
 export class Outbox {
@@ -68,12 +97,26 @@ export class Outbox {
     return eventId;
   }
 
-  /** Earliest time a pending row is due, or null when everything is sent. */
+  /** Earliest time a row is due (first send, retry or redelivery), or null when every row is confirmed. */
   nextDueAt(): number | null {
     const row = this.storage.sql
-      .exec<{ due: number | null }>('SELECT MIN(next_attempt_at) AS due FROM outbox WHERE sent_at IS NULL')
+      .exec<{ due: number | null }>('SELECT MIN(next_attempt_at) AS due FROM outbox WHERE confirmed_at IS NULL')
       .toArray()[0];
     return row?.due ?? null;
+  }
+
+  /** The consumer's word that these events are in Postgres; they are never sent again. Returns how many were open. */
+  confirm(eventIds: readonly string[], now: number): number {
+    let confirmed = 0;
+    for (let i = 0; i < eventIds.length; i += 50) {
+      const ids = eventIds.slice(i, i + 50);
+      confirmed += this.storage.sql.exec(
+        `UPDATE outbox SET confirmed_at = ? WHERE confirmed_at IS NULL AND event_id IN (${ids.map(() => '?').join(',')})`,
+        now,
+        ...ids,
+      ).rowsWritten;
+    }
+    return confirmed;
   }
 
   status(): OutboxStatus {
@@ -82,30 +125,41 @@ export class Outbox {
         'SELECT COUNT(*) AS pending, MIN(occurred_at) AS oldest, MAX(attempts) AS failing FROM outbox WHERE sent_at IS NULL',
       )
       .toArray()[0];
+    const open = this.storage.sql
+      .exec<{ unconfirmed: number; oldest: number | null }>(
+        'SELECT COUNT(*) AS unconfirmed, MIN(occurred_at) AS oldest FROM outbox WHERE sent_at IS NOT NULL AND confirmed_at IS NULL',
+      )
+      .toArray()[0];
     const sent = this.storage.sql.exec<{ last: number | null }>('SELECT MAX(sent_at) AS last FROM outbox').toArray()[0];
     return {
       pending: row?.pending ?? 0,
       oldestPendingAt: row?.oldest ?? null,
       lastSentAt: sent?.last ?? null,
       failingAttempts: row?.failing ?? 0,
+      unconfirmed: open?.unconfirmed ?? 0,
+      oldestUnconfirmedAt: open?.oldest ?? null,
     };
   }
 
   /**
-   * Sends every due row (in batches) and marks it sent. Returns when the next flush is due, or null.
-   * The caller's alarm() should arm the alarm for that time (together with its own deadlines).
+   * Sends every due row (in batches): new ones, ones the queue refused, and ones sent but unconfirmed
+   * for too long. Returns when the next flush is due, or null. The caller's alarm() should arm the alarm
+   * for that time (together with its own deadlines).
    */
   async flush(queue: Queue, now: number): Promise<number | null> {
+    let after = 0;
     for (;;) {
       const rows = this.storage.sql
         .exec<Row>(
-          'SELECT seq, event_id, type, payload, tenant_id, occurred_at, attempts FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= ? ORDER BY seq LIMIT ?',
+          'SELECT seq, event_id, type, payload, tenant_id, occurred_at, attempts, sends FROM outbox WHERE confirmed_at IS NULL AND next_attempt_at <= ? AND seq > ? ORDER BY seq LIMIT ?',
           now,
+          after,
           BATCH_ROWS,
         )
         .toArray();
       if (rows.length === 0) break;
       const batch = takeBatch(rows);
+      after = batch.at(-1)?.seq ?? after;
       const seqs = batch.map((r) => r.seq);
       const marks = seqs.map(() => '?').join(',');
       try {
@@ -120,9 +174,17 @@ export class Outbox {
         );
         break;
       }
-      this.storage.sql.exec(`UPDATE outbox SET sent_at = ?, last_error = NULL WHERE seq IN (${marks})`, now, ...seqs);
+      // Rows confirmed while the send was in flight keep their confirmation; the rest wait for theirs.
+      for (const row of batch) {
+        this.storage.sql.exec(
+          'UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq = ?',
+          now,
+          now + outboxRedeliverAfterMs(row.sends + 1),
+          row.seq,
+        );
+      }
     }
-    this.storage.sql.exec('DELETE FROM outbox WHERE sent_at IS NOT NULL AND sent_at < ?', now - KEEP_SENT_MS);
+    this.storage.sql.exec('DELETE FROM outbox WHERE confirmed_at IS NOT NULL AND confirmed_at < ?', now - KEEP_SENT_MS);
     return this.nextDueAt();
   }
 

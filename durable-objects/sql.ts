@@ -1,17 +1,18 @@
 /**
  * Shared SQLite helpers for Durable Objects. Each object keeps an append-only list of schema steps;
- * `applySchema` runs the ones not yet applied and records the count in a one-row `_schema` table.
+ * `applySchema` runs the ones not yet applied and records the count in a one-row table (`_schema`, or
+ * another name for a list kept apart, such as a shared component's later steps).
  * Never edit or reorder a step that has shipped: append a new one.
  */
-export function applySchema(storage: DurableObjectStorage, steps: readonly string[]): void {
+export function applySchema(storage: DurableObjectStorage, steps: readonly string[], versionTable = '_schema'): void {
   storage.transactionSync(() => {
-    storage.sql.exec('CREATE TABLE IF NOT EXISTS _schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)');
-    const row = storage.sql.exec<{ version: number }>('SELECT version FROM _schema WHERE id = 1').toArray()[0];
+    storage.sql.exec(`CREATE TABLE IF NOT EXISTS ${versionTable} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`);
+    const row = storage.sql.exec<{ version: number }>(`SELECT version FROM ${versionTable} WHERE id = 1`).toArray()[0];
     const applied = row?.version ?? 0;
     for (let i = applied; i < steps.length; i++) storage.sql.exec(steps[i] as string);
     if (steps.length > applied) {
       storage.sql.exec(
-        'INSERT INTO _schema (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version',
+        `INSERT INTO ${versionTable} (id, version) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET version = excluded.version`,
         steps.length,
       );
     }

@@ -64,6 +64,25 @@ export const outboxDlq = pgTable(
   ],
 );
 
+/**
+ * Messages a consumer is retrying right now (one row per queue and event), so /health can show a
+ * backlog that would otherwise live only inside the queue. Removed when the message succeeds or is
+ * dead-lettered. `last_error` holds an error class or SQLSTATE, never a query or its values.
+ */
+export const queueRetries = pgTable(
+  'queue_retries',
+  {
+    queue: text('queue').notNull(),
+    messageKey: text('message_key').notNull(),
+    eventType: text('event_type'),
+    attempts: integer('attempts').notNull(),
+    lastError: text('last_error'),
+    firstFailedAt: timestamp('first_failed_at', { withTimezone: true }).notNull().defaultNow(),
+    lastFailedAt: timestamp('last_failed_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ columns: [t.queue, t.messageKey] })],
+);
+
 /** PSP webhooks as received (seed 003), deduplicated by the provider's event id. */
 export const webhookInbox = pgTable(
   'webhook_inbox',

@@ -55,3 +55,39 @@ export function verificationStub(env: Bindings, sessionId: string) {
 export function recoveryTransactionStub(env: Bindings, tenantId: string, transactionId: string) {
   return env.RECOVERY_TRANSACTIONS.get(env.RECOVERY_TRANSACTIONS.idFromName(`recovery:${tenantId}:${transactionId}`));
 }
+
+/** What the outbox consumer may ask of any object that emits events. */
+export type OutboxSourceStub = { confirmOutboxEvents(eventIds: string[]): Promise<number> };
+
+/** The object an outbox event came from (by the class name it gives as `source.object`), or null if none. */
+export function outboxSourceStub(env: Bindings, source: { object: string; id: string }): OutboxSourceStub | null {
+  if (!/^[0-9a-f]{64}$/.test(source.id)) return null;
+  // idFromString throws for an id minted by another namespace; such a source has no object to tell.
+  const get = <T extends Rpc.DurableObjectBranded | undefined>(ns: DurableObjectNamespace<T>) => {
+    try {
+      return ns.get(ns.idFromString(source.id));
+    } catch {
+      return null;
+    }
+  };
+  switch (source.object) {
+    case 'HeartbeatDO':
+      return get(env.HEARTBEATS);
+    case 'VenueDO':
+      return get(env.VENUES);
+    case 'EventDO':
+      return get(env.EVENTS);
+    case 'PaymentDO':
+      return get(env.PAYMENTS);
+    case 'WebhookInboxDO':
+      return get(env.WEBHOOK_INBOXES);
+    case 'CheckoutSessionDO':
+      return get(env.CHECKOUT_SESSIONS);
+    case 'VerificationDO':
+      return get(env.VERIFICATIONS);
+    case 'RecoveryTransactionDO':
+      return get(env.RECOVERY_TRANSACTIONS);
+    default:
+      return null;
+  }
+}

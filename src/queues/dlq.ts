@@ -1,6 +1,10 @@
 import { recordDeadLetter } from '../db/repos/dead-letters';
+import { clearRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
 import { createLogger, parseLogLevel } from '../lib/logger';
+import { storableJson, storableText } from '../lib/storable-json';
+import { OutboxMessage } from './messages';
+import { confirmToSources } from './outbox';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
 
@@ -10,12 +14,17 @@ export type DeadLetterQueue = keyof typeof DEAD_LETTER_QUEUES;
 function field(body: unknown, key: string): string | null {
   if (body && typeof body === 'object' && key in body) {
     const value = (body as Record<string, unknown>)[key];
-    return typeof value === 'string' ? value : null;
+    return typeof value === 'string' ? storableText(value) : null;
   }
   return null;
 }
 
-/** Records every dead letter in `outbox_dlq` (idempotent on queue + message id) so /admin can show and re-enqueue it. */
+/**
+ * Records every dead letter in `outbox_dlq` (idempotent on queue + message id) so /admin can show and
+ * re-enqueue it. The body is stored with unstorable text replaced, so the text that broke a projection
+ * cannot also lose its dead letter. A dead outbox event counts as delivered for its object: sending it
+ * again would only fail again; /admin re-enqueues it once it can succeed.
+ */
 export async function consumeDeadLetters(
   batch: MessageBatch<unknown>,
   env: Bindings,
@@ -24,24 +33,30 @@ export async function consumeDeadLetters(
 ): Promise<void> {
   const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
   await withDatabaseOrRetryBatch(batch, env, ctx, logger, async (db) => {
+    const finished: OutboxMessage[] = [];
     for (const msg of batch.messages) {
       try {
+        const eventId = field(msg.body, 'eventId');
         await recordDeadLetter(db, {
           queue: DEAD_LETTER_QUEUES[queue],
           messageId: msg.id,
-          eventId: field(msg.body, 'eventId'),
+          eventId,
           eventType: field(msg.body, 'type'),
           tenantId: field(msg.body, 'tenantId'),
-          body: msg.body ?? null,
+          body: storableJson(msg.body ?? null),
           attempts: null,
           lastError: null,
         });
-        logger.error('queue.dead_letter', { messageId: msg.id, eventId: field(msg.body, 'eventId'), type: field(msg.body, 'type') });
+        await clearRetry(db, DEAD_LETTER_QUEUES[queue], eventId ?? msg.id);
+        logger.error('queue.dead_letter', { messageId: msg.id, eventId, type: field(msg.body, 'type') });
+        const event = queue === 'outbox-dlq' ? OutboxMessage.safeParse(msg.body) : null;
+        if (event?.success) finished.push(event.data);
         msg.ack();
       } catch (err) {
         msg.retry({ delaySeconds: queueRetryDelaySeconds(msg.attempts) });
         logger.warn('queue.dead_letter.retry', { messageId: msg.id, err });
       }
     }
+    await confirmToSources(env, finished, logger);
   });
 }

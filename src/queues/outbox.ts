@@ -3,7 +3,7 @@ import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
-import { recordUnparsableMessage } from '../db/repos/dead-letters';
+import { recordDeadLetter, recordUnparsableMessage } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
 import {
   postLedger,
@@ -14,11 +14,14 @@ import {
   type WebhookReceived,
 } from '../db/repos/payments';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
+import { clearRetry, recordRetry } from '../db/repos/queue-retries';
 import type { LedgerLine } from '../domain/ledger';
 import type { Bindings } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
-import { venueStub } from '../lib/stubs';
+import { storableJson } from '../lib/storable-json';
+import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
+import { summarizeFailure } from './failures';
 import { HeartbeatPayload, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
@@ -98,8 +101,10 @@ export async function applyOutboxEvent(
 
 /**
  * The `outbox` queue consumer. Postgres unreachable → the whole batch is retried with backoff
- * (withDatabaseOrRetryBatch). A message that fails on its own is retried alone; one that can never
- * parse is recorded as a dead letter at once instead of burning 100 retries.
+ * (withDatabaseOrRetryBatch). A message that fails on its own is retried alone and listed in
+ * `queue_retries` while it is; one that can never succeed (unparsable, or refused by Postgres for a
+ * permanent reason) is dead-lettered at once instead of burning 100 retries. Every event that reached a
+ * final outcome is confirmed to the object that sent it, which otherwise sends it again.
  */
 export async function consumeOutbox(
   batch: MessageBatch<unknown>,
@@ -118,22 +123,82 @@ async function applyBatch(
   handlers: Record<string, OutboxHandler>,
   logger: Logger,
 ): Promise<void> {
+  const finished: OutboxMessage[] = [];
   for (const msg of batch.messages) {
     const parsed = OutboxMessage.safeParse(msg.body);
     try {
       if (!parsed.success) {
-        await recordUnparsableMessage(db, batch.queue, msg, parsed.error.issues);
+        await recordUnparsableMessage(db, batch.queue, { ...msg, body: storableJson(msg.body) }, parsed.error.issues);
         logger.error('queue.message.invalid', { messageId: msg.id });
         msg.ack();
         continue;
       }
-      const outcome = await applyOutboxEvent(db, env, parsed.data, handlers);
-      logger.debug('queue.message.done', { eventId: parsed.data.eventId, type: parsed.data.type, outcome });
+      const event = parsed.data;
+      const outcome = await applyOutboxEvent(db, env, event, handlers);
+      if (msg.attempts > 1) await clearRetry(db, batch.queue, event.eventId);
+      logger.debug('queue.message.done', { eventId: event.eventId, type: event.type, outcome });
+      finished.push(event);
       msg.ack();
     } catch (err) {
+      const failure = summarizeFailure(err);
+      const event = parsed.success ? parsed.data : null;
+      try {
+        if (failure.permanent && event) {
+          await recordDeadLetter(db, {
+            queue: batch.queue,
+            messageId: msg.id,
+            eventId: event.eventId,
+            eventType: event.type,
+            tenantId: event.tenantId ?? null,
+            body: storableJson(msg.body),
+            attempts: msg.attempts,
+            lastError: `permanent failure: ${failure.code}`,
+          });
+          await clearRetry(db, batch.queue, event.eventId);
+          logger.error('queue.dead_letter', { messageId: msg.id, eventId: event.eventId, type: event.type, reason: failure.code });
+          finished.push(event);
+          msg.ack();
+          continue;
+        }
+        await recordRetry(db, {
+          queue: batch.queue,
+          messageKey: event?.eventId ?? msg.id,
+          eventType: event?.type ?? null,
+          attempts: msg.attempts,
+          lastError: failure.code,
+        });
+      } catch (recordErr) {
+        logger.warn('queue.message.record_failed', { messageId: msg.id, err: recordErr });
+      }
       const delaySeconds = queueRetryDelaySeconds(msg.attempts);
-      logger.warn('queue.message.retry', { messageId: msg.id, attempts: msg.attempts, delaySeconds, err });
+      logger.warn('queue.message.retry', { messageId: msg.id, attempts: msg.attempts, delaySeconds, reason: failure.code });
       msg.retry({ delaySeconds });
     }
   }
+  await confirmToSources(env, finished, logger);
+}
+
+/**
+ * Tells each source object which of its events are now in Postgres, one call per object. A failed call
+ * costs only a redelivery later (the event is a duplicate by then), so it is logged, not retried.
+ */
+export async function confirmToSources(env: Bindings, events: readonly OutboxMessage[], logger: Logger): Promise<void> {
+  const bySource = new Map<string, { source: OutboxMessage['source']; ids: string[] }>();
+  for (const event of events) {
+    const key = `${event.source.object}:${event.source.id}`;
+    const entry = bySource.get(key) ?? { source: event.source, ids: [] };
+    entry.ids.push(event.eventId);
+    bySource.set(key, entry);
+  }
+  await Promise.all(
+    [...bySource.values()].map(async ({ source, ids }) => {
+      const stub = outboxSourceStub(env, source);
+      if (!stub) return;
+      try {
+        await stub.confirmOutboxEvents(ids);
+      } catch (err) {
+        logger.warn('queue.confirm_failed', { object: source.object, events: ids.length, err });
+      }
+    }),
+  );
 }

@@ -18,9 +18,22 @@ export const HealthResponse = z
       objects: z.object({ status: ComponentStatus, latencyMs: z.number().nullable(), message: z.string().optional() }),
       queues: z.object({
         status: ComponentStatus,
-        pendingEvents: z.number().int().nullable(),
+        pendingEvents: z.number().int().nullable().openapi({ description: 'Heartbeat outbox rows the queue has not accepted yet' }),
         oldestPendingSeconds: z.number().nullable(),
+        unconfirmedEvents: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: 'Heartbeat events the queue accepted that no consumer has confirmed in Postgres yet' }),
+        oldestUnconfirmedSeconds: z.number().nullable(),
         lastDeliveredAt: z.string().nullable(),
+        retrying: z
+          .number()
+          .int()
+          .nullable()
+          .openapi({ description: 'Queue messages in consumer retries now (null: database unreachable)' }),
+        oldestRetryingSeconds: z.number().nullable(),
+        deadLetters: z.number().int().nullable().openapi({ description: 'Dead letters not yet re-enqueued' }),
         message: z.string().optional(),
       }),
     }),

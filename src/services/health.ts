@@ -1,4 +1,5 @@
 import { withDb } from '../db/client';
+import { type QueueBacklog, queueBacklog } from '../db/repos/queue-retries';
 import { selectOne } from '../db/repos/stats';
 import type { Bindings, Config } from '../env';
 import { heartbeatStub } from '../lib/stubs';
@@ -28,22 +29,40 @@ async function timed<T>(fn: () => Promise<T>): Promise<{ ok: true; value: T; ms:
 }
 
 const round = (ms: number) => Math.round(ms * 10) / 10;
+const secondsSince = (now: number, at: number) => Math.max(0, Math.round((now - at) / 1000));
 
 export type DatabaseCheck = { status: Status; latencyMs: number | null; checkedAt: string; message?: string };
+type DatabaseProbe = { check: DatabaseCheck; backlog: QueueBacklog | null };
+
+async function runProbe<T>(
+  config: Config,
+  ctx: WaitUntil,
+  fn: Parameters<typeof withDb<T>>[2],
+): Promise<{ check: DatabaseCheck; value: T | null }> {
+  const checkedAt = new Date().toISOString();
+  const result = await timed(() => withDb(config, ctx, fn));
+  return result.ok
+    ? { check: { status: 'healthy', latencyMs: result.ms, checkedAt }, value: result.value }
+    : // The driver's message can name hosts; the component says only that it failed.
+      {
+        check: {
+          status: 'unhealthy',
+          latencyMs: null,
+          checkedAt,
+          message: config.databaseUrl ? 'database unreachable' : 'database not configured',
+        },
+        value: null,
+      };
+}
 
 /** A live `SELECT 1` through the Neon driver (GET /health/db). */
 export async function checkDatabase(config: Config, ctx: WaitUntil): Promise<DatabaseCheck> {
-  const checkedAt = new Date().toISOString();
-  const result = await timed(() => withDb(config, ctx, selectOne));
-  return result.ok
-    ? { status: 'healthy', latencyMs: result.ms, checkedAt }
-    : // The driver's message can name hosts; the component says only that it failed.
-      { status: 'unhealthy', latencyMs: null, checkedAt, message: config.databaseUrl ? 'database unreachable' : 'database not configured' };
+  return (await runProbe(config, ctx, selectOne)).check;
 }
 
 /** How long /health reuses a database probe. */
 export const DATABASE_PROBE_TTL_MS = 5_000;
-const probes = new Map<string, { startedAt: number; result: Promise<DatabaseCheck> }>();
+const probes = new Map<string, { startedAt: number; result: Promise<DatabaseProbe> }>();
 
 /**
  * The database component of /health: one probe per isolate at most every 5 s, shared by concurrent
@@ -51,40 +70,68 @@ const probes = new Map<string, { startedAt: number; result: Promise<DatabaseChec
  * SCRAM, SELECT 1) would make the health route the heaviest database client. `checkedAt` says how old
  * the answer is; /health/db stays live.
  */
-export function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseCheck> {
+export function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseProbe> {
   const key = config.databaseUrl ?? '';
   const cached = probes.get(key);
   if (cached && now - cached.startedAt < DATABASE_PROBE_TTL_MS) return cached.result;
-  const result = checkDatabase(config, ctx);
+  // The same connection also reads the consumers' backlog: messages in retries and dead letters.
+  const result = runProbe(config, ctx, queueBacklog).then(({ check, value }) => ({ check, backlog: value }));
   probes.set(key, { startedAt: now, result });
   return result;
 }
 
 /**
- * Objects: the HeartbeatDO answers. Queues: its outbox has no row waiting longer than 60 s (rows wait
- * only while the `outbox` queue refuses them). Database down only degrades the service: by design the
- * request path never waits on Postgres, so payments keep flowing and outboxes hold the events.
+ * Objects: the HeartbeatDO answers. Queues are degraded when the heartbeat's outbox has a row the queue
+ * has refused for over 60 s, or a beat the queue took but no consumer applied within 60 s (the pipeline
+ * behind the queue is stalled), or any message is in consumer retries, or dead letters wait for an
+ * operator. Database down only degrades the service: by design the request path never waits on
+ * Postgres, so payments keep flowing and outboxes hold the events.
  */
 export async function checkHealth(env: Bindings, config: Config, ctx: WaitUntil, now = Date.now()): Promise<HealthResponse> {
-  const [database, heartbeat] = await Promise.all([probeDatabase(config, ctx, now), timed(() => heartbeatStub(env).status())]);
+  const [probe, heartbeat] = await Promise.all([probeDatabase(config, ctx, now), timed(() => heartbeatStub(env).status())]);
+  const database = probe.check;
+  const backlog = probe.backlog;
 
   const objects = heartbeat.ok
     ? { status: 'healthy' as Status, latencyMs: heartbeat.ms }
     : { status: 'unhealthy' as Status, latencyMs: null, message: 'durable object did not answer' };
 
   let queues: HealthResponse['components']['queues'];
+  const consumers = {
+    retrying: backlog?.retrying ?? null,
+    oldestRetryingSeconds: backlog?.oldestRetryingSince ? secondsSince(now, Date.parse(backlog.oldestRetryingSince)) : null,
+    deadLetters: backlog?.deadLetters ?? null,
+  };
   if (!heartbeat.ok) {
-    queues = { status: 'unhealthy', pendingEvents: null, oldestPendingSeconds: null, lastDeliveredAt: null, message: 'probe unavailable' };
+    queues = {
+      status: 'unhealthy',
+      pendingEvents: null,
+      oldestPendingSeconds: null,
+      unconfirmedEvents: null,
+      oldestUnconfirmedSeconds: null,
+      lastDeliveredAt: null,
+      ...consumers,
+      message: 'probe unavailable',
+    };
   } else {
     const { outbox } = heartbeat.value;
-    const oldest = outbox.oldestPendingAt === null ? null : Math.max(0, Math.round((now - outbox.oldestPendingAt) / 1000));
-    const stale = oldest !== null && oldest > OUTBOX_STALE_SECONDS;
+    const oldest = outbox.oldestPendingAt === null ? null : secondsSince(now, outbox.oldestPendingAt);
+    const oldestUnconfirmed = outbox.oldestUnconfirmedAt === null ? null : secondsSince(now, outbox.oldestUnconfirmedAt);
+    const problems = [
+      oldest !== null && oldest > OUTBOX_STALE_SECONDS ? 'outbox events are waiting for the queue' : null,
+      oldestUnconfirmed !== null && oldestUnconfirmed > OUTBOX_STALE_SECONDS ? 'events sent to the queue have not reached Postgres' : null,
+      consumers.retrying ? `${consumers.retrying} queue message(s) in consumer retries` : null,
+      consumers.deadLetters ? `${consumers.deadLetters} dead letter(s) waiting (/admin/dead-letters)` : null,
+    ].filter((p): p is string => p !== null);
     queues = {
-      status: stale ? 'degraded' : 'healthy',
+      status: problems.length > 0 ? 'degraded' : 'healthy',
       pendingEvents: outbox.pending,
       oldestPendingSeconds: oldest,
+      unconfirmedEvents: outbox.unconfirmed,
+      oldestUnconfirmedSeconds: oldestUnconfirmed,
       lastDeliveredAt: outbox.lastSentAt === null ? null : new Date(outbox.lastSentAt).toISOString(),
-      ...(stale ? { message: 'outbox events are waiting for the queue' } : {}),
+      ...consumers,
+      ...(problems.length > 0 ? { message: problems.join('; ') } : {}),
     };
   }
 

@@ -1,7 +1,7 @@
 import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { Outbox } from '../../durable-objects/outbox';
+import { OUTBOX_REDELIVER_AFTER_MS, Outbox } from '../../durable-objects/outbox';
 import { eventually } from '../helpers/db';
 import { heartbeatRow } from '../helpers/events';
 
@@ -75,7 +75,8 @@ describe('HeartbeatDO and the transactional outbox', () => {
       expect(row).toMatchObject({ attempts: 2, sent_at: null, last_error: 'queue unavailable' });
       expect(outbox.status()).toMatchObject({ pending: 1, failingAttempts: 2 });
 
-      expect(await outbox.flush(env.OUTBOX_QUEUE, now + 3000)).toBeNull();
+      // Sent; due again only if no consumer confirms it in time.
+      expect(await outbox.flush(env.OUTBOX_QUEUE, now + 3000)).toBe(now + 3000 + OUTBOX_REDELIVER_AFTER_MS);
       const [sent] = state.storage.sql.exec<OutboxRow>('SELECT * FROM outbox WHERE event_id = ?', eventId).toArray();
       expect(sent).toMatchObject({ sent_at: now + 3000, last_error: null });
     });
