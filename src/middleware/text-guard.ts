@@ -99,18 +99,28 @@ function checkPairs(pairs: Iterable<[string, unknown]>): FieldError[] {
   return errors;
 }
 
-function checkPath(url: URL): FieldError[] {
-  for (const segment of url.pathname.split('/')) {
-    let decoded: string;
-    try {
-      decoded = decodeURIComponent(segment);
-    } catch {
-      // Not decodable (e.g. an encoded lone surrogate): routers keep it percent-encoded, which is storable.
-      decoded = segment;
+/**
+ * The most any router can make of a path: a URL's pathname is ASCII with %XX escapes, decoded here as
+ * bytes and then as UTF-8 with replacement. Routers decode escapes run by run and keep the runs they
+ * cannot decode, so a `%00` beside an invalid escape still becomes U+0000 there, and here too.
+ */
+function decodePath(pathname: string): string {
+  const bytes = new Uint8Array(pathname.length);
+  let n = 0;
+  for (let i = 0; i < pathname.length; i++) {
+    const hex = pathname[i] === '%' ? pathname.slice(i + 1, i + 3) : '';
+    if (/^[0-9A-Fa-f]{2}$/.test(hex)) {
+      bytes[n++] = Number.parseInt(hex, 16);
+      i += 2;
+    } else {
+      bytes[n++] = pathname.charCodeAt(i);
     }
-    if (!isStorableText(decoded)) return [{ field: '(path)', message: `path ${TEXT_MESSAGE}` }];
   }
-  return [];
+  return new TextDecoder().decode(bytes.subarray(0, n));
+}
+
+function checkPath(url: URL): FieldError[] {
+  return isStorableText(decodePath(url.pathname)) ? [] : [{ field: '(path)', message: `path ${TEXT_MESSAGE}` }];
 }
 
 async function checkBody(raw: Request, bytes: ArrayBuffer): Promise<FieldError[]> {

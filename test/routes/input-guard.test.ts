@@ -162,6 +162,11 @@ describe('paths, query strings and other body types', () => {
     expect((await call('/api/v1/venues/new', { headers: admin })).status).toBe(404);
   });
 
+  it('a %00 next to an escape that is not UTF-8 is still found (routers decode escapes run by run)', async () => {
+    const res = await call('/api/v1/nothing/a%00b%ED', { method: 'GET' });
+    expect(await errorOf(res)).toMatchObject({ status: 422, fields: ['(path)'] });
+  });
+
   it('a query value or key with %00 is a 422 naming the parameter', async () => {
     const session = `cko${'0'.repeat(32)}`;
     const ok = await call(`/v1/checkout/return?session=${session}&result=success&note=fine`);
