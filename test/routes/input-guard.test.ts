@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ErrorBody } from '../../src/lib/errors';
 import { call, json } from '../helpers/app';
 import { merchantHeaders } from '../helpers/checkout';
@@ -254,6 +254,26 @@ describe('free-form JSON is bounded', () => {
     const deep = `${'['.repeat(10_000)}${']'.repeat(10_000)}`;
     const res = await call('/admin/dead-letters/requeue', { method: 'POST', headers: { 'content-type': 'application/json' }, body: deep });
     expect(await errorOf(res)).toMatchObject({ status: 422, fields: ['(root)'] });
+  });
+
+  it('a parser that gives up on nesting (RangeError) gives a 422, not a 500', async () => {
+    // V8 parses JSON without recursion; an engine that recurses would throw RangeError on deep input.
+    const realParse = JSON.parse;
+    const body = '[[["too deep for this engine"]]]';
+    const parse = vi.spyOn(JSON, 'parse').mockImplementation((text, reviver) => {
+      if (text === body) throw new RangeError('Maximum call stack size exceeded');
+      return realParse(text, reviver);
+    });
+    try {
+      const res = await call('/admin/dead-letters/requeue', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body,
+      });
+      expect(await errorOf(res)).toMatchObject({ status: 422, code: 'VALIDATION_ERROR', fields: ['(root)'] });
+    } finally {
+      parse.mockRestore();
+    }
   });
 
   it('sessionData deeper than its own bound (8) is a 422 on sessionData', async () => {
