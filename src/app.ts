@@ -8,6 +8,7 @@ import { createLogger, parseLogLevel } from './lib/logger';
 import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
 import { requestLog } from './middleware/request-log';
+import { textGuard } from './middleware/text-guard';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { checkoutRoutes } from './routes/checkout';
@@ -64,6 +65,7 @@ export function createApp() {
     await next();
   });
   app.use(bodyLimit());
+  app.use(textGuard());
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);

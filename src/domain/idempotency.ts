@@ -8,47 +8,81 @@
  * JSON with object keys sorted (UTF-16 code-unit order, as Array#sort and RFC 8785), arrays in
  * order, no whitespace. Object properties whose value is `undefined` are dropped, as JSON.stringify
  * does (an optional field left unset is the same body as one without it). Anything else JSON
- * cannot represent — undefined in arrays or at the top, functions, symbols, bigints, NaN/±Infinity,
- * class instances such as Date or Map, cycles — throws TypeError.
+ * cannot represent — undefined in arrays (holes included) or at the top, functions, symbols,
+ * bigints, NaN/±Infinity, class instances such as Date or Map, cycles — throws TypeError.
+ *
+ * Written as a loop over an explicit stack rather than by recursion, so no nesting depth a client
+ * can send overflows the call stack: a deep value costs heap, bounded by the body size.
  */
 export function canonicalJson(value: unknown): string {
-  return write(value, new Set());
+  const out: string[] = [];
+  const stack: Frame[] = [];
+  const ancestors = new Set<object>();
+  open(value, out, stack, ancestors);
+  while (stack.length > 0) {
+    const frame = stack[stack.length - 1]!;
+    if (frame.kind === 'array') {
+      if (frame.next < frame.value.length) {
+        if (frame.next > 0) out.push(',');
+        open(frame.value[frame.next++], out, stack, ancestors);
+        continue;
+      }
+      out.push(']');
+    } else {
+      while (frame.next < frame.keys.length && frame.value[frame.keys[frame.next]!] === undefined) frame.next++;
+      if (frame.next < frame.keys.length) {
+        const key = frame.keys[frame.next++]!;
+        out.push(frame.written++ > 0 ? ',' : '', JSON.stringify(key), ':');
+        open(frame.value[key], out, stack, ancestors);
+        continue;
+      }
+      out.push('}');
+    }
+    ancestors.delete(frame.value);
+    stack.pop();
+  }
+  return out.join('');
 }
 
-function write(value: unknown, ancestors: Set<object>): string {
-  if (value === null) return 'null';
+type Frame =
+  | { kind: 'array'; value: readonly unknown[]; next: number }
+  | { kind: 'object'; value: Record<string, unknown>; keys: string[]; next: number; written: number };
+
+/** Writes a scalar whole, or the opening bracket of a container and pushes its frame. */
+function open(value: unknown, out: string[], stack: Frame[], ancestors: Set<object>): void {
+  if (value === null) {
+    out.push('null');
+    return;
+  }
   switch (typeof value) {
     case 'boolean':
-      return value ? 'true' : 'false';
+      out.push(value ? 'true' : 'false');
+      return;
     case 'string':
-      return JSON.stringify(value);
+      out.push(JSON.stringify(value));
+      return;
     case 'number':
       if (!Number.isFinite(value)) throw new TypeError(`canonicalJson: ${value} is not representable in JSON`);
-      return JSON.stringify(value);
+      out.push(JSON.stringify(value));
+      return;
     case 'object':
       break;
     default:
       throw new TypeError(`canonicalJson: a ${typeof value} is not representable in JSON`);
   }
   if (ancestors.has(value)) throw new TypeError('canonicalJson: cyclic structure');
-  ancestors.add(value);
-  try {
-    if (Array.isArray(value)) {
-      return `[${value.map((item) => write(item, ancestors)).join(',')}]`;
-    }
-    const proto = Object.getPrototypeOf(value);
-    if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects and arrays are allowed');
-    const record = value as Record<string, unknown>;
-    const parts: string[] = [];
-    for (const key of Object.keys(record).sort()) {
-      const v = record[key];
-      if (v === undefined) continue;
-      parts.push(`${JSON.stringify(key)}:${write(v, ancestors)}`);
-    }
-    return `{${parts.join(',')}}`;
-  } finally {
-    ancestors.delete(value);
+  if (Array.isArray(value)) {
+    ancestors.add(value);
+    out.push('[');
+    stack.push({ kind: 'array', value, next: 0 });
+    return;
   }
+  const proto = Object.getPrototypeOf(value);
+  if (proto !== Object.prototype && proto !== null) throw new TypeError('canonicalJson: only plain objects and arrays are allowed');
+  const record = value as Record<string, unknown>;
+  ancestors.add(record);
+  out.push('{');
+  stack.push({ kind: 'object', value: record, keys: Object.keys(record).sort(), next: 0, written: 0 });
 }
 
 /** Lower-case hex SHA-256 of `canonicalJson(value)` (WebCrypto: workerd and Node 22 alike). */

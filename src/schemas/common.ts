@@ -34,3 +34,37 @@ export function errorResponses<const S extends readonly number[]>(...statuses: S
 }
 
 export const BEARER_AUTH = [{ bearerAuth: [] }];
+
+/**
+ * Nesting depth of a JSON value — a scalar is 0, `{}` or `[]` is 1, `{"a":[1]}` is 2 — counted with a
+ * loop, not recursion, and only as far as `limit + 1`, so any input is safe to measure.
+ */
+export function jsonDepthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop()!;
+    if (v === null || typeof v !== 'object') continue;
+    if (depth + 1 > limit) return true;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
+ * Bounds a free-form field (a record or unknown the schema does not describe further): deeper than
+ * `maxDepth` or more than `maxBytes` as UTF-8 JSON is a 422 on that field. Free-form values are
+ * stored, fingerprinted and sent to objects whole, so their cost must not be the client's choice.
+ */
+export function boundedFreeForm<T extends z.ZodType>(schema: T, bounds: { maxDepth: number; maxBytes: number }): T {
+  return schema.superRefine((value, ctx) => {
+    if (value === undefined) return;
+    if (jsonDepthExceeds(value, bounds.maxDepth)) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxDepth} levels deep` });
+      return;
+    }
+    const json = JSON.stringify(value);
+    if (json !== undefined && new TextEncoder().encode(json).length > bounds.maxBytes) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxBytes} bytes as JSON` });
+    }
+  }) as T;
+}

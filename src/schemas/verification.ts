@@ -16,6 +16,7 @@ import {
 } from '../domain/factors';
 import { decimalToMinor } from '../domain/money';
 import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
+import { boundedFreeForm } from './common';
 
 /** NoTap (seed 000): enrolment, initiate, verify, state. Factor values appear in requests only, never in a response. */
 
@@ -92,18 +93,25 @@ export const TransactionAmount = z
   .refine((n) => decimalToMinor(n, 4) !== null, 'must have at most 4 decimal places')
   .openapi({ description: 'Major units (seed 000), e.g. 49.99; converted exactly to minor units of psp_config.currency', example: 49.99 });
 
+/**
+ * psp_config arrives untyped so that a bad one can be answered with psp_ready: false; a real one
+ * (2 KB of metadata and three short strings) is two levels deep and a few KB, so these bounds only
+ * refuse what could never be one.
+ */
+const PSP_CONFIG_BOUNDS = { maxDepth: 8, maxBytes: 8 * 1024 } as const;
+
 export const InitiateVerificationBody = z
   .object({
     user_uuid: UserRefText,
     transaction_amount: TransactionAmount,
     risk_level: z.enum(RISK_LEVELS).default('LOW').openapi({ description: 'LOW when omitted (seed 000’s backward-compatible request)' }),
-    psp_config: z
-      .unknown()
+    psp_config: boundedFreeForm(z.unknown(), PSP_CONFIG_BOUNDS)
       .optional()
       .openapi({
         description:
           'Optional PspConfig (see POST /v1/checkout-sessions). Validated on its own: an invalid psp_config does not fail the request — ' +
-          'verification still starts and the answer says psp_ready: false with psp_error INVALID_PSP_CONFIG. null is the same as absent.',
+          'verification still starts and the answer says psp_ready: false with psp_error INVALID_PSP_CONFIG. null is the same as absent. ' +
+          `Only a value no PspConfig could be — deeper than ${PSP_CONFIG_BOUNDS.maxDepth} levels or over ${PSP_CONFIG_BOUNDS.maxBytes} bytes as JSON — is a 422.`,
         example: { psp: 'stripe', psp_merchant_id: 'acct_1234567890', currency: 'USD' },
       }),
   })

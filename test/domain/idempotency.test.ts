@@ -82,6 +82,55 @@ describe('canonicalJson', () => {
   });
 });
 
+/** The obvious recursive definition, to check the iterative one against (fine for shallow values). */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value);
+  const record = value as Record<string, unknown>;
+  return `{${Object.keys(record)
+    .sort()
+    .map((key) => `${JSON.stringify(key)}:${reference(record[key])}`)
+    .join(',')}}`;
+}
+
+/** `levels` arrays or objects each holding the next, innermost 1. Built in a loop: no recursion. */
+function nested(levels: number, kind: 'array' | 'object'): unknown {
+  let value: unknown = 1;
+  for (let i = 0; i < levels; i++) value = kind === 'array' ? [value] : { a: value };
+  return value;
+}
+
+describe('canonicalJson on any nesting', () => {
+  it('equals the recursive definition, whatever the key order', () => {
+    fc.assert(
+      fc.property(fc.jsonValue({ maxDepth: 12 }), fc.integer(), (value, seed) => {
+        const expected = reference(value);
+        expect(canonicalJson(value)).toBe(expected);
+        expect(canonicalJson(reorder(value, seed))).toBe(expected);
+      }),
+    );
+  });
+
+  it.each(['array', 'object'] as const)('writes %s nesting 50 000 levels deep without overflowing the stack', (kind) => {
+    const levels = 50_000;
+    const [open, close] = kind === 'array' ? ['[', ']'] : ['{"a":', '}'];
+    expect(canonicalJson(nested(levels, kind))).toBe(`${open.repeat(levels)}1${close.repeat(levels)}`);
+  });
+
+  it('fingerprints a deeply nested body', async () => {
+    await expect(fingerprint({ sessionData: nested(50_000, 'object') })).resolves.toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  it('still rejects a cycle deep down, and a hole in an array', () => {
+    const inner: Record<string, unknown> = {};
+    const outer = { x: [[{ y: inner }]] };
+    inner.back = outer;
+    expect(() => canonicalJson(outer)).toThrow(TypeError);
+    // biome-ignore lint/suspicious/noSparseArray: the hole is the point
+    expect(() => canonicalJson([1, , 3])).toThrow(TypeError);
+  });
+});
+
 describe('fingerprint', () => {
   it('is lowercase hex SHA-256 of the canonical JSON', async () => {
     expect(await fingerprint({})).toBe('44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a');
