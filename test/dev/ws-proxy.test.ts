@@ -65,10 +65,12 @@ function closeEcho(echo: EchoServer): Promise<void> {
   return new Promise((resolve) => echo.server.close(() => resolve()));
 }
 
-function open(url: string): Promise<WebSocketType> {
+/** `onMessage` is attached before the handshake completes, so a frame that arrives with it is not missed. */
+function open(url: string, onMessage?: (data: Buffer) => void): Promise<WebSocketType> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(url);
     ws.binaryType = 'nodebuffer';
+    if (onMessage) ws.on('message', onMessage);
     ws.once('open', () => resolve(ws));
     ws.once('error', reject);
   });
@@ -78,6 +80,14 @@ function nextMessage(ws: WebSocketType): Promise<{ data: Buffer; isBinary: boole
   return new Promise((resolve, reject) => {
     ws.once('message', (data: Buffer, isBinary: boolean) => resolve({ data, isBinary }));
     ws.once('close', () => reject(new Error('closed before a message arrived')));
+  });
+}
+
+/** Sends a ping and waits for its pong: the frames are ordered, so whatever the peer sent before has arrived. */
+function roundTrip(ws: WebSocketType): Promise<void> {
+  return new Promise((resolve) => {
+    ws.once('pong', () => resolve());
+    ws.ping();
   });
 }
 
@@ -163,12 +173,17 @@ describe('WebSocket-to-TCP proxy', () => {
 
   it('does not answer a disallowed address before the client speaks', async () => {
     const { echo, proxy } = await setup(() => []);
-    const ws = track(await open(`ws://${proxy.address}?address=${echo.address}`));
     const messages: Buffer[] = [];
-    ws.on('message', (d: Buffer) => messages.push(d));
-    await new Promise((r) => setTimeout(r, 300));
+    const ws = track(await open(`ws://${proxy.address}?address=${echo.address}`, (d) => messages.push(d)));
+    // A ping's pong comes after everything the proxy sent on this connection before it read the ping.
+    await roundTrip(ws);
     expect(messages).toEqual([]);
     expect(echo.connections).toBe(0);
+    // Spoken to, it answers with the refusal.
+    const reply = nextMessage(ws);
+    ws.send(Buffer.from('x'), { binary: true });
+    expect(parseErrorResponse((await reply).data).fields.C).toBe('08004');
+    expect(messages).toHaveLength(1);
   });
 
   it('treats a missing or malformed address as not allowed', async () => {
@@ -285,6 +300,18 @@ describe('through a real Postgres with the Neon driver', () => {
       neonConfig.pipelineConnect = false;
       neonConfig.pipelineTLS = false;
 
+      // Every WebSocket the driver opens, so the test can wait until each has closed.
+      const closes: Promise<void>[] = [];
+      neonConfig.webSocketConstructor = class extends globalThis.WebSocket {
+        constructor(url: string | URL, protocols?: string | string[]) {
+          super(url, protocols);
+          closes.push(new Promise((resolve) => this.addEventListener('close', () => resolve())));
+        }
+      };
+      cleanups.push(() => {
+        neonConfig.webSocketConstructor = undefined;
+      });
+
       const pool = new Pool({ connectionString: db.url, max: 2 });
       const errors: unknown[] = [];
       pool.on('error', (err: Error) => errors.push(err));
@@ -295,8 +322,11 @@ describe('through a real Postgres with the Neon driver', () => {
       expect(typeof b.rows[0]?.pid).toBe('number');
 
       await expect(pool.end()).resolves.toBeUndefined();
-      // Give a late "Network connection lost" a chance to surface.
-      await new Promise((r) => setTimeout(r, 300));
+      // A late "Network connection lost" would come from a socket's error or close: wait until every socket has
+      // closed, and for the callbacks queued by those events to run.
+      expect(closes.length).toBeGreaterThanOrEqual(2);
+      await Promise.all(closes);
+      await new Promise((r) => setImmediate(r));
       expect(errors).toEqual([]);
 
       // A disallowed cluster address is refused with the proxy's error, not a hang.

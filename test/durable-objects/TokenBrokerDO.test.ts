@@ -1,7 +1,8 @@
-import { evictDurableObject } from 'cloudflare:test';
+import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
-import type { BrokerCredentials } from '../../durable-objects/TokenBrokerDO';
+import type { BrokerCredentials, TokenBrokerDO } from '../../durable-objects/TokenBrokerDO';
+import { REFRESH_MARGIN_MS } from '../../src/domain/token-expiry';
 import { tokenBrokerStub } from '../../src/lib/stubs';
 import { configureSandbox, type SandboxRequest, sandbox } from '../helpers/sandbox';
 
@@ -34,6 +35,13 @@ async function authCalls(clientId: string) {
   return calls;
 }
 
+/** Makes the cached token expire `ms` from now, as the time passing would. */
+async function expireIn(broker: DurableObjectStub<TokenBrokerDO>, ms: number) {
+  await runInDurableObject(broker, (_instance, state) => {
+    state.storage.sql.exec('UPDATE grant_ SET expires_at = ? WHERE id = 1', Date.now() + ms);
+  });
+}
+
 async function stampede(creds: BrokerCredentials, callers = 500) {
   const broker = tokenBrokerStub(env, 'qpay', creds.clientId);
   return Promise.all(Array.from({ length: callers }, () => broker.token(creds)));
@@ -57,10 +65,18 @@ describe('TokenBrokerDO', () => {
   }
 
   it('crossing the 60-second refresh margin makes exactly one more upstream request (a refresh)', async () => {
-    await configureSandbox({ providers: { qpay: { latencyMs: 50, tokenTtlSeconds: 61, expiresInStyle: 'duration' } } });
+    await configureSandbox({ providers: { qpay: { latencyMs: 50, tokenTtlSeconds: 86_400, expiresInStyle: 'duration' } } });
     const creds = credentials();
+    const broker = tokenBrokerStub(env, 'qpay', creds.clientId);
     const first = await stampede(creds, 100);
-    await new Promise((r) => setTimeout(r, 1_200)); // now less than 60 s of the token is left
+    expect(new Set(first.map((t) => t.accessToken)).size).toBe(1);
+    // Time is moved by rewinding the stored expiry, half a minute either side of the margin: nothing races the clock.
+    await expireIn(broker, REFRESH_MARGIN_MS + 30_000);
+    const outside = await stampede(creds, 100);
+    expect(new Set(outside.map((t) => t.accessToken))).toEqual(new Set([first[0]?.accessToken]));
+    expect((await authCalls(creds.clientId)).map((c) => c.path)).toEqual(['/v2/auth/token']);
+
+    await expireIn(broker, REFRESH_MARGIN_MS - 30_000);
     const second = await stampede(creds, 500);
     expect(new Set(second.map((t) => t.accessToken)).size).toBe(1);
     expect(second[0]?.accessToken).not.toBe(first[0]?.accessToken);

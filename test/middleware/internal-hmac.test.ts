@@ -9,6 +9,13 @@ import { callWithEnv, json } from '../helpers/app';
 // The real middleware on a route of the real app; the internal routes that use it arrive with their features.
 const app = createApp();
 app.post('/internal/echo', requireInternalService(), async (c) => c.json({ received: await c.req.json() }));
+// The same middleware with its clock pinned, so the edges of the ±300 s window are exact, not a race with the second hand.
+const PINNED_MS = Math.floor(Date.now() / 1000) * 1000;
+app.post(
+  '/internal/echo-pinned',
+  requireInternalService(() => PINNED_MS),
+  async (c) => c.json({ received: await c.req.json() }),
+);
 
 type SignOptions = { service?: string; timestamp?: number; secret?: string; path?: string; body?: string };
 
@@ -31,8 +38,8 @@ function post(headers: Record<string, string>, body: string, path = '/internal/e
   return callWithEnv({}, path, { method: 'POST', headers, body }, app);
 }
 
-async function rejected(headers: Record<string, string>, body: string) {
-  const res = await post(headers, body);
+async function rejected(headers: Record<string, string>, body: string, path?: string) {
+  const res = await post(headers, body, path);
   const err = await json<ErrorBody>(res);
   expect([res.status, err.code]).toEqual([401, 'INVALID_TOKEN']);
   return err.error;
@@ -53,11 +60,16 @@ describe('internal HMAC authentication', () => {
     expect(await rejected(headers, body)).toBe('Replayed internal request');
   });
 
-  it('rejects timestamps outside ±300 s', async () => {
-    const now = Math.floor(Date.now() / 1000);
+  it('accepts timestamps up to 300 s either side of its clock and rejects 301 s', async () => {
+    const path = '/internal/echo-pinned';
+    const now = PINNED_MS / 1000;
+    for (const timestamp of [now - 300, now + 300]) {
+      const body = JSON.stringify({ nonce: crypto.randomUUID() });
+      expect((await post(await signedHeaders(body, { timestamp, path }), body, path)).status).toBe(200);
+    }
     for (const timestamp of [now - 301, now + 301]) {
       const body = JSON.stringify({ nonce: crypto.randomUUID() });
-      expect(await rejected(await signedHeaders(body, { timestamp }), body)).toMatch(/window/);
+      expect(await rejected(await signedHeaders(body, { timestamp, path }), body, path)).toMatch(/window/);
     }
   });
 

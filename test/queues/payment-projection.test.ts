@@ -1,12 +1,17 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import { paymentStub } from '../../src/lib/stubs';
+import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
+import type { LedgerLine } from '../../src/domain/ledger';
+import { paymentStub, venueStub } from '../../src/lib/stubs';
 import type { OutboxMessage } from '../../src/queues/messages';
 import { consumeOutbox, type OutboxHandler, outboxHandlers } from '../../src/queues/outbox';
 import { UNREACHABLE_DATABASE_URL } from '../helpers/app';
 import { eventually, rows, sql } from '../helpers/db';
+import { processedCount } from '../helpers/events';
 import { shopFixture } from '../helpers/payments';
+
+type Succeeded = PaymentSnapshot & { ledger: LedgerLine[] };
 
 /** The payment.succeeded message exactly as the PaymentDO's outbox sent it. */
 async function succeededMessage(transactionId: string): Promise<OutboxMessage> {
@@ -29,45 +34,97 @@ async function succeededMessage(transactionId: string): Promise<OutboxMessage> {
   });
 }
 
-async function deliver(body: OutboxMessage, attempts: number, bindings = env, handlers?: Record<string, OutboxHandler>) {
-  const batch = createMessageBatch('outbox', [
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts, body },
-    { id: crypto.randomUUID(), timestamp: new Date(), attempts, body },
-  ]);
+/**
+ * The same event as it would be for another payment no delivery has touched yet: the real message is
+ * delivered by the queue in the background and would already be recorded as processed, so a handler
+ * given it again would never run. Every unique key of the projection gets a fresh value.
+ */
+function untouched(message: OutboxMessage): OutboxMessage {
+  const payment = message.payload as Succeeded;
+  return {
+    ...message,
+    eventId: crypto.randomUUID(),
+    payload: {
+      ...payment,
+      transactionId: crypto.randomUUID(),
+      idempotencyKey: crypto.randomUUID(),
+      pspReference: payment.pspReference === null ? null : `${payment.pspReference}_${crypto.randomUUID().slice(0, 8)}`,
+    },
+  };
+}
+
+async function deliver(body: OutboxMessage, copies: number, attempts: number, bindings = env, handlers?: Record<string, OutboxHandler>) {
+  const batch = createMessageBatch(
+    'outbox',
+    Array.from({ length: copies }, () => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body })),
+  );
   const ctx = createExecutionContext();
   await consumeOutbox(batch, bindings, ctx, handlers);
   return getQueueResult(batch, ctx);
 }
 
-describe('payment projection under failures', () => {
-  it('writes the payment once and a balanced ledger once, after a database outage, a crashed handler and duplicates', async () => {
-    const shop = await shopFixture();
-    const id = (await shop.pay(await shop.user('proj'))).body.transaction.id;
-    const message = await succeededMessage(id);
-    // The real delivery may already have happened; the re-deliveries below must change nothing more.
-    await eventually(async () => (await rows(sql`SELECT 1 FROM ledger_entries WHERE transaction_id = ${id}`))[0]);
+async function projection(transactionId: string) {
+  const [payment] = await rows<{ n: string }>(sql`SELECT count(*) AS n FROM payment_transactions WHERE id = ${transactionId}`);
+  const ledger = await rows<{ event_id: string; account: string; amount: string }>(
+    sql`SELECT event_id, account, amount FROM ledger_entries WHERE transaction_id = ${transactionId} ORDER BY id`,
+  );
+  return {
+    payments: Number(payment?.n),
+    ledger: ledger.map((l) => ({ eventId: l.event_id, account: l.account, amount: Number(l.amount) })),
+  };
+}
 
-    const down = await deliver(message, 1, { ...env, DATABASE_URL: UNREACHABLE_DATABASE_URL });
+const venueVolume = (tenantId: string, venueId: string) => venueStub(env, tenantId, venueId).volume30d();
+
+describe('payment projection under failures', () => {
+  it('a database outage, then a handler that crashes after writing, then duplicates: the payment and its balanced ledger land once', async () => {
+    const shop = await shopFixture();
+    const paid = (await shop.pay(await shop.user('proj'))).body.transaction.id as string;
+    const real = await succeededMessage(paid);
+    // The queue delivers the real message in the background; its sale reaches the venue before its ledger commits.
+    await eventually(async () => (await rows(sql`SELECT 1 FROM ledger_entries WHERE transaction_id = ${paid}`))[0]);
+    const message = untouched(real);
+    const payment = message.payload as Succeeded;
+    const volumeBefore = await venueVolume(payment.tenantId, payment.venueId);
+    expect(payment.ledger.length).toBeGreaterThan(1);
+
+    const down = await deliver(message, 1, 1, { ...env, DATABASE_URL: UNREACHABLE_DATABASE_URL });
     expect(down.retryBatch.retry).toBe(true);
-    let crashes = 0;
-    const crashing: Record<string, OutboxHandler> = {
+    expect(await projection(payment.transactionId)).toEqual({ payments: 0, ledger: [] });
+
+    // The real handler writes the payment row and the ledger lines inside the consumer's transaction, then crashes.
+    let calls = 0;
+    const crashingOnce: Record<string, OutboxHandler> = {
       ...outboxHandlers,
       'payment.succeeded': async (tx, event, bindings) => {
         await (outboxHandlers['payment.succeeded'] as OutboxHandler)(tx, event, bindings);
-        if (++crashes === 1) throw new Error('crash after writing');
+        calls += 1;
+        if (calls === 1) throw new Error('crash after writing');
       },
     };
-    await deliver(message, 2, env, crashing);
-    const ok = await deliver(message, 3);
-    expect(ok.explicitAcks).toHaveLength(2);
+    const crashed = await deliver(message, 1, 2, env, crashingOnce);
+    expect(calls).toBe(1);
+    expect(crashed.retryMessages).toHaveLength(1);
+    expect(crashed.explicitAcks).toEqual([]);
+    // Rolled back: no dedup record, no payment row, no ledger line.
+    expect(await processedCount(message.eventId)).toBe(0);
+    expect(await projection(payment.transactionId)).toEqual({ payments: 0, ledger: [] });
 
-    const projected = await rows<{ n: string }>(sql`SELECT count(*) AS n FROM payment_transactions WHERE id = ${id}`);
-    expect(Number(projected[0]?.n)).toBe(1);
-    const ledger = await rows<{ event_id: string; amount: string }>(
-      sql`SELECT event_id, amount FROM ledger_entries WHERE transaction_id = ${id}`,
-    );
-    expect(new Set(ledger.map((l) => l.event_id))).toEqual(new Set([message.eventId]));
-    expect(ledger.reduce((s, l) => s + Number(l.amount), 0)).toBe(0);
-    expect(ledger.length).toBe((message.payload as { ledger: unknown[] }).ledger.length);
+    // The retry, with a duplicate in the same batch: the handler runs once more, the copy is only acknowledged.
+    const retried = await deliver(message, 2, 3, env, crashingOnce);
+    expect(calls).toBe(2);
+    expect(retried.explicitAcks).toHaveLength(2);
+    expect(retried.retryMessages).toEqual([]);
+    // And once more later, through the real handlers.
+    const late = await deliver(message, 1, 4);
+    expect(late.explicitAcks).toHaveLength(1);
+
+    expect(await processedCount(message.eventId)).toBe(1);
+    const { payments, ledger } = await projection(payment.transactionId);
+    expect(payments).toBe(1);
+    expect(ledger).toEqual(payment.ledger.map((l) => ({ eventId: message.eventId, account: l.account, amount: l.amount })));
+    expect(ledger.reduce((s, l) => s + l.amount, 0)).toBe(0);
+    // The venue's sale is outside the transaction: the crashed attempt made it too, and it still counts once.
+    expect((await venueVolume(payment.tenantId, payment.venueId)) - volumeBefore).toBe(payment.fees.ticketPrice);
   });
 });

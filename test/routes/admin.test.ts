@@ -4,9 +4,10 @@ import { describe, expect, it } from 'vitest';
 import { paymentTransactions } from '../../src/db/schema';
 import worker from '../../src/index';
 import type { ErrorBody } from '../../src/lib/errors';
-import { call, json } from '../helpers/app';
-import { eventually, rows, sql, withTestDb } from '../helpers/db';
+import { call, callWithEnv, json } from '../helpers/app';
+import { rows, sql, withTestDb } from '../helpers/db';
 import { heartbeatEvent, heartbeatRow, processedCount } from '../helpers/events';
+import { deliverBatch, holdingQueue } from '../helpers/queues';
 import { bearer, signToken } from '../helpers/tokens';
 
 const admin = async (tenant: string) => bearer(await signToken({ role: 'admin', tenant_id: tenant, sub: `admin-${tenant}` }));
@@ -87,26 +88,38 @@ describe('dead letters', () => {
     const id = await recordDeadLetter(event);
     const other = await recordDeadLetter({ ...heartbeatEvent('x'), tenantId: `elsewhere-${tenant}` });
     const headers = { ...(await admin(tenant)), 'content-type': 'application/json' };
+    // The outbox queue holds what the route sends; the test delivers it to the consumer and sees it consumed.
+    const outbox = holdingQueue();
+    const requeue = (ids: number[]) =>
+      callWithEnv({ OUTBOX_QUEUE: outbox.queue }, '/admin/dead-letters/requeue', {
+        method: 'POST',
+        headers,
+        body: JSON.stringify({ ids }),
+      });
 
-    const res = await call('/admin/dead-letters/requeue', {
-      method: 'POST',
-      headers,
-      body: JSON.stringify({ ids: [id, other, 999_999_999] }),
-    });
+    const res = await requeue([id, other, 999_999_999]);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ requeued: [id], notFound: [other, 999_999_999] });
+    const first = outbox.take();
+    expect(first).toEqual([event]);
+    expect((await deliverBatch('outbox', first)).explicitAcks).toHaveLength(1);
+    expect(await processedCount(event.eventId)).toBe(1);
+    expect(await heartbeatRow(source)).toEqual({ lastSeq: 1, beatsRecorded: 1 });
 
-    expect(await eventually(async () => ((await processedCount(event.eventId)) === 1 ? true : undefined))).toBe(true);
-    expect(await eventually(() => heartbeatRow(source))).toEqual({ lastSeq: 1, beatsRecorded: 1 });
-
-    const again = await call('/admin/dead-letters/requeue', { method: 'POST', headers, body: JSON.stringify({ ids: [id] }) });
+    const again = await requeue([id]);
     expect((await json<{ requeued: number[] }>(again)).requeued).toEqual([id]);
     const [row] = await rows<{ requeue_count: number; requeued_at: string | null }>(
       sql`SELECT requeue_count, requeued_at FROM outbox_dlq WHERE id = ${id}`,
     );
     expect(row?.requeue_count).toBe(2);
     expect(row?.requeued_at).not.toBeNull();
-    await new Promise((r) => setTimeout(r, 1500)); // let the second copy reach the consumer
+    // The second copy is consumed (acknowledged) and changes nothing.
+    const second = outbox.take();
+    expect(second).toEqual([event]);
+    const consumed = await deliverBatch('outbox', second, 2);
+    expect(consumed.explicitAcks).toHaveLength(1);
+    expect(consumed.retryMessages).toEqual([]);
+    expect(await processedCount(event.eventId)).toBe(1);
     expect(await heartbeatRow(source)).toEqual({ lastSeq: 1, beatsRecorded: 1 });
 
     const pending = await json<{ deadLetters: { id: number }[] }>(await call('/admin/dead-letters', { headers: await admin(tenant) }));

@@ -1,5 +1,7 @@
-import { exports } from 'cloudflare:workers';
+import { runInDurableObject } from 'cloudflare:test';
+import { env, exports } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { checkoutStub } from '../../src/lib/stubs';
 import {
   completeAtSandbox,
   createSession,
@@ -62,6 +64,21 @@ function send(w: { url: string; headers: Record<string, string>; body: string },
   );
 }
 
+/** The session object's version and status, and every event its outbox holds (sent or not). */
+function objectState(sessionId: string) {
+  return runInDurableObject(checkoutStub(env, sessionId), (_instance, state) => {
+    const { data } = state.storage.sql.exec<{ data: string }>('SELECT data FROM session WHERE id = 1').one();
+    const { version, status } = JSON.parse(data) as { version: number; status: string };
+    const events = state.storage.sql.exec<{ seq: number }>('SELECT seq FROM outbox ORDER BY seq').toArray();
+    return { version, status, events: events.map((e) => e.seq) };
+  });
+}
+
+async function projectedVersion(sessionId: string): Promise<number | undefined> {
+  const [r] = await rows<{ version: number }>(sql`SELECT version FROM checkout_sessions WHERE id = ${sessionId}`);
+  return r?.version;
+}
+
 describe.each(CASES)('webhooks from $psp', (c) => {
   it('a tampered notification is 400 and changes nothing; the real one applies once; a redelivery is a no-op', async () => {
     const headers = await merchantHeaders(`t-wh-${c.psp}-${crypto.randomUUID().slice(0, 6)}`);
@@ -88,23 +105,19 @@ describe.each(CASES)('webhooks from $psp', (c) => {
       expect(real.headers.get('location')).toBe(`http://edgepay.test/v1/checkout/return?session=${s.session_id}&result=success`);
     const after = (await getSession(headers, s.session_id)).body;
     expect(['processing', 'succeeded']).toContain(after.status);
-    // Wait for the projection of the object's latest state (PayPal: approved → captured is two changes).
-    const version = await eventually(async () => {
-      const [r] = await rows<{ version: number; status: string }>(
-        sql`SELECT version, status FROM checkout_sessions WHERE id = ${s.session_id}`,
-      );
-      return r && r.status === after.status && r.version > 1 ? r.version : undefined;
-    });
-    await new Promise((r) => setTimeout(r, 300));
-    const [settled] = await rows<{ version: number }>(sql`SELECT version FROM checkout_sessions WHERE id = ${s.session_id}`);
-    expect(settled?.version).toBe(version);
+    // The object's state after the notification (PayPal: approved → captured is two changes, both made before
+    // it answered); the projection catches up with exactly that version.
+    const settled = await objectState(s.session_id);
+    expect(settled.status).toBe(after.status);
+    expect(settled.version).toBeGreaterThan(1);
+    await eventually(async () => ((await projectedVersion(s.session_id)) === settled.version ? true : undefined));
 
     const again = await deliver(first!);
     expect(again.status).toBeLessThan(400);
     expect((await getSession(headers, s.session_id)).body).toMatchObject({ status: after.status, amount_paid: after.amount_paid });
-    await new Promise((r) => setTimeout(r, 300));
-    const [row] = await rows<{ version: number }>(sql`SELECT version FROM checkout_sessions WHERE id = ${s.session_id}`);
-    expect(row?.version).toBe(version);
+    // A redelivery moves no version and appends no event: nothing is on its way to the projection.
+    expect(await objectState(s.session_id)).toEqual(settled);
+    expect(await projectedVersion(s.session_id)).toBe(settled.version);
   });
 });
 

@@ -1,6 +1,6 @@
 import { randomBytes, verify } from 'node:crypto';
 import { crc32 } from 'node:zlib';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { createPaypalProvider } from '../../../dev/sandbox/paypal.ts';
 import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
@@ -386,9 +386,15 @@ describe('failures', () => {
   });
 
   it('a token PayPal no longer accepts is replaced once (401 → new token → success)', async () => {
-    await control('POST', '/__sandbox/config', { providers: { paypal: { tokenTtlSeconds: 1 } } });
+    // Only Date is faked, so the network runs as usual while the test and the in-process sandbox share one clock.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    await control('POST', '/__sandbox/config', { providers: { paypal: { tokenTtlSeconds: 60 } } });
     const { a, ref } = await created();
-    await new Promise((r) => setTimeout(r, 1100));
+    expect(tokens.issued).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 61_000); // the token's minute is over
     expect(value(await a.retrieveSession(ref)).status).toBe('open');
     expect(tokens.issued).toHaveLength(2);
     expect((await requests(/GET \/v2\/checkout\/orders\//)).map((r) => r.status)).toEqual([401, 200]);

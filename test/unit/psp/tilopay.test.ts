@@ -1,5 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, onTestFinished, vi } from 'vitest';
 import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import { createTilopayProvider, SANDBOX_TILOPAY_KEY } from '../../../dev/sandbox/tilopay.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
@@ -393,9 +393,15 @@ describe('failures', () => {
   });
 
   it('an expired token is replaced once (401 → login → success)', async () => {
-    await control('POST', '/__sandbox/config', { providers: { tilopay: { tokenTtlSeconds: 1 } } });
+    // Only Date is faked, so the network runs as usual while the test and the in-process sandbox share one clock.
+    vi.useFakeTimers({ toFake: ['Date'] });
+    onTestFinished(() => {
+      vi.useRealTimers();
+    });
+    await control('POST', '/__sandbox/config', { providers: { tilopay: { tokenTtlSeconds: 60 } } });
     const { a, ref } = await created();
-    await new Promise((r) => setTimeout(r, 1100));
+    expect(tokens.issued).toHaveLength(1);
+    vi.setSystemTime(Date.now() + 61_000); // the token's minute is over
     expect(value(await a.retrieveSession(ref)).status).toBe('open');
     expect(tokens.issued).toHaveLength(2);
     expect((await requests(/consult/)).map((r) => r.status)).toEqual([401, 200]);
