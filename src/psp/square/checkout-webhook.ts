@@ -2,8 +2,6 @@ import { type CheckoutNotification, type InboundNotification, timestampOr, Webho
 import {
   parseEdgepayNote,
   paymentView,
-  type SquareCheckoutPayment,
-  type SquareCheckoutRefund,
   squareRefundCheckoutStatus,
 } from './checkout-transformers';
 import { isSquarePaymentStatus, isSquareRefundStatus, readSquareEvent, type SquareEvent, verifySquareWebhook } from './webhook';
