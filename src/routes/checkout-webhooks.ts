@@ -63,10 +63,18 @@ export const checkoutWebhookRoutes = createRouter()
       return c.json({ received: true as const, results }, 200);
     },
   )
-  .openapi(webhookRoute('post', 'paypal', 'PayPal webhooks, verified with verify-webhook-signature', 'json'), async (c) => {
-    const { results } = await receive(c, 'paypal');
-    return c.json({ received: true as const, results }, 200);
-  })
+  .openapi(
+    webhookRoute(
+      'post',
+      'paypal',
+      'PayPal webhooks (at most 32 KB), verified with verify-webhook-signature when they name a session of ours',
+      'json',
+    ),
+    async (c) => {
+      const { results } = await receive(c, 'paypal');
+      return c.json({ received: true as const, results }, 200);
+    },
+  )
   .openapi(
     webhookRoute(
       'get',

@@ -1,9 +1,5 @@
 import { type CheckoutNotification, type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
-import {
-  parseEdgepayNote,
-  paymentView,
-  squareRefundCheckoutStatus,
-} from './checkout-transformers';
+import { parseEdgepayNote, paymentView, squareRefundCheckoutStatus } from './checkout-transformers';
 import { isSquarePaymentStatus, isSquareRefundStatus, readSquareEvent, type SquareEvent, verifySquareWebhook } from './webhook';
 
 /**
