@@ -324,6 +324,14 @@ export class CheckoutSessionDO extends OutboxObject {
 
   // ---- notifications ------------------------------------------------------------------------------
 
+  /**
+   * Whether a notification from `provider` can concern this session (it exists, with that provider): asked
+   * before a notification that costs a provider call to verify, or that is unsigned, is taken further.
+   */
+  acceptsNotificationsFrom(provider: CheckoutProvider): boolean {
+    return this.load()?.provider === provider;
+  }
+
   async applyNotification(n: CheckoutNotification): Promise<NotificationResult> {
     const record = this.load();
     if (!record) return 'unknown_session';

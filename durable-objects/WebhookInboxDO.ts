@@ -1,44 +1,89 @@
 import { OutboxObject } from './OutboxObject';
 
 /**
- * One object per provider for notifications that name no transaction we know (no metadata, another
- * tenant's id, a payment made outside edgepay): kept once per event id and projected to webhook_inbox
- * as `unmatched`, where reconciliation picks them up. Matched events are recorded by their PaymentDO.
+ * One object per provider for authentic notifications that no owner acts on: those that name no
+ * transaction or session we know (no metadata, another tenant's id, a payment made outside edgepay) are
+ * kept as `unmatched`, where reconciliation picks them up; those we do not handle (an event type or status
+ * we do not know, an object the provider does not know) are kept as `ignored`. Each is kept once per event
+ * id and projected to webhook_inbox. Matched events are recorded by their owner's object.
  */
 const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)'] as const;
 
-/** Any provider notification we could not route (a PspEvent, a CheckoutNotification); kept whole as the payload. */
+/** Size and SHA-256 of the raw body as received: what is kept of it (a body can be up to MAX_BODY_BYTES). */
+export type BodySummary = { bytes: number; sha256: string };
+
+/** Any provider notification nobody acts on (a PspEvent, a CheckoutNotification). */
 export type UnmatchedNotification = {
   provider: string;
   eventId: string;
   type: string;
   transactionId?: string | null;
   tenantId?: string | null;
+  reference?: string | null;
+  paymentReference?: string | null;
 };
+
+// The webhook_inbox columns (webhook_id 255, event_type 128); ids beyond that were refused when parsed.
+const MAX_ID = 255;
+const MAX_TYPE = 128;
+
+function bounded(value: string | null | undefined, max: number): string | null {
+  return typeof value === 'string' ? value.slice(0, max) : null;
+}
 
 export class WebhookInboxDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'WebhookInboxDO', SCHEMA);
   }
 
-  async recordUnmatched(event: UnmatchedNotification): Promise<'recorded' | 'duplicate'> {
+  async recordUnmatched(event: UnmatchedNotification, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+    return this.record(event, 'unmatched', null, body);
+  }
+
+  async recordIgnored(event: UnmatchedNotification, reason: string, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+    return this.record(event, 'ignored', reason, body);
+  }
+
+  /**
+   * The outbox payload is a summary of bounded fields, never the notification's body: a queue message has a
+   * size limit that a large (yet authentic) body would exceed.
+   */
+  private async record(
+    event: UnmatchedNotification,
+    status: 'unmatched' | 'ignored',
+    reason: string | null,
+    body: BodySummary | undefined,
+  ): Promise<'recorded' | 'duplicate'> {
     const now = Date.now();
+    const eventId = event.eventId.slice(0, MAX_ID);
+    const summary = {
+      provider: event.provider,
+      eventId,
+      type: event.type.slice(0, MAX_TYPE),
+      transactionId: bounded(event.transactionId, MAX_ID),
+      tenantId: bounded(event.tenantId, MAX_ID),
+      reference: bounded(event.reference, MAX_ID),
+      paymentReference: bounded(event.paymentReference, MAX_ID),
+      outcome: status,
+      ...(reason ? { reason: reason.slice(0, 64) } : {}),
+      ...(body ? { bodyBytes: body.bytes, bodySha256: body.sha256 } : {}),
+    };
     const result = this.ctx.storage.transactionSync(() => {
       const fresh = this.ctx.storage.sql
-        .exec('INSERT INTO seen (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', event.eventId, now)
+        .exec('INSERT INTO seen (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', eventId, now)
         .toArray();
       if (fresh.length === 0) return 'duplicate' as const;
       this.outbox.append(
         {
           type: 'webhook.received',
-          ...(event.tenantId ? { tenantId: event.tenantId } : {}),
+          ...(summary.tenantId ? { tenantId: summary.tenantId } : {}),
           payload: {
-            provider: event.provider,
-            webhookId: event.eventId,
-            eventType: event.type,
-            transactionId: event.transactionId ?? null,
-            status: 'unmatched',
-            payload: event,
+            provider: summary.provider,
+            webhookId: eventId,
+            eventType: summary.type,
+            transactionId: summary.transactionId,
+            status,
+            payload: summary,
           },
         },
         now,

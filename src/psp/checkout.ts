@@ -130,7 +130,33 @@ export type CheckoutNotification = {
     | { kind: 'refund'; refundReference: string; refundId: string | null; status: CheckoutRefundResult['status']; amount: number }
     | null;
   occurredAt: number;
+  /**
+   * Set when the provider's notification is authentic but nothing will act on it (an event type or status we
+   * do not handle, an object the provider itself does not know): it is acknowledged and recorded as ignored,
+   * never handed to a session's object. `observed` is then null.
+   */
+  ignored?: string;
 };
+
+/** Webhook ids and types as we store them (webhook_inbox.webhook_id is 255 characters, event_type 128). */
+export const MAX_EVENT_ID_LENGTH = 255;
+export const MAX_EVENT_TYPE_LENGTH = 128;
+
+/** What the route knows before any provider call: lets an adapter skip work for sessions that are not ours. */
+export type NotificationContext = {
+  /** True when `sessionId` names a session of ours created with this provider. */
+  ownsSession(sessionId: string): Promise<boolean>;
+};
+
+/**
+ * Whether any of the notifications names a session of ours. Read from a notification not yet verified (or
+ * never verifiable), only to decide whether it is worth a provider call or a record: one that names no
+ * session of ours gets neither.
+ */
+export async function namesOwnedSession(notifications: CheckoutNotification[], context: NotificationContext): Promise<boolean> {
+  for (const n of notifications) if (n.sessionId && (await context.ownsSession(n.sessionId))) return true;
+  return false;
+}
 
 /** A provider's ISO timestamp in ms, or `fallback` when it is absent or not a date. */
 export function timestampOr(value: string | null | undefined, fallback: number): number {
@@ -142,6 +168,17 @@ export class WebhookVerificationError extends Error {
   constructor(message: string) {
     super(message);
     this.name = 'WebhookVerificationError';
+  }
+}
+
+/**
+ * The notification is authentic (or cannot be checked without a well-formed body) but not of the shape the
+ * provider documents: a missing or mistyped field our mapping reads. Answered 400 WEBHOOK_PAYLOAD_INVALID.
+ */
+export class WebhookPayloadError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'WebhookPayloadError';
   }
 }
 
@@ -162,7 +199,9 @@ export interface CheckoutAdapter {
   /**
    * Verifies a notification (signature, or the provider's verification call where that is all it offers)
    * and maps it to common notifications (an Adyen batch holds several). Throws WebhookVerificationError
-   * when it is not authentic or not well-formed; returns [] for events that do not concern checkouts.
+   * when it is not authentic and WebhookPayloadError when it is not well-formed; events that do not concern
+   * checkouts map to [] or to `ignored` notifications. With a context, an adapter whose check costs a provider
+   * call (or whose notification is unsigned) makes no call and returns [] for sessions that are not ours.
    */
-  parseNotification(request: InboundNotification): Promise<CheckoutNotification[]>;
+  parseNotification(request: InboundNotification, context?: NotificationContext): Promise<CheckoutNotification[]>;
 }

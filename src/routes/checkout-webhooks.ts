@@ -7,9 +7,11 @@ import { checkoutStub } from '../lib/stubs';
 import type { CheckoutProvider } from '../psp/checkout';
 import { errorResponses } from '../schemas/common';
 import {
+  bodySummary,
   dispatchCheckoutNotifications,
   inboundFrom,
   requireCheckoutAdapter,
+  sessionOwnership,
   verifyCheckoutNotification,
 } from '../services/checkout-webhooks';
 
@@ -35,11 +37,18 @@ function webhookRoute(method: 'get' | 'post', provider: CheckoutProvider, summar
   });
 }
 
+/**
+ * PayPal's events are a few KB; its endpoint is unauthenticated until PayPal has verified the event, so a larger
+ * body is refused (413) before anything else.
+ */
+const MAX_BODY_BYTES: Partial<Record<CheckoutProvider, number>> = { paypal: 32 * 1024 };
+
 /** Verify → deduplicate → apply in the session's object, for one provider. */
 async function receive(c: Context<AppEnv>, provider: CheckoutProvider) {
   const adapter = requireCheckoutAdapter(c.env, c.var.config, provider);
-  const notifications = await verifyCheckoutNotification(adapter, await inboundFrom(c.req.raw), c.var.logger);
-  return dispatchCheckoutNotifications(c.env, notifications);
+  const inbound = await inboundFrom(c.req.raw, MAX_BODY_BYTES[provider]);
+  const notifications = await verifyCheckoutNotification(adapter, inbound, c.var.logger, sessionOwnership(c.env, provider));
+  return dispatchCheckoutNotifications(c.env, notifications, await bodySummary(inbound.rawBody));
 }
 
 export const checkoutWebhookRoutes = createRouter()
@@ -54,10 +63,18 @@ export const checkoutWebhookRoutes = createRouter()
       return c.json({ received: true as const, results }, 200);
     },
   )
-  .openapi(webhookRoute('post', 'paypal', 'PayPal webhooks, verified with verify-webhook-signature', 'json'), async (c) => {
-    const { results } = await receive(c, 'paypal');
-    return c.json({ received: true as const, results }, 200);
-  })
+  .openapi(
+    webhookRoute(
+      'post',
+      'paypal',
+      'PayPal webhooks (at most 32 KB), verified with verify-webhook-signature when they name a session of ours',
+      'json',
+    ),
+    async (c) => {
+      const { results } = await receive(c, 'paypal');
+      return c.json({ received: true as const, results }, 200);
+    },
+  )
   .openapi(
     webhookRoute(
       'get',

@@ -1,5 +1,11 @@
 import { fromHex } from '../../lib/crypto';
-import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import {
+  type CheckoutNotification,
+  type InboundNotification,
+  timestampOr,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../checkout';
 import { adyenItemToNotification, isAdyenAmount } from './transformers';
 import type { AdyenNotificationItem } from './wire';
 
@@ -54,19 +60,28 @@ export async function verifyAdyenItemSignature(item: Partial<AdyenNotificationIt
   return crypto.subtle.verify('HMAC', key, mac, encoder.encode(adyenHmacPayload(item)));
 }
 
-const STRING_FIELDS = ['eventCode', 'pspReference', 'merchantAccountCode', 'merchantReference'] as const;
+/** Adyen's documented maxima are lower (pspReference 16, merchantReference 80); these bound what we store. */
+const STRING_FIELDS = { eventCode: 64, pspReference: 64, merchantAccountCode: 255, merchantReference: 255 } as const;
 
 function wellFormedItem(value: unknown): value is AdyenNotificationItem {
   if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const item = value as Record<string, unknown>;
-  if (STRING_FIELDS.some((f) => typeof item[f] !== 'string')) return false;
+  for (const [field, max] of Object.entries(STRING_FIELDS)) {
+    const v = item[field];
+    if (typeof v !== 'string' || v.length > max) return false;
+  }
   if (item.success !== 'true' && item.success !== 'false') return false;
-  if (item.originalReference !== undefined && typeof item.originalReference !== 'string') return false;
+  if (item.originalReference !== undefined && (typeof item.originalReference !== 'string' || item.originalReference.length > 64))
+    return false;
   if (!isAdyenAmount(item.amount)) return false;
   return !!item.additionalData && typeof item.additionalData === 'object' && !Array.isArray(item.additionalData);
 }
 
-/** Verifies every item of the batch, then maps each (unknown event codes are dropped). */
+/**
+ * Verifies every item of the batch, then maps each; an item nothing acts on (an event code that does not concern
+ * checkouts, a cancellation that did not succeed) is an ignored notification. An item that is not of the
+ * documented shape cannot be verified (the HMAC covers its fields): WebhookPayloadError for the batch.
+ */
 export async function parseAdyenNotification(
   request: InboundNotification,
   hmacKey: CryptoKey,
@@ -77,21 +92,33 @@ export async function parseAdyenNotification(
   try {
     body = JSON.parse(request.rawBody);
   } catch {
-    throw new WebhookVerificationError('Adyen notification body is not JSON');
+    throw new WebhookPayloadError('Adyen notification body is not JSON');
   }
-  const items = (body as { notificationItems?: unknown } | null)?.notificationItems;
-  if (!Array.isArray(items) || items.length === 0) throw new WebhookVerificationError('Adyen notification without notificationItems');
+  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new WebhookPayloadError('Adyen notification is not a JSON object');
+  const items = (body as { notificationItems?: unknown }).notificationItems;
+  if (!Array.isArray(items) || items.length === 0) throw new WebhookPayloadError('Adyen notification without notificationItems');
   const verified: AdyenNotificationItem[] = [];
   for (const wrapper of items) {
     const item = (wrapper as { NotificationRequestItem?: unknown } | null)?.NotificationRequestItem;
-    if (!wellFormedItem(item)) throw new WebhookVerificationError('malformed Adyen NotificationRequestItem');
+    if (!wellFormedItem(item)) throw new WebhookPayloadError('malformed Adyen NotificationRequestItem');
     if (!(await verifyAdyenItemSignature(item, hmacKey))) throw new WebhookVerificationError('Adyen HMAC signature does not match');
     verified.push(item);
   }
   const out: CheckoutNotification[] = [];
   for (const item of verified) {
-    const notification = adyenItemToNotification(item, receivedAt);
-    if (notification) out.push(notification);
+    out.push(
+      adyenItemToNotification(item, receivedAt) ?? {
+        provider: 'adyen',
+        eventId: `${item.eventCode}:${item.pspReference}:${item.success}`,
+        type: item.eventCode,
+        sessionId: null,
+        reference: null,
+        paymentReference: item.pspReference,
+        observed: null,
+        occurredAt: timestampOr(item.eventDate, receivedAt),
+        ignored: 'unhandled_type',
+      },
+    );
   }
   return out;
 }

@@ -21,7 +21,7 @@ import {
   refundToResult,
   toMercadoPagoNumber,
 } from './transformers';
-import { verifyMercadoPagoNotification } from './webhook';
+import { finalLookupFailure, ignoredMercadoPagoNotification, verifyMercadoPagoNotification } from './webhook';
 
 export type MercadoPagoCheckoutConfig = {
   /** https://api.mercadopago.com or <sandbox>/mercadopago. */
@@ -116,15 +116,18 @@ export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
 
   /**
    * Verifies x-signature, then reads the named payment (the body only names it): the payment's
-   * external_reference is our sessionId. Types other than "payment" give []. A failed read throws
-   * MercadoPagoLookupError (MercadoPago retries the webhook on a 5xx).
+   * external_reference is our sessionId. Other types, and payments MercadoPago cannot give us, are ignored
+   * notifications. A read that may succeed later throws MercadoPagoLookupError (MercadoPago retries on a 5xx).
    */
   async parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
     const trigger = await verifyMercadoPagoNotification(request, this.config.webhookSecret, Date.now());
-    if (trigger.type !== 'payment') return [];
-    if (!trigger.dataId) return [];
+    if (trigger.type !== 'payment' || !trigger.dataId) return [ignoredMercadoPagoNotification(trigger, 'unhandled_type')];
     const payment = await this.payment(trigger.dataId);
-    if (!payment.ok) throw new MercadoPagoLookupError(payment.failure);
+    if (!payment.ok) {
+      const final = finalLookupFailure(payment.failure);
+      if (final) return [ignoredMercadoPagoNotification(trigger, final)];
+      throw new MercadoPagoLookupError(payment.failure);
+    }
     const p = payment.value;
     return [
       {

@@ -1,5 +1,14 @@
 import { verifyHmacSha256Hex } from '../../lib/crypto';
-import { type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
+import {
+  type CheckoutNotification,
+  type InboundNotification,
+  MAX_EVENT_ID_LENGTH,
+  MAX_EVENT_TYPE_LENGTH,
+  timestampOr,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../checkout';
+import type { PspFailure } from '../types';
 import type { MercadoPagoWebhookBody } from './wire';
 
 /**
@@ -69,9 +78,12 @@ export async function verifyMercadoPagoSignature(input: MercadoPagoSignatureInpu
   throw new WebhookVerificationError('MercadoPago signature does not match');
 }
 
+/** MercadoPago ids are numeric; anything id-like and short is accepted, since only the API can say it exists. */
+const DATA_ID = /^[A-Za-z0-9_-]{1,64}$/;
+
 export type MercadoPagoTrigger = {
   /** Query `type` (else the body's): only "payment" concerns checkouts. */
-  type: string | null;
+  type: string;
   dataId: string | null;
   eventId: string;
   action: string | null;
@@ -98,23 +110,60 @@ export async function verifyMercadoPagoNotification(
   try {
     body = request.rawBody ? (JSON.parse(request.rawBody) as MercadoPagoWebhookBody) : {};
   } catch {
-    throw new WebhookVerificationError('MercadoPago notification body is not JSON');
+    throw new WebhookPayloadError('MercadoPago notification body is not JSON');
   }
   if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new WebhookVerificationError('MercadoPago notification body is not an object');
+    throw new WebhookPayloadError('MercadoPago notification body is not an object');
+  if (body.data !== undefined && (body.data === null || typeof body.data !== 'object' || Array.isArray(body.data)))
+    throw new WebhookPayloadError('MercadoPago notification data is not an object');
   // Only data.id from the query is signed: a body naming another object is not trusted.
   const bodyDataId = body.data?.id;
   if (bodyDataId !== undefined && dataId !== null && String(bodyDataId) !== dataId) {
     throw new WebhookVerificationError('body data.id differs from the signed query data.id');
   }
+  if (dataId !== null && !DATA_ID.test(dataId)) throw new WebhookPayloadError('MercadoPago data.id is not an id');
   // eventId: the notification's own id (the same on MercadoPago's retries of one notification), else x-request-id.
-  const eventId = body.id !== undefined && body.id !== null && body.id !== '' ? String(body.id) : requestId;
+  const bodyId = body.id;
+  if (bodyId !== undefined && bodyId !== null && typeof bodyId !== 'string' && typeof bodyId !== 'number')
+    throw new WebhookPayloadError('MercadoPago notification id is not a string or number');
+  const eventId = bodyId !== undefined && bodyId !== null && bodyId !== '' ? String(bodyId) : requestId;
   if (!eventId) throw new WebhookVerificationError('MercadoPago notification without id or x-request-id');
+  if (eventId.length > MAX_EVENT_ID_LENGTH) throw new WebhookPayloadError('MercadoPago notification id is too long');
+  const type = query.get('type') ?? (typeof body.type === 'string' ? body.type : null);
+  if (!type || type.length > MAX_EVENT_TYPE_LENGTH) throw new WebhookPayloadError('MercadoPago notification without a usable type');
+  // A payment notification names its payment (the signed data.id): without it there is nothing to read back.
+  if (type === 'payment' && !dataId) throw new WebhookPayloadError('MercadoPago payment notification without data.id');
   return {
-    type: query.get('type') ?? (typeof body.type === 'string' ? body.type : null),
+    type,
     dataId,
     eventId,
-    action: typeof body.action === 'string' ? body.action : null,
+    action: typeof body.action === 'string' && body.action.length <= MAX_EVENT_TYPE_LENGTH ? body.action : null,
     occurredAt: timestampOr(body.date_created, now),
+  };
+}
+
+/**
+ * A read-back failure that asking again will not change (MercadoPago does not know the payment: 404, or answers
+ * with one we cannot read, e.g. a status added after this code): the notification is acknowledged and ignored
+ * rather than answered 5xx, which MercadoPago would redeliver for days. Our credentials being refused is not
+ * such a failure: it is fixed on our side, and the redelivery then succeeds.
+ */
+export function finalLookupFailure(failure: PspFailure): 'unknown_payment' | 'unreadable_payment' | null {
+  if (failure.retryable || failure.kind === 'authentication') return null;
+  return failure.status === 404 ? 'unknown_payment' : 'unreadable_payment';
+}
+
+/** An authentic notification nothing acts on (another topic, a payment MercadoPago does not know). */
+export function ignoredMercadoPagoNotification(trigger: MercadoPagoTrigger, reason: string): CheckoutNotification {
+  return {
+    provider: 'mercadopago',
+    eventId: trigger.eventId,
+    type: trigger.action ?? trigger.type,
+    sessionId: null,
+    reference: null,
+    paymentReference: trigger.dataId,
+    observed: null,
+    occurredAt: trigger.occurredAt,
+    ignored: reason,
   };
 }

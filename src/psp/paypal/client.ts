@@ -9,8 +9,9 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotificationContext,
 } from '../checkout';
-import { WebhookVerificationError } from '../checkout';
+import { namesOwnedSession, WebhookVerificationError } from '../checkout';
 import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
 import { invalidRequest, type PspResult } from '../types';
@@ -160,10 +161,13 @@ export class PaypalCheckoutAdapter implements CheckoutAdapter {
   /**
    * Webhooks are verified online (POST /v1/notifications/verify-webhook-signature): anything but SUCCESS is a
    * WebhookVerificationError; PayPal not answering is PaypalVerificationUnavailableError (the route answers 5xx
-   * so that PayPal delivers again).
+   * so that PayPal delivers again). With a context, an event that names no session of ours is not sent to
+   * PayPal at all (nothing would act on it, and the endpoint must not let anyone make us call PayPal): [].
    */
-  async parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
+  async parseNotification(request: InboundNotification, context?: NotificationContext): Promise<CheckoutNotification[]> {
     const event = readPaypalEvent(request);
+    const notifications = paypalEventToNotifications(event);
+    if (context && !(await namesOwnedSession(notifications, context))) return [];
     const res = await this.call({
       method: 'POST',
       path: '/v1/notifications/verify-webhook-signature',
@@ -177,7 +181,7 @@ export class PaypalCheckoutAdapter implements CheckoutAdapter {
     }
     const status = (res.value.body as Partial<PaypalVerifyResponse> | null)?.verification_status;
     if (status !== 'SUCCESS') throw new WebhookVerificationError('PayPal did not verify the webhook signature');
-    return paypalEventToNotifications(event);
+    return notifications;
   }
 }
 

@@ -1,4 +1,12 @@
-import { type CheckoutNotification, type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
+import {
+  type CheckoutNotification,
+  type InboundNotification,
+  MAX_EVENT_ID_LENGTH,
+  MAX_EVENT_TYPE_LENGTH,
+  timestampOr,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../checkout';
 import {
   fromPaypalMoney,
   type PaypalCapture,
@@ -68,7 +76,10 @@ function transmissionHeaders(headers: Record<string, string>): Headers {
   return out as Headers;
 }
 
-/** Checks method, headers and body shape before anything is sent to PayPal; returns the parsed event. */
+/**
+ * Checks method, headers (WebhookVerificationError) and body shape (WebhookPayloadError) before anything is sent
+ * to PayPal; returns the parsed event. An event type we map needs its `resource` object.
+ */
 export function readPaypalEvent(request: InboundNotification): PaypalWebhookEvent {
   if (request.method !== 'POST') throw new WebhookVerificationError('PayPal notifications are POSTs');
   transmissionHeaders(request.headers);
@@ -76,13 +87,19 @@ export function readPaypalEvent(request: InboundNotification): PaypalWebhookEven
   try {
     event = JSON.parse(request.rawBody);
   } catch {
-    throw new WebhookVerificationError('PayPal notification body is not JSON');
+    throw new WebhookPayloadError('PayPal notification body is not JSON');
   }
   if (!event || typeof event !== 'object' || Array.isArray(event))
-    throw new WebhookVerificationError('PayPal notification body is not an event');
+    throw new WebhookPayloadError('PayPal notification body is not an event');
   const e = event as Partial<PaypalWebhookEvent>;
-  if (typeof e.id !== 'string' || !e.id || typeof e.event_type !== 'string')
-    throw new WebhookVerificationError('PayPal event without id/event_type');
+  if (typeof e.id !== 'string' || !e.id || e.id.length > MAX_EVENT_ID_LENGTH)
+    throw new WebhookPayloadError('PayPal event without a usable id');
+  if (typeof e.event_type !== 'string' || !e.event_type || e.event_type.length > MAX_EVENT_TYPE_LENGTH)
+    throw new WebhookPayloadError('PayPal event without a usable event_type');
+  const resource = e.resource;
+  if (resource !== undefined && resource !== null && (typeof resource !== 'object' || Array.isArray(resource)))
+    throw new WebhookPayloadError('PayPal event resource is not an object');
+  if (MAPPED_EVENTS.has(e.event_type) && !resource) throw new WebhookPayloadError(`PayPal ${e.event_type} event without a resource`);
   return event as PaypalWebhookEvent;
 }
 
@@ -109,6 +126,7 @@ const CAPTURE_EVENTS: Record<string, 'succeeded' | 'processing' | 'failed'> = {
 };
 
 const REFUND_EVENTS = new Set(['PAYMENT.CAPTURE.REFUNDED', 'PAYMENT.REFUND.PENDING', 'PAYMENT.REFUND.FAILED']);
+const MAPPED_EVENTS = new Set(['CHECKOUT.ORDER.APPROVED', ...Object.keys(CAPTURE_EVENTS), ...REFUND_EVENTS]);
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
@@ -155,9 +173,15 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
   if (REFUND_EVENTS.has(event.event_type)) {
     const refund = resource as unknown as PaypalRefund;
     const money = fromPaypalMoney(refund.amount);
-    const status = paypalRefundStatus(refund.status);
-    if (typeof refund.id !== 'string' || !status || !money) {
-      throw new WebhookVerificationError(`PayPal ${event.event_type} without a readable refund`);
+    if (typeof refund.id !== 'string' || !refund.id || refund.id.length > MAX_EVENT_ID_LENGTH || !money) {
+      throw new WebhookPayloadError(`PayPal ${event.event_type} without a readable refund`);
+    }
+    const status = typeof refund.status === 'string' ? paypalRefundStatus(refund.status) : null;
+    if (!status) {
+      // A refund status PayPal adds later: acknowledged, recorded as ignored, not guessed at.
+      return [
+        { ...base, sessionId: text(refund.custom_id), reference: null, paymentReference: null, observed: null, ignored: 'unknown_status' },
+      ];
     }
     return [
       {

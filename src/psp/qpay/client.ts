@@ -8,7 +8,9 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotificationContext,
 } from '../checkout';
+import { namesOwnedSession } from '../checkout';
 import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
 import { invalidRequest, type PspResult } from '../types';
@@ -120,7 +122,13 @@ export class QpayCheckoutAdapter implements CheckoutAdapter {
     return res.ok ? toInvoiceSummary(res.value.body) : res;
   }
 
-  async parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
-    return parseQpayCallback(request);
+  /**
+   * The callback is unsigned: with a context, one naming a session that is not ours is dropped here ([]), so
+   * that anyone calling the URL can neither make us ask QPay nor make us record anything.
+   */
+  async parseNotification(request: InboundNotification, context?: NotificationContext): Promise<CheckoutNotification[]> {
+    const notifications = parseQpayCallback(request);
+    if (context && !(await namesOwnedSession(notifications, context))) return [];
+    return notifications;
   }
 }

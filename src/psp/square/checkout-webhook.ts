@@ -1,26 +1,14 @@
 import { type CheckoutNotification, type InboundNotification, timestampOr, WebhookVerificationError } from '../checkout';
-import {
-  parseEdgepayNote,
-  paymentView,
-  type SquareCheckoutPayment,
-  type SquareCheckoutRefund,
-  squareRefundCheckoutStatus,
-} from './checkout-transformers';
-import { verifySquareWebhook } from './webhook';
+import { parseEdgepayNote, paymentView, squareRefundCheckoutStatus } from './checkout-transformers';
+import { isSquarePaymentStatus, isSquareRefundStatus, readSquareEvent, type SquareEvent, verifySquareWebhook } from './webhook';
 
 /**
  * Square notifications for payment links (CONTRACTS.md §3.5): `x-square-hmacsha256-signature` over the
  * notification URL as registered with Square + the raw body. `payment.updated` routes by the Payment's
  * `note` (our link's payment_note, `edgepay:<sessionId>`); `refund.created/updated` by the refund's
- * `reason` (`edgepay:<sessionId>:<refundId>`, set by our refunds). Anything else maps to [].
+ * `reason` (`edgepay:<sessionId>:<refundId>`, set by our refunds). Anything else (including a status Square
+ * adds later) maps to [].
  */
-type SquareEvent = {
-  event_id: string;
-  type: string;
-  created_at?: string;
-  data?: { type?: string; id?: string; object?: { payment?: SquareCheckoutPayment; refund?: SquareCheckoutRefund } };
-};
-
 export async function verifySquareCheckoutEvent(
   request: InboundNotification,
   signatureKey: string,
@@ -32,15 +20,7 @@ export async function verifySquareCheckoutEvent(
   } catch (err) {
     throw new WebhookVerificationError(err instanceof Error ? err.message : 'Invalid Square signature');
   }
-  let event: unknown;
-  try {
-    event = JSON.parse(request.rawBody);
-  } catch {
-    throw new WebhookVerificationError('Square notification body is not JSON');
-  }
-  const e = event as Partial<SquareEvent> | null;
-  if (!e || typeof e.event_id !== 'string' || typeof e.type !== 'string') throw new WebhookVerificationError('Not a Square event');
-  return e as SquareEvent;
+  return readSquareEvent(request.rawBody);
 }
 
 export function squareCheckoutEventToNotifications(event: SquareEvent): CheckoutNotification[] {
@@ -53,7 +33,7 @@ export function squareCheckoutEventToNotifications(event: SquareEvent): Checkout
   };
 
   const payment = event.data?.object?.payment;
-  if (event.type === 'payment.updated' && payment) {
+  if (event.type === 'payment.updated' && payment && isSquarePaymentStatus(payment.status)) {
     const ours = parseEdgepayNote(payment.note);
     if (!ours) return [];
     const currency = (payment.total_money ?? payment.amount_money)?.currency ?? '';
@@ -72,7 +52,7 @@ export function squareCheckoutEventToNotifications(event: SquareEvent): Checkout
   }
 
   const refund = event.data?.object?.refund;
-  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund) {
+  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund && isSquareRefundStatus(refund.status)) {
     const ours = parseEdgepayNote(refund.reason);
     if (!ours) return [];
     const amount = refund.amount_money;

@@ -1,4 +1,4 @@
-import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import { type CheckoutNotification, type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../checkout';
 import {
   chargeCheckoutStatus,
   fromStripeAmount,
@@ -8,6 +8,7 @@ import {
   type StripeCheckoutRefund,
   type StripeCheckoutSession,
 } from './checkout-transformers';
+import { isStripeRefundStatus } from './transformers';
 import { type StripeEventLike, verifyStripeWebhook } from './webhook';
 
 /**
@@ -54,6 +55,7 @@ export async function verifyStripeCheckoutEvent(request: InboundNotification, se
   try {
     event = await verifyStripeWebhook(request.rawBody, request.headers['stripe-signature'], secret);
   } catch (err) {
+    if (err instanceof WebhookPayloadError) throw err;
     throw new WebhookVerificationError(err instanceof Error ? err.message : 'Invalid Stripe signature');
   }
   if (!isStripeEvent(event)) throw new WebhookVerificationError('Not a Stripe event');
@@ -74,6 +76,8 @@ export function stripeCheckoutEventToNotifications(event: StripeEvent): Checkout
     const total = fromStripeAmount(session.amount_total, currency);
     switch (event.type) {
       case 'checkout.session.completed': {
+        // A payment_status Stripe adds later is not guessed at: the event is left to be ignored.
+        if (!['paid', 'unpaid', 'no_payment_required'].includes(String(session.payment_status))) return [];
         const paid = session.payment_status === 'paid' || session.payment_status === 'no_payment_required';
         if (!paid) return [{ ...note, observed: { kind: 'payment', status: 'processing', amount: null } }];
         return [{ ...note, observed: total === null ? null : { kind: 'payment', status: 'succeeded', amount: total } }];
@@ -112,6 +116,7 @@ export function stripeCheckoutEventToNotifications(event: StripeEvent): Checkout
     object.object === 'refund'
   ) {
     const refund = object as unknown as StripeCheckoutRefund;
+    if (!isStripeRefundStatus(refund.status)) return [];
     const amount = fromStripeAmount(refund.amount, currency);
     return [
       {

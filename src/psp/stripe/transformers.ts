@@ -23,6 +23,30 @@ export type StripePaymentIntentStatus =
   | 'canceled'
   | 'succeeded';
 
+const PAYMENT_INTENT_STATUSES: readonly string[] = [
+  'requires_payment_method',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+  'requires_capture',
+  'canceled',
+  'succeeded',
+] satisfies StripePaymentIntentStatus[];
+
+/** A status this code maps; Stripe may add others, which a webhook acknowledges and ignores. */
+export function isStripePaymentIntentStatus(value: unknown): value is StripePaymentIntentStatus {
+  return typeof value === 'string' && PAYMENT_INTENT_STATUSES.includes(value);
+}
+
+const REFUND_STATUSES: readonly (string | null)[] = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', null] satisfies (
+  | StripeRefund['status']
+  | null
+)[];
+
+export function isStripeRefundStatus(value: unknown): value is StripeRefund['status'] {
+  return (typeof value === 'string' || value === null) && REFUND_STATUSES.includes(value);
+}
+
 export type StripeRefund = {
   id: string;
   object: 'refund';

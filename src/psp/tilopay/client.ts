@@ -8,6 +8,7 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotificationContext,
 } from '../checkout';
 import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
@@ -137,9 +138,10 @@ export class TilopayCheckoutAdapter implements CheckoutAdapter {
   }
 
   /** The payer's redirect (GET): checked against /consult and, when present, the OrderHash (see webhook.ts). */
-  parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
+  parseNotification(request: InboundNotification, context?: NotificationContext): Promise<CheckoutNotification[]> {
     return parseTilopayRedirect(request, {
       consult: (orderNumber) => this.consult(orderNumber),
+      ...(context ? { ownsSession: (orderNumber: string) => context.ownsSession(orderNumber) } : {}),
       apiKey: this.config.apiKey,
       apiUser: this.config.apiUser,
       apiPassword: this.config.apiPassword,

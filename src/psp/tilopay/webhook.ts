@@ -1,5 +1,5 @@
 import { verifyHmacSha256Hex } from '../../lib/crypto';
-import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
+import { type CheckoutNotification, type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../checkout';
 import type { PspResult } from '../types';
 import {
   decisiveRow,
@@ -25,6 +25,8 @@ export class TilopayConsultUnavailableError extends Error {
 
 type Deps = {
   consult(orderNumber: string): Promise<PspResult<TilopayConsultRow[]>>;
+  /** When given, an order that is not a session of ours is not consulted (the redirect URL is open to anyone). */
+  ownsSession?(orderNumber: string): Promise<boolean>;
   apiKey: string;
   apiUser: string;
   apiPassword: string;
@@ -49,12 +51,15 @@ export async function parseTilopayRedirect(request: InboundNotification, deps: D
   const order = query.get('order')?.trim();
   const code = query.get('code')?.trim();
   if (!order || !code) throw new WebhookVerificationError('Tilopay redirect without order or code');
+  // Our order numbers are session ids and Tilopay's codes are short: anything longer is not a redirect of ours.
+  if (order.length > 64 || code.length > 64) throw new WebhookPayloadError('Tilopay redirect with an overlong order or code');
   const tpt = (query.get('tpt') ?? query.get('tilopay-transaction') ?? '').trim();
   const returnData = query.get('returnData');
   // We send returnData = base64(order number); an echo that decodes to another order is a forged query.
   if (returnData && decodeReturnData(returnData) !== order)
     throw new WebhookVerificationError('Tilopay returnData does not name this order');
 
+  if (deps.ownsSession && !(await deps.ownsSession(order))) return [];
   const consulted = await deps.consult(order);
   if (!consulted.ok) {
     const f = consulted.failure;

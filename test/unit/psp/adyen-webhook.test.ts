@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { AdyenCheckoutAdapter } from '../../../src/psp/adyen/client.ts';
 import { adyenHmacPayload } from '../../../src/psp/adyen/webhook.ts';
-import { type InboundNotification, WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 
 /** Adyen HMAC verification with signatures computed here, independently, with node:crypto (CONTRACTS §2.6). */
 const KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
@@ -72,11 +72,19 @@ describe('CONTRACTS §2.6 test vector', () => {
     expect(sign(item, key)).toBe('ZNBPtI+oDyyRrLyD1XirkKnQgIAlFc07Vj27TeHsDRE=');
   });
 
-  it('the adapter accepts the vector item (an event code it does not map: no notifications)', async () => {
+  it('the adapter accepts the vector item (an event code it does not map: an ignored notification)', async () => {
     const a = new AdyenCheckoutAdapter({ apiUrl: 'http://x/v71', apiKey: 'k', hmacKey: key, timeoutMs: 1 });
-    expect(await a.parseNotification(notification(item))).toEqual([]);
+    const ignored = [
+      expect.objectContaining({
+        eventId: 'REPORT_AVAILABLE:pspReference:true',
+        sessionId: null,
+        observed: null,
+        ignored: 'unhandled_type',
+      }),
+    ];
+    expect(await a.parseNotification(notification(item))).toEqual(ignored);
     const lower = new AdyenCheckoutAdapter({ apiUrl: 'http://x/v71', apiKey: 'k', hmacKey: key.toLowerCase(), timeoutMs: 1 });
-    expect(await lower.parseNotification(notification(item))).toEqual([]);
+    expect(await lower.parseNotification(notification(item))).toEqual(ignored);
     const changed = { ...item, success: 'false' };
     await expect(a.parseNotification(notification(changed))).rejects.toBeInstanceOf(WebhookVerificationError);
   });
@@ -111,7 +119,9 @@ describe('mapping verified items', () => {
       paymentReference: 'QFQTPCQ8HXSKGK82',
       observed: { kind: 'payment', status: 'canceled', amount: 2500 },
     });
-    expect(await adapter.parseNotification(notification(signed({ ...cancel, success: 'false' })))).toEqual([]);
+    expect(await adapter.parseNotification(notification(signed({ ...cancel, success: 'false' })))).toEqual([
+      expect.objectContaining({ type: 'CANCELLATION', observed: null, ignored: 'unhandled_type' }),
+    ]);
   });
 
   it('REFUND success true/false and REFUND_FAILED → refund outcomes with ids parsed from sessionId:refundId', async () => {
@@ -144,14 +154,16 @@ describe('mapping verified items', () => {
     expect(external).toMatchObject({ sessionId: SESSION, observed: { refundId: null } });
   });
 
-  it('a batch maps each item; other event codes give nothing; CLP converts from Adyen units', async () => {
+  it('a batch maps each item; other event codes are ignored; CLP converts from Adyen units', async () => {
     const clp = authorisation({ pspReference: 'AAAAAAAAAAAAAAA1', amount: { value: 500000, currency: 'CLP' } });
     const capture = authorisation({ eventCode: 'CAPTURE', pspReference: 'AAAAAAAAAAAAAAA2' });
     const out = await adapter.parseNotification(notification(signed(clp), signed(capture), signed(authorisation())));
     expect(out.map((x) => [x.eventId, x.observed])).toEqual([
       ['AUTHORISATION:AAAAAAAAAAAAAAA1:true', { kind: 'payment', status: 'succeeded', amount: 5000 }],
+      ['CAPTURE:AAAAAAAAAAAAAAA2:true', null],
       ['AUTHORISATION:QFQTPCQ8HXSKGK82:true', { kind: 'payment', status: 'succeeded', amount: 2500 }],
     ]);
+    expect(out.map((x) => x.ignored)).toEqual([undefined, 'unhandled_type', undefined]);
   });
 });
 
@@ -173,14 +185,18 @@ describe('rejections', () => {
     await reject(notification(signed(authorisation()), bad));
   });
 
-  it('malformed bodies and methods', async () => {
+  it('malformed bodies (WebhookPayloadError: an item that is not of the documented shape cannot be verified) and methods', async () => {
     const good = signed(authorisation());
+    const malformed = (n: InboundNotification) => expect(adapter.parseNotification(n)).rejects.toBeInstanceOf(WebhookPayloadError);
     await reject({ ...notification(good), method: 'GET' });
-    await reject({ ...notification(good), rawBody: 'not json' });
-    await reject({ ...notification(good), rawBody: '{"live":"false"}' });
-    await reject({ ...notification(good), rawBody: '{"live":"false","notificationItems":[]}' });
-    await reject(notification({ ...good, success: true }));
-    await reject(notification(signed({ ...authorisation(), amount: { value: '2500', currency: 'EUR' } })));
+    await malformed({ ...notification(good), rawBody: 'not json' });
+    await malformed({ ...notification(good), rawBody: '[]' });
+    await malformed({ ...notification(good), rawBody: 'null' });
+    await malformed({ ...notification(good), rawBody: '{"live":"false"}' });
+    await malformed({ ...notification(good), rawBody: '{"live":"false","notificationItems":[]}' });
+    await malformed(notification({ ...good, success: true }));
+    await malformed(notification(signed({ ...authorisation(), amount: { value: '2500', currency: 'EUR' } })));
+    await malformed(notification(signed(authorisation({ pspReference: 'P'.repeat(65) }))));
   });
 
   it('an amount Adyen units cannot express in ours (an unsupported currency) is rejected, not rounded', async () => {

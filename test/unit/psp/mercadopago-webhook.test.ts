@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { type InboundNotification, WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 import { MercadoPagoCheckoutAdapter } from '../../../src/psp/mercadopago/client.ts';
 import {
   MERCADOPAGO_TOLERANCE_SECONDS,
@@ -115,19 +115,32 @@ describe('verifyMercadoPagoNotification and parseNotification', () => {
       expect(verifyMercadoPagoNotification(n, SECRET, now)).rejects.toBeInstanceOf(WebhookVerificationError);
     await reject(notification({ body: { id: 1, type: 'payment', data: { id: '999' } } }));
     await reject({ ...notification(), method: 'GET' });
-    await reject({ ...notification(), rawBody: '{not json' });
+    await expect(verifyMercadoPagoNotification({ ...notification(), rawBody: '{not json' }, SECRET, now)).rejects.toBeInstanceOf(
+      WebhookPayloadError,
+    );
     await reject(notification({ secret: 'other' }));
     await reject({ ...notification(), url: 'not a url' });
   });
 
-  it('the adapter returns [] for non-payment types without calling MercadoPago (its API is unreachable here)', async () => {
+  it('authentic but malformed bodies are WebhookPayloadError (array or null root, a mistyped or overlong id)', async () => {
+    const malformed = (n: InboundNotification) =>
+      expect(verifyMercadoPagoNotification(n, SECRET, now)).rejects.toBeInstanceOf(WebhookPayloadError);
+    await malformed({ ...notification(), rawBody: '[]' });
+    await malformed({ ...notification(), rawBody: 'null' });
+    await malformed(notification({ body: { id: { x: 1 }, type: 'payment', data: { id: '1319886532' } } }));
+    await malformed(notification({ body: { id: 'i'.repeat(256), type: 'payment' } }));
+  });
+
+  it('the adapter ignores non-payment types without calling MercadoPago (its API is unreachable here)', async () => {
     const adapter = new MercadoPagoCheckoutAdapter({
       apiUrl: 'http://127.0.0.1:1',
       accessToken: 'TEST-x',
       webhookSecret: SECRET,
       timeoutMs: 100,
     });
-    expect(await adapter.parseNotification(notification({ type: 'merchant_order' }))).toEqual([]);
+    expect(await adapter.parseNotification(notification({ type: 'merchant_order' }))).toEqual([
+      expect.objectContaining({ eventId: '12345', type: 'merchant_order.created', observed: null, ignored: 'unhandled_type' }),
+    ]);
     await expect(adapter.parseNotification({ ...notification(), headers: {} })).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 });

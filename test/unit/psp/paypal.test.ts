@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, onTestFinished, vi } from 
 import { createPaypalProvider } from '../../../dev/sandbox/paypal.ts';
 import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
-import { type CheckoutInput, type CheckoutRef, WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { type CheckoutInput, type CheckoutRef, WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 import { PaypalCheckoutAdapter } from '../../../src/psp/paypal/client.ts';
 import { requestPaypalToken } from '../../../src/psp/paypal/token.ts';
 import { PaypalVerificationUnavailableError } from '../../../src/psp/paypal/webhook.ts';
@@ -482,8 +482,10 @@ describe('webhook verification', () => {
       const { [name]: _, ...headers } = w.headers;
       await expect(a.parseNotification({ ...inbound(w), headers })).rejects.toThrow(WebhookVerificationError);
     }
-    await expect(a.parseNotification({ ...inbound(w), rawBody: '{not json' })).rejects.toThrow(WebhookVerificationError);
-    await expect(a.parseNotification({ ...inbound(w), rawBody: '{"id":"WH-1"}' })).rejects.toThrow(WebhookVerificationError);
+    await expect(a.parseNotification({ ...inbound(w), rawBody: '{not json' })).rejects.toThrow(WebhookPayloadError);
+    await expect(a.parseNotification({ ...inbound(w), rawBody: '{"id":"WH-1"}' })).rejects.toThrow(WebhookPayloadError);
+    const noResource = JSON.stringify({ id: 'WH-2', event_type: 'PAYMENT.CAPTURE.COMPLETED' });
+    await expect(a.parseNotification({ ...inbound(w), rawBody: noResource })).rejects.toThrow(WebhookPayloadError);
     await expect(a.parseNotification({ ...inbound(w), method: 'GET' })).rejects.toThrow(WebhookVerificationError);
     await expect(a.parseNotification({ ...inbound(w), headers: { ...w.headers, 'paypal-transmission-sig': '+++' } })).rejects.toThrow(
       WebhookVerificationError,

@@ -5,7 +5,7 @@ import { SQUARE_LOCATION_ID } from '../../../dev/sandbox/square/objects.ts';
 import { createSquareProvider } from '../../../dev/sandbox/square.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
-import { WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 import {
   describeSquareError,
   fromSquareMoney,
@@ -354,12 +354,14 @@ describe('parseNotification (x-square-hmacsha256-signature)', () => {
       },
     });
 
-  it('matches the CONTRACTS.md §3.5 test vector; the adapter accepts its signature (then finds no event in it)', async () => {
+  it('matches the CONTRACTS.md §3.5 test vector; the adapter accepts its signature (then finds no event id in it)', async () => {
     const vector = '{"type":"payment.updated"}';
     expect(sign(vector, 'sq_sig_key_test', 'https://example.com/webhooks/square')).toBe('Zk3V3a1si42XTGK/zxRQtfkN6Y7TABsd8IngNcbsa5w=');
     const a = makeAdapter({ signatureKey: 'sq_sig_key_test', notificationUrl: 'https://example.com/webhooks/square' });
     const req = { ...request(vector, 'Zk3V3a1si42XTGK/zxRQtfkN6Y7TABsd8IngNcbsa5w='), url: 'https://example.com/webhooks/square' };
-    await expect(a.parseNotification(req)).rejects.toThrow(/Not a Square event/);
+    await expect(a.parseNotification(req)).rejects.toThrow(
+      new WebhookPayloadError('Square event at event_id: Invalid input: expected string, received undefined'),
+    );
     await expect(a.parseNotification({ ...req, rawBody: '{"type":"payment.updatedX"}' })).rejects.toThrow(/does not match/);
   });
 
@@ -390,8 +392,10 @@ describe('parseNotification (x-square-hmacsha256-signature)', () => {
     await expect(adapter.parseNotification(make(paymentEvent(`edgepay:${sid}`)))).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 
-  it('rejects a signed body that is not JSON', async () => {
-    await expect(adapter.parseNotification(request('nope', sign('nope')))).rejects.toBeInstanceOf(WebhookVerificationError);
+  it('rejects a signed body that is not JSON, not an object, or a payment event without its payment (WebhookPayloadError)', async () => {
+    for (const raw of ['nope', '[]', 'null', JSON.stringify({ type: 'payment.updated', event_id: 'e1', data: { object: {} } })]) {
+      await expect(adapter.parseNotification(request(raw, sign(raw)))).rejects.toBeInstanceOf(WebhookPayloadError);
+    }
   });
 
   it('ignores payments without our note, and refunds without our reason', async () => {

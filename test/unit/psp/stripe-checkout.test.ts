@@ -4,7 +4,7 @@ import type { RecordedRequest } from '../../../dev/sandbox/server.ts';
 import { createStripeProvider } from '../../../dev/sandbox/stripe.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
-import { WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 import { StripeCheckoutAdapter } from '../../../src/psp/stripe/checkout.ts';
 import {
   chargeCheckoutStatus,
@@ -529,9 +529,9 @@ describe('parseNotification (Stripe-Signature)', () => {
     await expect(adapter.parseNotification(make(body(sessionObject(sid))))).rejects.toBeInstanceOf(WebhookVerificationError);
   });
 
-  it('rejects a correctly signed body that is not an event', async () => {
-    for (const raw of ['not json', '{"id":"evt_1"}']) {
-      await expect(adapter.parseNotification(request(raw, sign(raw)))).rejects.toBeInstanceOf(WebhookVerificationError);
+  it('rejects a correctly signed body that is not an event (WebhookPayloadError)', async () => {
+    for (const raw of ['not json', '[]', 'null', '{"id":"evt_1"}']) {
+      await expect(adapter.parseNotification(request(raw, sign(raw)))).rejects.toBeInstanceOf(WebhookPayloadError);
     }
   });
 
