@@ -63,4 +63,13 @@ describe('request log', () => {
     expect(all).not.toContain('bob.notap.sol');
     expect(all).not.toContain('5555555555554444');
   });
+
+  it('logs the path’s pattern for a method the path does not take (405)', async () => {
+    const info = vi.spyOn(console, 'log').mockImplementation(() => {});
+    const res = await call('/v1/users/carol.notap.sol/factors', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    const entry = JSON.parse(captured(info).find((l) => l.includes('"msg":"request"')) as string);
+    expect(entry).toMatchObject({ method: 'DELETE', path: '/v1/users/:userUuid/factors', status: 405 });
+    expect(captured(info).join('\n')).not.toContain('carol.notap.sol');
+  });
 });
