@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { ensureDocsAssets } from './assets.ts';
 import { cronMatches, wranglerCrons } from './cron.ts';
+import { type DevLevel, devLine, WranglerOutput } from './dev-log.ts';
 import { loadOrCreateDevSecrets } from './keys.ts';
 import { migrateDatabase } from './migrate.ts';
 import { waitFor } from './ports.ts';
@@ -20,7 +21,11 @@ const root = process.cwd();
 const port = Number(process.env.PORT ?? 8787);
 const sandboxPort = Number(process.env.PSP_SANDBOX_PORT ?? 12111);
 const appUrl = `http://127.0.0.1:${port}`;
-const say = (msg: string) => console.log(`[edgepay] ${msg}`);
+const say = (msg: string, fields: Record<string, unknown> = {}, level: DevLevel = 'info') => {
+  const line = devLine(level, msg, fields);
+  if (level === 'error' || level === 'warn') console.error(line);
+  else console.log(line);
+};
 
 function dotenvValue(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`;
@@ -49,10 +54,10 @@ async function main() {
     let db: Database;
     if (process.env.DATABASE_URL) {
       db = externalDatabase(process.env.DATABASE_URL);
-      say(`database: ${postgresAddress(db.url)} (DATABASE_URL)`);
+      say('database: DATABASE_URL', { postgres: postgresAddress(db.url) });
     } else {
       db = await startPglite(path.join(root, '.wrangler', 'pglite'));
-      say('database: embedded PGlite, persisted in .wrangler/pglite (set DATABASE_URL to use a server)');
+      say('database: embedded PGlite, persisted in .wrangler/pglite (set DATABASE_URL to use a server)', { postgres: 'pglite' });
     }
     cleanups.push(() => db.stop());
 
@@ -137,18 +142,38 @@ async function main() {
         '.wrangler/state',
       ],
       // wrangler's launcher runs whichever `node` comes first on PATH; make that this Node (≥ 22.12).
+      // The rest keeps wrangler off the network: no metrics or error reports, no banner (whose update
+      // check asks npm), and no download of the `Request.cf` placeholder (offline it prints a stack trace).
       {
-        stdio: ['ignore', 'inherit', 'inherit'],
+        stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
           PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
           WRANGLER_SEND_METRICS: 'false',
+          WRANGLER_SEND_ERROR_REPORTS: 'false',
+          WRANGLER_HIDE_BANNER: 'true',
+          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+          NO_UPDATE_NOTIFIER: '1',
+          FORCE_COLOR: '0',
         },
       },
     );
+    // One JSON line per event: the Worker's lines pass through, wrangler's are dropped or wrapped.
+    for (const [from, to] of [
+      [wrangler.stdout, process.stdout],
+      [wrangler.stderr, process.stderr],
+    ] as const) {
+      const output = new WranglerOutput();
+      const print = (lines: string[]) => {
+        if (lines.length) to.write(`${lines.join('\n')}\n`);
+      };
+      from?.setEncoding('utf8');
+      from?.on('data', (chunk: string) => print(output.write(chunk)));
+      from?.on('end', () => print(output.end()));
+    }
     wrangler.on('exit', (code) => {
       if (!stopping) {
-        say(`wrangler exited (${code}); stopping the stack`);
+        say('wrangler exited; stopping the stack', { code }, 'warn');
         void stop(code ?? 1);
       }
     });
@@ -167,20 +192,18 @@ async function main() {
     }, 5_000);
     cleanups.push(() => clearInterval(ticker));
 
-    say('ready');
-    console.log(`
-  API          ${appUrl}
-  Health       ${appUrl}/health
-  OpenAPI      ${appUrl}/openapi.json
-  Docs         ${appUrl}/docs
-  PSP sandbox  ${sandbox.url}/__sandbox/requests
-  Postgres     ${db.kind === 'pglite' ? 'PGlite (single session)' : postgresAddress(db.url)} via ws proxy ${proxy.address}
-
-  Admin token: npm run -s dev:token -- --sub admin-1 --tenant t1 --role admin
-  Stop:        Ctrl-C
-`);
+    say('ready', {
+      api: appUrl,
+      health: `${appUrl}/health`,
+      openapi: `${appUrl}/openapi.json`,
+      docs: `${appUrl}/docs`,
+      sandbox: `${sandbox.url}/__sandbox/requests`,
+      postgres: `${db.kind === 'pglite' ? 'PGlite (single session)' : postgresAddress(db.url)} via ws proxy ${proxy.address}`,
+      adminToken: 'npm run -s dev:token -- --sub admin-1 --tenant t1 --role admin',
+      stop: 'Ctrl-C',
+    });
   } catch (err) {
-    console.error(`[edgepay] failed to start: ${err instanceof Error ? err.message : err}`);
+    say('failed to start', { error: err instanceof Error ? err.message : String(err) }, 'error');
     await stop(1);
   }
 }

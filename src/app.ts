@@ -3,11 +3,20 @@ import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { requestId } from 'hono/request-id';
 import { type AppEnv, ConfigError, parseConfig } from './env';
-import { AppError, asAppError, MalformedJsonError, NotFoundError, toErrorBody } from './lib/errors';
+import { allowedMethodsFinder } from './lib/allowed-methods';
+import {
+  AppError,
+  asAppError,
+  MalformedJsonError,
+  MethodNotAllowedError,
+  NotFoundError,
+  toErrorBody,
+  UnsupportedMediaTypeError,
+} from './lib/errors';
 import { createLogger, parseLogLevel } from './lib/logger';
 import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
-import { requestLog } from './middleware/request-log';
+import { noteRoutePattern, requestLog } from './middleware/request-log';
 import { textGuard } from './middleware/text-guard';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
@@ -31,6 +40,8 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) return new MalformedJsonError();
     if (err.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 413, 'Request body too large');
+    // @hono/zod-openapi's media-type gate: a body whose Content-Type the route does not declare.
+    if (err.status === 415) return new UnsupportedMediaTypeError();
     return new AppError(
       err.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
       err.status,
@@ -59,6 +70,12 @@ export function createApp() {
   const app = createRouter();
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
+  app.use(async (c, next) => {
+    await next();
+    // A handler that returns a Response it built itself (the payment object's stored bodies) drops the
+    // headers set on the context before it ran; every response still carries the id.
+    if (c.res.headers.get('X-Request-Id') !== c.var.requestId) c.header('X-Request-Id', c.var.requestId);
+  });
   app.use(requestLog());
   app.use(async (c, next) => {
     c.set('config', parseConfig(c.env));
@@ -118,7 +135,13 @@ export function createApp() {
   }));
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgepay API', cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }));
 
-  app.notFound((c) => renderError(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`)));
+  const allowedMethods = allowedMethodsFinder(() => app.routes);
+  app.notFound((c) => {
+    const allowed = allowedMethods(c.req.path);
+    if (!allowed.pattern) return renderError(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`));
+    noteRoutePattern(c, allowed.pattern);
+    return renderError(c, new MethodNotAllowedError(c.req.method, allowed.methods));
+  });
   app.onError((err, c) => renderError(c, err));
   return app;
 }

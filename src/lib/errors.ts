@@ -77,6 +77,20 @@ export class NotFoundError extends AppError {
   }
 }
 
+export class MethodNotAllowedError extends AppError {
+  constructor(method: string, allowed: string[]) {
+    super('METHOD_NOT_ALLOWED', 405, `Method ${method} is not allowed here; allowed: ${allowed.join(', ')}`, {
+      headers: { Allow: allowed.join(', ') },
+    });
+  }
+}
+
+export class UnsupportedMediaTypeError extends AppError {
+  constructor(message = 'Unsupported Content-Type: this route takes application/json') {
+    super('UNSUPPORTED_MEDIA_TYPE', 415, message);
+  }
+}
+
 export class PayloadTooLargeError extends AppError {
   constructor(limitBytes: number) {
     super('PAYLOAD_TOO_LARGE', 413, `Request body exceeds ${limitBytes} bytes`);

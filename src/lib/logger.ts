@@ -1,8 +1,10 @@
-import { redact } from './redact';
+import { maskPii, redact } from './redact';
 
 /**
  * One JSON object per line on console.log, which is what `wrangler tail` and Workers Logs show.
- * Fields pass through `redact` so a careless caller cannot log a secret or card data.
+ * Fields pass through `redact` so a careless caller cannot log a secret, card data or a customer's
+ * contact details: errors are reduced to their class and codes (a failed query never brings its
+ * parameters), and e-mails, phones, JWTs and card numbers are masked in every string.
  */
 export type LogLevel = 'debug' | 'info' | 'warn' | 'error';
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40 };
@@ -20,7 +22,7 @@ export function createLogger(minLevel: LogLevel = 'info', base: Record<string, u
     const line = JSON.stringify({
       level,
       time: new Date().toISOString(),
-      msg,
+      msg: maskPii(msg),
       ...(redact({ ...base, ...fields }) as Record<string, unknown>),
     });
     if (level === 'error') console.error(line);

@@ -1,5 +1,5 @@
 import { createRoute } from '@hono/zod-openapi';
-import { FEATURES, PRIMARY_PROCESSOR } from '../lib/features';
+import { deploymentFeatures, PRIMARY_PROCESSOR } from '../lib/features';
 import { createRouter } from '../lib/router';
 import { DbHealthResponse, HealthResponse, InfoResponse } from '../schemas/health';
 import { checkDatabase, checkHealth } from '../services/health';
@@ -33,6 +33,8 @@ const info = createRoute({
   path: '/info',
   tags: ['Health'],
   summary: 'Service, version and feature map',
+  description:
+    'Features are read from the configuration: a provider is true when its credentials are set (false exactly when a session for it answers 503 PSP_NOT_CONFIGURED); notifications when email or SMS credentials are set.',
   responses: { 200: { description: 'Service info', content: { 'application/json': { schema: InfoResponse } } } },
 });
 
@@ -52,7 +54,7 @@ export const healthRoutes = createRouter()
         service: c.var.config.serviceName,
         version: c.var.config.serviceVersion,
         processor: PRIMARY_PROCESSOR,
-        features: FEATURES,
+        features: deploymentFeatures(c.var.config),
         status: 'running' as const,
       },
       200,

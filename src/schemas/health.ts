@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
 
 export const ComponentStatus = z.enum(['healthy', 'degraded', 'unhealthy']);
 
@@ -67,6 +68,9 @@ export const InfoResponse = z
       transactionalOutbox: z.boolean(),
       deadLetterRequeue: z.boolean(),
       queueDashboard: z.string().nullable(),
+      providers: z
+        .object(Object.fromEntries(CHECKOUT_PROVIDERS.map((p) => [p, z.boolean()])) as Record<CheckoutProvider, z.ZodBoolean>)
+        .openapi({ description: 'Checkout providers whose credentials are configured' }),
     }),
     status: z.literal('running'),
   })

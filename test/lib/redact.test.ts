@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { isSensitiveKey, REDACTED, redact } from '../../src/lib/redact';
+import { isSensitiveKey, maskPii, REDACTED, redact } from '../../src/lib/redact';
 
 describe('redact', () => {
   it('replaces secrets, tokens, factor values, card data and PII at any depth', () => {
@@ -67,5 +67,45 @@ describe('redact', () => {
         expect(JSON.stringify(redact({ nested: { [key]: value } }))).toBe(JSON.stringify({ nested: { [key]: REDACTED } }));
       }),
     );
+  });
+
+  it('masks e-mail addresses, phone numbers, JWTs and card numbers inside any string value', () => {
+    const jwt = 'eyJhbGciOiJFUzI1NiJ9.eyJzdWIiOiJidXllci0xIn0.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
+    const out = redact({
+      note: 'reminder to Pat.Customer+vip@mail.example.co.uk failed',
+      sms: 'sent to +1 (415) 555-0123 and 415-555-0199',
+      intl: 'whatsapp +44 20 7946 0958',
+      link: `https://pay.example/verify?t=${jwt}`,
+      path: '/v1/cards/4242424242424242/charge',
+      spaced: 'card 4000 0566 5566 5556 declined',
+      nested: ['5555-5555-5555-4444'],
+    });
+    const text = JSON.stringify(out);
+    for (const leaked of ['Pat.Customer', 'mail.example', '555-0123', '555-0199', '7946', jwt, '4242424242424242', '5556', '4444']) {
+      expect(text).not.toContain(leaked);
+    }
+    expect(out).toEqual({
+      note: 'reminder to [EMAIL] failed',
+      sms: 'sent to [PHONE] and [PHONE]',
+      intl: 'whatsapp [PHONE]',
+      link: 'https://pay.example/verify?t=[JWT]',
+      path: '/v1/cards/[CARD]/charge',
+      spaced: 'card [CARD] declined',
+      nested: ['[CARD]'],
+    });
+  });
+
+  it('leaves ids, timestamps, amounts and numbers that fail the Luhn check alone', () => {
+    const kept = [
+      '9edf61d2-4c1b-4e3a-9a51-0f2d7c1b9e11',
+      '2026-11-22T01:40:03.591Z',
+      'amount 2599 USD, fee 820',
+      'order 4242424242424241',
+      'SQLSTATE 23505',
+      '/v1/users/:handle/factors',
+      'v4.156.2 on 127.0.0.1:8787',
+      'cko_01HZX3K6W8',
+    ];
+    for (const value of kept) expect(maskPii(value)).toBe(value);
   });
 });

@@ -2,6 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { createApp } from '../../src/app';
 import type { ErrorBody } from '../../src/lib/errors';
 import { call, callWithEnv, json } from '../helpers/app';
+import { shopFixture } from '../helpers/payments';
 import { adminToken, bearer } from '../helpers/tokens';
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
@@ -104,5 +105,95 @@ describe('unexpected failures', () => {
     expect(logged).toContain('INTERNAL_SERVICE_SECRET: must be at least 32 characters');
     expect(logged).not.toContain('too-short-secret');
     errors.mockRestore();
+  });
+});
+
+describe('wrong method on an existing path', () => {
+  it('answers 405 METHOD_NOT_ALLOWED with Allow listing the path’s methods', async () => {
+    const res = await call('/health', { method: 'PUT' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')).toBe('GET, HEAD');
+    expect(res.headers.get('x-request-id')).toBeTruthy();
+    expect(await json<ErrorBody>(res)).toMatchObject({
+      code: 'METHOD_NOT_ALLOWED',
+      path: '/health',
+      requestId: res.headers.get('x-request-id'),
+    });
+  });
+
+  it('lists every method registered for a parameterised path', async () => {
+    const res = await call('/v1/users/alice.notap.sol/factors', { method: 'DELETE' });
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'POST']);
+  });
+
+  it('reads the methods from the app’s routes, so a route added later is listed too', async () => {
+    const app = createApp();
+    app.patch('/health', (c) => c.json({}));
+    const res = await callWithEnv({}, '/health', { method: 'DELETE' }, app);
+    expect(res.status).toBe(405);
+    expect(res.headers.get('allow')?.split(', ').sort()).toEqual(['GET', 'HEAD', 'PATCH']);
+  });
+
+  it('keeps 404 for a path no route has, whatever the method', async () => {
+    const res = await call('/v1/nothing/here', { method: 'POST' });
+    expect(res.status).toBe(404);
+    expect(res.headers.get('allow')).toBeNull();
+  });
+});
+
+describe('a body that is not JSON on a JSON route', () => {
+  for (const contentType of ['text/plain', 'application/x-www-form-urlencoded', 'application/xml']) {
+    it(`answers ${contentType} with 415 UNSUPPORTED_MEDIA_TYPE in the one envelope`, async () => {
+      const res = await postRequeue('ids=1', { 'content-type': contentType });
+      expect(res.status).toBe(415);
+      expect(await json<ErrorBody>(res)).toEqual({
+        error: expect.any(String),
+        code: 'UNSUPPORTED_MEDIA_TYPE',
+        timestamp: expect.stringMatching(ISO),
+        path: '/admin/dead-letters/requeue',
+        requestId: res.headers.get('x-request-id'),
+      });
+    });
+  }
+});
+
+describe('responses the payment object renders', () => {
+  const body = JSON.stringify({
+    venueId: 'knox',
+    eventId: 'no-such-show',
+    tickets: [{ ticketTypeId: 'ga', quantity: 1, price: 5000 }],
+    paymentMethod: { type: 'card', paymentMethodId: 'pm_card_visa' },
+  });
+
+  it('carry X-Request-Id, and a replayed error body names the replaying request', async () => {
+    const { user } = await shopFixture();
+    const headers = { ...(await user('buyer-rid')), 'Idempotency-Key': crypto.randomUUID() };
+    const first = await call('/api/v1/payments/process', { method: 'POST', headers, body });
+    expect(first.status).toBe(422);
+    const firstId = first.headers.get('x-request-id');
+    expect(firstId).toBeTruthy();
+    expect((await json<ErrorBody>(first)).requestId).toBe(firstId);
+
+    const replay = await call('/api/v1/payments/process', { method: 'POST', headers, body });
+    expect(replay.status).toBe(422);
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    const replayId = replay.headers.get('x-request-id');
+    expect(replayId).toBeTruthy();
+    expect(replayId).not.toBe(firstId);
+    expect((await json<ErrorBody>(replay)).requestId).toBe(replayId);
+  });
+
+  it('carry X-Request-Id on success and on a successful replay', async () => {
+    const { user } = await shopFixture();
+    const headers = { ...(await user('buyer-rid-ok')), 'Idempotency-Key': crypto.randomUUID() };
+    const ok = JSON.stringify({ ...JSON.parse(body), eventId: 'show' });
+    const first = await call('/api/v1/payments/process', { method: 'POST', headers, body: ok });
+    expect(first.status).toBe(200);
+    expect(first.headers.get('x-request-id')).toBeTruthy();
+    const replay = await call('/api/v1/payments/process', { method: 'POST', headers, body: ok });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(replay.headers.get('x-request-id')).toBeTruthy();
+    expect(await replay.text()).toBe(await first.text());
   });
 });
