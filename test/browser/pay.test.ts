@@ -104,7 +104,7 @@ describe.skipIf(!chromiumPresent)('a person pays in a browser', () => {
   it('Stripe Checkout: Pay lands on success_url (our return page), and our session succeeds', async () => {
     const session = await createSession('stripe', { psp_merchant_id: 'acct_browser' }, 4999);
     const page = await browser.newPage();
-    await page.goto(session.checkout_url);
+    expect((await page.goto(session.checkout_url))?.status()).toBe(200);
     await expect(page.locator('h1.amount').textContent()).resolves.toBe('$49.99');
     await screenshot(page, 'stripe-checkout');
     await Promise.all([
@@ -126,7 +126,7 @@ describe.skipIf(!chromiumPresent)('a person pays in a browser', () => {
   it('PayPal: Approve returns to our return page with token and PayerID, and our session succeeds once we capture', async () => {
     const session = await createSession('paypal', { psp_merchant_id: 'MERCHANT1234A' }, 2500);
     const page = await browser.newPage();
-    await page.goto(session.checkout_url);
+    expect((await page.goto(session.checkout_url))?.status()).toBe(200);
     await expect(page.locator('h1.amount').textContent()).resolves.toBe('$25.00');
     await screenshot(page, 'paypal-approval');
     await Promise.all([
@@ -180,7 +180,7 @@ describe.skipIf(!chromiumPresent)('a person pays in a browser', () => {
     expect(before.status).toBe('processing');
 
     const page = await browser.newPage();
-    await page.goto(nextAction.url);
+    expect((await page.goto(nextAction.url))?.status()).toBe(200);
     await expect(page.locator('h1.amount').textContent()).resolves.toBe(usd(before.amount));
     await screenshot(page, '3ds-challenge');
     await Promise.all([
