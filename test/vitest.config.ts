@@ -5,9 +5,10 @@ import { defineConfig } from 'vitest/config';
 const root = path.resolve(import.meta.dirname, '..');
 
 /**
- * Two projects: "unit" runs pure code in Node (domain, lib, dev tooling); "workers" runs inside
+ * Three projects: "unit" runs pure code in Node (domain, lib, dev tooling); "workers" runs inside
  * workerd through @cloudflare/vitest-plugin with wrangler.toml's bindings, against the real
- * Postgres, proxy and sandbox that test/setup/global.node.ts starts.
+ * Postgres, proxy and sandbox that test/setup/global.node.ts starts; "browser" drives Chromium in
+ * Node against the whole local stack (dev/stack.ts) it starts and stops itself.
  */
 export default defineConfig({
   root,
@@ -19,6 +20,17 @@ export default defineConfig({
           name: 'unit',
           environment: 'node',
           include: ['test/domain/**/*.test.ts', 'test/lib/**/*.test.ts', 'test/dev/**/*.test.ts', 'test/unit/**/*.test.ts'],
+        },
+      },
+      {
+        root,
+        test: {
+          name: 'browser',
+          environment: 'node',
+          include: ['test/browser/**/*.test.ts'],
+          // Starting wrangler dev and Chromium takes a while on a loaded machine; each flow waits for webhooks.
+          testTimeout: 120_000,
+          hookTimeout: 300_000,
         },
       },
       {

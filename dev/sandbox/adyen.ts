@@ -3,6 +3,7 @@ import {
   ADYEN_API_VERSION,
   ADYEN_SANDBOX_API_KEY,
   AdyenFailure,
+  type AdyenSession,
   type AdyenState,
   adyenDate,
   checkoutSessionId,
@@ -14,6 +15,7 @@ import {
   unprocessable,
 } from './adyen/objects.ts';
 import { validateCreateSession, validateRefund } from './adyen/validation.ts';
+import { type HostedPage, infoPage, message, type PageView, withQuery, withSetting } from './pages.ts';
 import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
@@ -30,6 +32,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * AUTHORISATION notification; setting `refunds`: 'success' | 'failure' decides the REFUND notification.
  */
 type Result = { status: number; body: unknown; headers?: Record<string, string> };
+const HOSTED = 'Adyen hosted checkout';
 type Stored = { fingerprint: string; result: Result };
 
 export function createAdyenProvider(): SandboxProvider {
@@ -169,42 +172,12 @@ export function createAdyenProvider(): SandboxProvider {
     name: 'adyen',
     settings: { auth: ['any', 'strict'], authorisation: ['authorised', 'refused'], refunds: ['success', 'failure'] },
     handle,
-    /** `sessionId` is Adyen's session id (CS…): the shopper pays it once; later calls notify nothing. */
-    async complete(sessionId, ctx) {
-      const session = state.sessions.get(sessionId);
-      if (!session) return null;
-      if (session.status !== 'active' || ctx.now() >= session.expiresAt) return { notified: false };
-      const psp = pspReference();
-      const authorised = ctx.setting('authorisation') !== 'refused';
-      if (authorised) {
-        session.status = 'completed';
-        session.payments.push({
-          amount: session.amount,
-          pspReference: psp,
-          resultCode: 'Authorised',
-          paymentMethod: { type: 'scheme', brand: 'visa' },
-        });
-        state.payments.set(psp, {
-          pspReference: psp,
-          sessionId: session.id,
-          merchantAccount: session.merchantAccount,
-          merchantReference: session.reference,
-          amount: session.amount,
-          refunded: 0,
-        });
-      }
-      emitAdyenNotification(ctx, {
-        eventCode: 'AUTHORISATION',
-        success: authorised,
-        pspReference: psp,
-        merchantAccountCode: session.merchantAccount,
-        merchantReference: session.reference,
-        amount: session.amount,
-        reason: authorised ? '053291:1111:03/2030' : 'Refused',
-        checkoutSessionId: session.id,
-        ...(authorised ? { operations: ['CANCEL', 'CAPTURE', 'REFUND'] } : {}),
-      });
-      return { notified: true };
+    complete: pay,
+    page(path, _query, ctx) {
+      const match = /^\/adyen\/checkoutshopper\/sessions\/([A-Z0-9]+)$/.exec(path);
+      if (!match) return null;
+      const session = state.sessions.get(match[1] as string);
+      return session ? hostedPage(session, ctx) : infoPage(HOSTED, 'No such payment session.', 404);
     },
     errorBody(status, message) {
       return { status, errorCode: status === 401 ? '000' : '905', message, errorType: status >= 500 ? 'internal' : 'validation' };
@@ -214,4 +187,79 @@ export function createAdyenProvider(): SandboxProvider {
       keys = new Map();
     },
   };
+
+  /**
+   * The hosted payment page (`url` of a mode=hosted session). Pay is complete(); an authorised payment sends the
+   * shopper to returnUrl with sessionId and sessionResult (which GET /sessions/{id} accepts), a refused one
+   * (setting `authorisation`, or Decline) stays on the page to try again, as Adyen's page does.
+   */
+  function hostedPage(session: AdyenSession, ctx: SandboxContext): HostedPage {
+    const payable = session.status === 'active' && ctx.now() < session.expiresAt;
+    const view: PageView = {
+      provider: HOSTED,
+      merchant: session.merchantAccount,
+      description: `Reference ${session.reference}`,
+      amount: { value: session.amount.value, currency: session.amount.currency, unit: 'minor' },
+      actions: payable
+        ? [
+            { id: 'pay', label: 'Pay' },
+            { id: 'decline', label: 'Decline' },
+            { id: 'cancel', label: 'Cancel' },
+          ]
+        : [],
+      ...(payable
+        ? {}
+        : session.status === 'completed'
+          ? { notice: 'This session is already paid.' }
+          : { notice: 'This session has expired.', status: 410 }),
+    };
+    return {
+      view,
+      async act(action, actCtx) {
+        if (action === 'cancel') return message(HOSTED, 'You left the payment page; nothing was charged.');
+        const paid = await pay(session.id, action === 'decline' ? withSetting(actCtx, 'authorisation', 'refused') : actCtx);
+        if (!paid?.notified) return { view: hostedPage(session, actCtx).view };
+        if (session.status !== 'completed') return { view: { ...view, notice: 'The payment was refused. Try again, or cancel.' } };
+        return { redirect: withQuery(String(session.response.returnUrl), { sessionId: session.id, sessionResult: sessionData() }) };
+      },
+    };
+  }
+
+  /** `sessionId` is Adyen's session id (CS…): the shopper pays it once; later calls notify nothing. */
+  async function pay(sessionId: string, ctx: SandboxContext): Promise<{ notified: boolean } | null> {
+    const session = state.sessions.get(sessionId);
+    if (!session) return null;
+    if (session.status !== 'active' || ctx.now() >= session.expiresAt) return { notified: false };
+    const psp = pspReference();
+    const authorised = ctx.setting('authorisation') !== 'refused';
+    if (authorised) {
+      session.status = 'completed';
+      session.payments.push({
+        amount: session.amount,
+        pspReference: psp,
+        resultCode: 'Authorised',
+        paymentMethod: { type: 'scheme', brand: 'visa' },
+      });
+      state.payments.set(psp, {
+        pspReference: psp,
+        sessionId: session.id,
+        merchantAccount: session.merchantAccount,
+        merchantReference: session.reference,
+        amount: session.amount,
+        refunded: 0,
+      });
+    }
+    emitAdyenNotification(ctx, {
+      eventCode: 'AUTHORISATION',
+      success: authorised,
+      pspReference: psp,
+      merchantAccountCode: session.merchantAccount,
+      merchantReference: session.reference,
+      amount: session.amount,
+      reason: authorised ? '053291:1111:03/2030' : 'Refused',
+      checkoutSessionId: session.id,
+      ...(authorised ? { operations: ['CANCEL', 'CAPTURE', 'REFUND'] } : {}),
+    });
+    return { notified: true };
+  }
 }

@@ -1,4 +1,12 @@
-import { badRequest, emptyMercadoPagoState, MercadoPagoFailure, type MercadoPagoState, type Obj } from './mercadopago/objects.ts';
+import {
+  badRequest,
+  emptyMercadoPagoState,
+  MERCADOPAGO_COLLECTOR_ID,
+  MercadoPagoFailure,
+  type MercadoPagoState,
+  type Obj,
+  type Preference,
+} from './mercadopago/objects.ts';
 import {
   approveRefund,
   createPreference,
@@ -10,6 +18,7 @@ import {
   type Result,
   refundPayment,
 } from './mercadopago/operations.ts';
+import { type HostedPage, infoPage, type PageView, withQuery, withSetting } from './pages.ts';
 import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
@@ -26,6 +35,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * complete(<in_process refund id>) approves that refund. Setting `refunds`: approved | in_process | rejected.
  */
 type Stored = { fingerprint: string; result: Result };
+const CHECKOUT = 'Mercado Pago Checkout Pro';
 
 const ROUTES: Array<[method: string, path: RegExp, run: (op: Op, ...ids: string[]) => Result]> = [
   ['POST', /^\/checkout\/preferences$/, createPreference],
@@ -91,6 +101,11 @@ export function createMercadoPagoProvider(): SandboxProvider {
       const approved = approveRefund(op, id);
       return approved === null ? null : { notified: approved };
     },
+    page(path, query, ctx) {
+      if (path !== '/mercadopago/checkout/v1/redirect' && path !== '/mercadopago/sandbox/checkout/v1/redirect') return null;
+      const pref = query.pref_id ? state.preferences.get(query.pref_id) : undefined;
+      return pref ? checkoutPage(pref, ctx) : infoPage(CHECKOUT, 'No such preference.', 404);
+    },
     errorBody(status, message) {
       const error = status === 429 ? 'too_many_requests' : status >= 500 ? 'internal_server_error' : 'bad_request';
       return { message, error, status, cause: [] };
@@ -100,4 +115,62 @@ export function createMercadoPagoProvider(): SandboxProvider {
       keys = new Map();
     },
   };
+
+  /**
+   * Checkout Pro at init_point / sandbox_init_point. Pay is complete() (setting `payment`), Decline the same
+   * as `rejected`; then the payer returns to back_urls.success / pending / failure by the payment's status, with
+   * the query MercadoPago adds (collection_id, collection_status, payment_id, status, external_reference,
+   * payment_type, preference_id, processing_mode). Cancel returns to back_urls.failure with status null, as
+   * "return to the store" does. Without that back URL the page says what happened.
+   */
+  function checkoutPage(pref: Preference, ctx: SandboxContext): HostedPage {
+    const body = pref.body;
+    const payable = !pref.paymentId && (pref.expiresAt === null || ctx.now() < pref.expiresAt);
+    const view: PageView = {
+      provider: CHECKOUT,
+      merchant: `Mercado Pago seller ${MERCADOPAGO_COLLECTOR_ID}`,
+      description: (body.items as Obj[]).map((i) => `${i.quantity} × ${i.title}`).join(', '),
+      amount: { value: pref.totalHundredths / 100, currency: pref.currency, unit: 'major' },
+      actions: payable
+        ? [
+            { id: 'pay', label: 'Pay' },
+            { id: 'decline', label: 'Decline' },
+            { id: 'cancel', label: 'Cancel' },
+          ]
+        : [],
+      ...(payable ? {} : { notice: pref.paymentId ? 'This preference is already paid.' : 'This preference has expired.' }),
+    };
+    const back = (which: 'success' | 'pending' | 'failure', params: Record<string, string>) => {
+      const url = body.back_urls[which] as string;
+      if (url) return { redirect: withQuery(url, params) };
+      const notice = params.status === 'null' ? 'You left the checkout; nothing was charged.' : `Payment ${params.status}.`;
+      return { view: { ...view, actions: [], notice } };
+    };
+    const common = { external_reference: body.external_reference || 'null', preference_id: body.id, processing_mode: 'aggregator' };
+    return {
+      view,
+      act(action, actCtx) {
+        if (action === 'cancel') {
+          return back('failure', { collection_id: 'null', collection_status: 'null', payment_id: 'null', status: 'null', ...common });
+        }
+        const paid = payPreference(
+          { ctx: action === 'decline' ? withSetting(actCtx, 'payment', 'rejected') : actCtx, state, body: {} },
+          body.id,
+        );
+        const payment = paid && pref.paymentId ? state.payments.get(pref.paymentId) : undefined;
+        if (!payment) return { view: checkoutPage(pref, actCtx).view };
+        const status = String(payment.body.status);
+        const which = status === 'approved' ? 'success' : status === 'rejected' ? 'failure' : 'pending';
+        const id = String(payment.body.id);
+        return back(which, {
+          collection_id: id,
+          collection_status: status,
+          payment_id: id,
+          status,
+          payment_type: 'credit_card',
+          ...common,
+        });
+      },
+    };
+  }
 }

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { authenticationFailure, injectedError, invalidRequest, type Obj, PaypalFailure } from './paypal/objects.ts';
+import { type HostedPage, infoPage, type PageOutcome, type PageView, withQuery } from './pages.ts';
+import { authenticationFailure, formatMoney, injectedError, invalidRequest, type Obj, PaypalFailure } from './paypal/objects.ts';
 import {
   captureOrder,
   complete,
@@ -11,7 +12,7 @@ import {
   type Result,
   refundCapture,
 } from './paypal/operations.ts';
-import { emptyState, orderView, refundView } from './paypal/state.ts';
+import { emptyState, type Order, orderView, refundView } from './paypal/state.ts';
 import { createPaypalSigner } from './paypal/webhooks.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
@@ -32,6 +33,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * request created, whatever the new body says; failed requests are not stored.
  */
 type Grant = { clientId: string; expiresAt: number };
+const APPROVAL = 'PayPal';
 
 type Route = { method: string; pattern: RegExp; run: (op: Op, id: string) => Result; idempotent?: 'orders' | 'payments' };
 const ROUTES: Route[] = [
@@ -156,6 +158,11 @@ export function createPaypalProvider(): SandboxProvider {
       const changed = complete({ ctx, state, signer }, id);
       return changed === null ? null : { notified: changed };
     },
+    page(path, query) {
+      if (path !== '/paypal/checkoutnow') return null;
+      const order = query.token ? state.orders.get(query.token) : undefined;
+      return order ? approvalPage(order) : infoPage(APPROVAL, 'No such order.', 404);
+    },
     errorBody: injectedError,
     reset() {
       state = emptyState();
@@ -165,4 +172,37 @@ export function createPaypalProvider(): SandboxProvider {
       signer.reset();
     },
   };
+
+  /**
+   * The payer's approval page (the order's approve / payer-action link). Approve is complete() (the order becomes
+   * APPROVED, CHECKOUT.ORDER.APPROVED is sent); then the payer returns to the experience_context return_url with
+   * token (the order id) and PayerID, as PayPal does. Cancel changes nothing and returns to cancel_url with token.
+   */
+  function approvalPage(order: Order): HostedPage {
+    const approvable = order.status === 'CREATED' || order.status === 'PAYER_ACTION_REQUIRED';
+    const money = formatMoney(order.unit.amount);
+    const view: PageView = {
+      provider: APPROVAL,
+      merchant: order.unit.payee.email_address ?? `PayPal merchant ${order.unit.payee.merchant_id}`,
+      description: order.unit.description ?? `Order ${order.unit.reference_id}`,
+      amount: { value: Number(money.value), currency: money.currency_code, unit: 'major' },
+      actions: approvable
+        ? [
+            { id: 'approve', label: 'Approve' },
+            { id: 'cancel', label: 'Cancel' },
+          ]
+        : [],
+      ...(approvable ? {} : { notice: `This order is ${order.status.toLowerCase().replaceAll('_', ' ')}; there is nothing to approve.` }),
+    };
+    const back = (url: string | undefined, params: Record<string, string>, done: string): PageOutcome =>
+      url ? { redirect: withQuery(url, params) } : { view: { ...view, actions: [], notice: done } };
+    return {
+      view,
+      act(action, actCtx) {
+        if (action === 'cancel') return back(order.cancelUrl, { token: order.id }, 'You cancelled; nothing was paid.');
+        if (!complete({ ctx: actCtx, state, signer }, order.id)) return { view: approvalPage(order).view };
+        return back(order.returnUrl, { token: order.id, PayerID: String(order.payer?.payer_id) }, 'Approved.');
+      },
+    };
+  }
 }

@@ -1,3 +1,4 @@
+import { type HostedPage, infoPage, message, type PageView } from './pages.ts';
 import { type AuthStore, authorized, emptyAuthStore, type Grant, handleAuth } from './qpay/auth.ts';
 import { QpayFailure, qpayError, qpayErrorBody } from './qpay/errors.ts';
 import {
@@ -8,13 +9,18 @@ import {
   emptyQpayState,
   getInvoice,
   getPayment,
+  type Invoice,
+  isExpired,
   type Op,
+  type QpayState,
   type Result,
   returnPayment,
 } from './qpay/invoices.ts';
-import type { SandboxProvider, SandboxRequest } from './types.ts';
+import type { SandboxContext, SandboxProvider, SandboxRequest } from './types.ts';
 
 export { QPAY_TEST_INVOICE_CODE } from './qpay/invoices.ts';
+
+const QPAY = 'QPay';
 
 /**
  * QPay merchant API v2 (CONTRACTS.md §7), mounted at /qpay: token and refresh (qpay/auth.ts), invoices,
@@ -60,6 +66,12 @@ export function createQpayProvider(): SandboxProvider & { authorized(req: Sandbo
     async complete(invoiceId, ctx) {
       return completeInvoice(ctx, state, invoiceId);
     },
+    page(path, _query, ctx) {
+      const match = /^\/qpay\/s\/([A-Za-z0-9_-]+)$/.exec(path);
+      if (!match) return null;
+      const invoice = [...state.invoices.values()].find((i) => i.shortCode === match[1]);
+      return invoice ? invoicePage(state, invoice, ctx) : infoPage(QPAY, 'No such invoice.', 404);
+    },
     errorBody(status, message) {
       const code =
         status === 401
@@ -75,6 +87,40 @@ export function createQpayProvider(): SandboxProvider & { authorized(req: Sandbo
       auth.grants.clear();
       auth.refreshes.clear();
       state = emptyQpayState();
+    },
+  };
+}
+
+/**
+ * The invoice's short URL: what a payer sees before paying in a bank app. Pay is complete() (the payment row, the
+ * invoice CLOSED, the callback to the merchant). QPay sends the payer nowhere afterwards: the page says it is paid.
+ */
+function invoicePage(state: QpayState, invoice: Invoice, ctx: SandboxContext): HostedPage {
+  const payable = invoice.status === 'OPEN' && !isExpired(invoice, ctx.now());
+  const view: PageView = {
+    provider: QPAY,
+    merchant: `Invoice ${invoice.sender_invoice_no}`,
+    description: invoice.invoice_description,
+    amount: { value: invoice.amount, currency: 'MNT', unit: 'major' },
+    actions: payable
+      ? [
+          { id: 'pay', label: 'Pay' },
+          { id: 'decline', label: 'Decline' },
+          { id: 'cancel', label: 'Cancel' },
+        ]
+      : [],
+    ...(payable
+      ? {}
+      : { notice: `This invoice cannot be paid (${isExpired(invoice, ctx.now()) ? 'expired' : invoice.status.toLowerCase()}).` }),
+  };
+  return {
+    view,
+    act(action, actCtx) {
+      if (action === 'decline') return { view: { ...view, notice: 'Your bank declined the payment. Try again, or cancel.' } };
+      if (action === 'cancel') return message(QPAY, 'You left without paying; the invoice stays open.');
+      const result = completeInvoice(actCtx, state, invoice.invoice_id);
+      if (!result?.notified) return { view: invoicePage(state, invoice, actCtx).view };
+      return { view: { ...view, actions: [], notice: 'Paid. The merchant has been notified.' } };
     },
   };
 }

@@ -1,3 +1,4 @@
+import { type HostedPage, infoPage, message, type PageView, withQuery } from './pages.ts';
 import { badRequest, type Obj, SquareFailure } from './square/objects.ts';
 import {
   complete,
@@ -7,6 +8,7 @@ import {
   getPayment,
   getPaymentLink,
   getRefund,
+  type LinkEntry,
   type Op,
   type Result,
   refundPayment,
@@ -21,6 +23,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * webhooks per CONTRACTS 3.5. Setting `refunds`: 'completed' (default) | 'pending'.
  */
 type Route = { endpoint: string; idempotent: boolean; run(op: Op): Result };
+const CHECKOUT = 'Square Checkout';
 
 const ROUTES: Array<[method: string, path: RegExp, run: (op: Op, id: string) => Result]> = [
   ['POST', /^\/v2\/payments$/, createPayment],
@@ -135,6 +138,12 @@ export function createSquareProvider(): SandboxProvider {
       const changed = complete({ ctx, state, body: {} }, id);
       return changed === null ? null : { notified: changed };
     },
+    page(path) {
+      const match = /^\/__sandbox\/pay\/square\/([A-Za-z0-9]+)$/.exec(path);
+      if (!match) return null;
+      const entry = state.links.get(match[1] as string);
+      return entry ? linkPage(entry) : infoPage(CHECKOUT, 'No such payment link.', 404);
+    },
     errorBody(status, message) {
       const code =
         status === 429
@@ -151,4 +160,39 @@ export function createSquareProvider(): SandboxProvider {
       keys = new Map();
     },
   };
+
+  /**
+   * The payment link's checkout page. Pay is complete() (a COMPLETED card payment for the link's order); then the
+   * buyer goes to checkout_options.redirect_url with checkoutId, orderId and transactionId appended (the parameters
+   * of Square's Checkout API redirect; for payment links **unconfirmed**), or sees a confirmation without one.
+   * A declined card stays on the page, as Square's does.
+   */
+  function linkPage(entry: LinkEntry): HostedPage {
+    const { link, order, price } = entry;
+    const view: PageView = {
+      provider: CHECKOUT,
+      merchant: `Square location ${order.location_id}`,
+      description: link.description ?? order.line_items?.[0]?.name ?? '',
+      amount: { value: price.amount, currency: price.currency, unit: 'minor' },
+      actions: entry.paymentId
+        ? []
+        : [
+            { id: 'pay', label: 'Pay' },
+            { id: 'decline', label: 'Decline' },
+            { id: 'cancel', label: 'Cancel' },
+          ],
+      ...(entry.paymentId ? { notice: 'This link is already paid.' } : {}),
+    };
+    return {
+      view,
+      act(action, actCtx) {
+        if (action === 'decline') return { view: { ...view, notice: 'Your card was declined. Try again, or cancel.' } };
+        if (action === 'cancel') return message(CHECKOUT, 'You left the checkout; nothing was charged.');
+        if (!complete({ ctx: actCtx, state, body: {} }, link.id)) return { view: linkPage(entry).view };
+        const redirect = link.checkout_options?.redirect_url;
+        if (typeof redirect !== 'string' || !redirect) return { view: { ...view, actions: [], notice: 'Payment complete. Thank you!' } };
+        return { redirect: withQuery(redirect, { checkoutId: link.id, orderId: order.id, transactionId: order.id }) };
+      },
+    };
+  }
 }

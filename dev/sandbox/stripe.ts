@@ -3,6 +3,7 @@ import { createCheckoutSession, expireCheckoutSession, paySession, retrieveCheck
 import { canonical, decodeForm, decodeFormBody, type FormObject } from './stripe/form.ts';
 import { createIdempotencyStore } from './stripe/idempotency.ts';
 import { DEFAULT_API_VERSION, invalid, randomSuffix, StripeFailure } from './stripe/objects.ts';
+import { stripePage } from './stripe/pages.ts';
 import {
   cancelPaymentIntent,
   completeAuthentication,
@@ -12,7 +13,7 @@ import {
 } from './stripe/payment-intents.ts';
 import { createPaymentLink, payLink, retrievePaymentLink } from './stripe/payment-links.ts';
 import { createRefund, retrieve, settleRefund } from './stripe/refunds.ts';
-import { type Call, emptyState, type Result } from './stripe/state.ts';
+import { type Call, customerCall, emptyState, type Result } from './stripe/state.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
@@ -172,15 +173,7 @@ export function createStripeProvider(): SandboxProvider {
     async complete(id, ctx) {
       const entry = state.intents.get(id) ?? state.refunds.get(id) ?? state.sessions.get(id) ?? state.links.get(id);
       if (!entry) return null;
-      const call: Call = {
-        ctx,
-        state,
-        params: {},
-        owner: entry.owner,
-        origin: { requestId: null, idempotencyKey: null, account: entry.owner || null, apiVersion: entry.apiVersion },
-        livemode: Boolean(entry.object.livemode),
-        now: Math.floor(ctx.now() / 1000),
-      };
+      const call = customerCall(ctx, state, entry);
       const intent = state.intents.get(id);
       if (intent) return { notified: completeAuthentication(call, intent) };
       const session = state.sessions.get(id);
@@ -191,10 +184,11 @@ export function createStripeProvider(): SandboxProvider {
       const link = state.links.get(id);
       if (link) {
         const paid = payLink(call, link);
-        return paid === 'inactive' ? { notified: false, status: 409 } : { notified: paid };
+        return paid === 'inactive' ? { notified: false, status: 409 } : { notified: paid.paid };
       }
       return { notified: settleRefund(call, entry.object) };
     },
+    page: (path, _query, ctx) => stripePage(path, state, ctx),
     errorBody(status, message) {
       if (status === 429) return { error: { type: 'invalid_request_error', code: 'rate_limit', message } };
       return { error: { type: 'api_error', message } };

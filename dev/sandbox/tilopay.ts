@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type HostedPage, infoPage, type PageView, withSetting } from './pages.ts';
 import {
   apiPassword,
   apiUser,
@@ -7,6 +8,7 @@ import {
   emptyState,
   errorBody,
   type Obj,
+  type Order,
   processModification,
   processPayment,
   TilopayFailure,
@@ -26,6 +28,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * Setting `outcome`: approved (default) | declined | pending | canceled — what the sandbox's payer gets.
  */
 export const SANDBOX_TILOPAY_KEY = '0000-0000-0000-0000-0000';
+const HOSTED = 'Tilopay';
 
 export function createTilopayProvider(): SandboxProvider {
   let state = emptyState();
@@ -66,10 +69,48 @@ export function createTilopayProvider(): SandboxProvider {
       const notified = complete(ctx, state, orderNumber);
       return notified === null ? null : { notified };
     },
+    page(path, query) {
+      const match = /^\/tilopay\/checkout\/([0-9a-f]+)$/.exec(path);
+      if (!match) return null;
+      const order = [...state.orders.values()].find((o) => o.page === match[1] && o.orderNumber === query.order);
+      return order ? paymentPage(order) : infoPage(HOSTED, 'No such order.', 404);
+    },
     errorBody,
     reset() {
       state = emptyState();
       tokens = new Map();
     },
   };
+
+  /**
+   * The hosted payment form (processPayment's url). Pay is complete() (setting `outcome`), Decline and Cancel the
+   * same as `declined` and `canceled`; each sends the browser to the order's `redirect` with the result and the
+   * OrderHash — the redirect the sandbox makes itself when completed through POST /__sandbox/complete.
+   */
+  function paymentPage(order: Order): HostedPage {
+    const approved = order.attempts.some((a) => a.code === '1');
+    const view: PageView = {
+      provider: HOSTED,
+      merchant: 'Tilopay merchant',
+      description: `Order ${order.orderNumber}`,
+      amount: { value: order.hundredths / 100, currency: order.currency, unit: 'major' },
+      actions: approved
+        ? []
+        : [
+            { id: 'pay', label: 'Pay' },
+            { id: 'decline', label: 'Decline' },
+            { id: 'cancel', label: 'Cancel' },
+          ],
+      ...(approved ? { notice: 'This order is already paid.' } : {}),
+    };
+    return {
+      view,
+      act(action, actCtx) {
+        const outcome = action === 'decline' ? 'declined' : action === 'cancel' ? 'canceled' : null;
+        complete(outcome ? withSetting(actCtx, 'outcome', outcome) : actCtx, state, order.orderNumber);
+        // complete() emitted the redirect (the server sends the browser there); without one, show where things are.
+        return { view: paymentPage(order).view };
+      },
+    };
+  }
 }

@@ -1,3 +1,5 @@
+import type { HostedPage } from './pages.ts';
+
 /**
  * A provider emulated by the sandbox. Each lives in its own file beside this one and is registered in
  * providers.ts; the server routes `/<provider>/…` to it and records every exchange.
@@ -51,6 +53,11 @@ export type OutgoingWebhook = {
   url: string;
   headers: Record<string, string>;
   body: string;
+  /**
+   * A redirect the payer's browser carries (Tilopay's return): on a hosted page the browser is sent to `url` and
+   * the sandbox records it without calling it; from POST /__sandbox/complete the sandbox calls it as before.
+   */
+  viaBrowser?: true;
 };
 
 export type SandboxContext = {
@@ -83,6 +90,11 @@ export type SandboxProvider = {
    * e.g. after reserving an idempotency key, so that a request counts as in flight during the delay.
    */
   deferLatency?: boolean;
+  /**
+   * The provider's hosted page at `path` (the whole request path, e.g. /stripe/checkout/cs_…: the URLs it hands out as
+   * checkout_url, approval link or 3-D Secure redirect), or null when `path` is not one of its pages (see pages.ts).
+   */
+  page?(path: string, query: Record<string, string>, ctx: SandboxContext): HostedPage | null;
   /** Provider-specific string settings for /__sandbox/config `providers.<name>`: allowed values, default first. */
   settings?: Record<string, readonly string[]>;
 };

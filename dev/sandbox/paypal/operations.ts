@@ -27,13 +27,14 @@ export type Result = { status: number; body: Obj; resource?: { kind: 'order' | '
 const notSupported = (field: string, what: string) =>
   invalidRequest('NOT_SUPPORTED', `This field is not currently supported. (${what})`, field);
 
-function experience(source: Obj | undefined): void {
-  if (!source) return;
+/** Validates payment_source; returns where the payer goes after approving or cancelling (experience_context). */
+function experience(source: Obj | undefined): { returnUrl?: string; cancelUrl?: string } {
+  if (!source) return {};
   for (const key of Object.keys(source))
     if (key !== 'paypal') throw notSupported(`/payment_source/${key}`, 'the sandbox emulates PayPal wallet orders');
   const paypal = object(source, 'paypal', '/payment_source/paypal', true) as Obj;
   const ec = object(paypal, 'experience_context', '/payment_source/paypal/experience_context');
-  if (!ec) return;
+  if (!ec) return {};
   const at = (k: string) => `/payment_source/paypal/experience_context/${k}`;
   text(ec, 'brand_name', at('brand_name'), { max: 127 });
   text(ec, 'locale', at('locale'), { min: 2, max: 10, pattern: /^[a-z]{2}(?:-[A-Z][a-z]{3})?(?:-(?:[A-Z]{2}|[0-9]{3}))?$/ });
@@ -44,8 +45,9 @@ function experience(source: Obj | undefined): void {
     max: 255,
     values: ['UNRESTRICTED', 'IMMEDIATE_PAYMENT_REQUIRED'],
   });
-  text(ec, 'return_url', at('return_url'), { max: 4000, pattern: URI });
-  text(ec, 'cancel_url', at('cancel_url'), { max: 4000, pattern: URI });
+  const returnUrl = text(ec, 'return_url', at('return_url'), { max: 4000, pattern: URI });
+  const cancelUrl = text(ec, 'cancel_url', at('cancel_url'), { max: 4000, pattern: URI });
+  return { ...(returnUrl ? { returnUrl } : {}), ...(cancelUrl ? { cancelUrl } : {}) };
 }
 
 export function createOrder(op: Op): Result {
@@ -89,7 +91,7 @@ export function createOrder(op: Op): Result {
     if (value !== undefined) unit[key] = value;
   }
   const source = object(body, 'payment_source', '/payment_source');
-  experience(source);
+  const urls = experience(source);
   const now = iso(ctx);
   const order: Order = {
     id: paypalId(),
@@ -100,6 +102,7 @@ export function createOrder(op: Op): Result {
     paymentSource: !!source,
     payer: null,
     captureId: null,
+    ...urls,
   };
   state.orders.set(order.id, order);
   return { status: 201, body: orderView(state, order, ctx, op.representation), resource: { kind: 'order', id: order.id } };

@@ -20,6 +20,9 @@ export type Order = {
   paymentSource: boolean;
   payer: Obj | null;
   captureId: string | null;
+  /** payment_source.paypal.experience_context: where the approval page sends the payer. */
+  returnUrl?: string;
+  cancelUrl?: string;
 };
 export type Capture = {
   id: string;

@@ -38,6 +38,8 @@ export type Invoice = {
   status: QpayInvoiceStatus;
   qr_text: string;
   payments: string[];
+  /** The last part of qPay_shortUrl (/qpay/s/<code>), the page a payer opens to pay. */
+  shortCode: string;
 };
 
 export type Payment = {
@@ -137,6 +139,7 @@ export function createInvoice(op: Op): Result {
     status: 'OPEN',
     qr_text: emvQrText(invoice_id, amount),
     payments: [],
+    shortCode: randomBytes(8).toString('base64url'),
   };
   op.state.invoices.set(invoice_id, invoice);
   return {
@@ -145,7 +148,7 @@ export function createInvoice(op: Op): Result {
       invoice_id,
       qr_text: invoice.qr_text,
       qr_image: qrPngBase64(invoice.qr_text),
-      qPay_shortUrl: `${op.ctx.sandboxUrl}/qpay/s/${randomBytes(8).toString('base64url')}`,
+      qPay_shortUrl: `${op.ctx.sandboxUrl}/qpay/s/${invoice.shortCode}`,
       urls: deeplinks(op.ctx, invoice.qr_text),
     },
   };

@@ -144,6 +144,27 @@ export function completeAuthentication(call: Call, entry: IntentEntry): boolean 
   return true;
 }
 
+/**
+ * The customer failed 3-D Secure on the redirect page: as on Stripe, the PaymentIntent goes back to
+ * requires_payment_method with payment_intent_authentication_failure, and payment_intent.payment_failed is sent.
+ */
+export function failAuthentication(call: Call, entry: IntentEntry): boolean {
+  const pi = entry.object;
+  if (pi.status !== 'requires_action' || !entry.paymentMethod) return false;
+  const error = {
+    type: 'invalid_request_error',
+    code: 'payment_intent_authentication_failure',
+    message:
+      'The provided PaymentMethod has failed authentication. You can provide payment_method_data or a new PaymentMethod to attempt to fulfill this PaymentIntent again.',
+    doc_url: 'https://stripe.com/docs/error-codes/payment-intent-authentication-failure',
+    payment_method: entry.paymentMethod.object,
+  };
+  Object.assign(pi, { status: 'requires_payment_method', payment_method: null, next_action: null, last_payment_error: error });
+  entry.paymentMethod = null;
+  emitStripeEvent(call.ctx, call.origin, 'payment_intent.payment_failed', pi);
+  return true;
+}
+
 function noPaymentMethod(pi: Obj | null) {
   return invalid(
     "You cannot confirm this PaymentIntent because it's missing a payment method. Update the PaymentIntent with a payment method and then confirm it again.",

@@ -3,7 +3,7 @@ import { openSession, paySession } from './checkout-sessions.ts';
 import type { FormObject } from './form.ts';
 import { invalid, missing, type Obj, randomSuffix, stripeId } from './objects.ts';
 import { metadataParam, onlyParams, optEnum, optObject, optString, optStringArray } from './params.ts';
-import { type Call, findOwned, type IntentData, type LinkEntry, type Result } from './state.ts';
+import { type Call, findOwned, type IntentData, type LinkEntry, type Result, type SessionEntry } from './state.ts';
 
 /**
  * Payment Links (CONTRACTS 1.3): `line_items[i][price]` + quantity (API 2023-08-16; current API versions
@@ -145,8 +145,11 @@ export function retrievePaymentLink(call: Call, id: string): Result {
   return { status: 200, body: entry.object };
 }
 
-/** A customer pays the link: a new Checkout Session made from it, paid (or processing, per the `checkout` setting). */
-export function payLink(call: Call, entry: LinkEntry): boolean | 'inactive' {
+/**
+ * A customer pays the link: a new Checkout Session made from it, paid (or processing, per the `checkout` setting).
+ * Returns that session and whether it was paid, or 'inactive'.
+ */
+export function payLink(call: Call, entry: LinkEntry): { session: SessionEntry; paid: boolean } | 'inactive' {
   const link = entry.object;
   if (!link.active) return 'inactive';
   const session = openSession(call, {
@@ -161,5 +164,5 @@ export function payLink(call: Call, entry: LinkEntry): boolean | 'inactive' {
     paymentLink: link.id,
     paymentMethodTypes: link.payment_method_types ?? ['card'],
   });
-  return paySession(call, session) === true;
+  return { session, paid: paySession(call, session) === true };
 }

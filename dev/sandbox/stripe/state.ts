@@ -61,6 +61,22 @@ export type Call = {
 
 export type Result = { status: number; body: unknown };
 
+/**
+ * A call made by the customer rather than through the API (sandbox complete(), a hosted page): under the
+ * object's owner and API version, with no request id or idempotency key.
+ */
+export function customerCall(ctx: SandboxContext, state: StripeState, entry: Owned & { apiVersion: string }): Call {
+  return {
+    ctx,
+    state,
+    params: {},
+    owner: entry.owner,
+    origin: { requestId: null, idempotencyKey: null, account: entry.owner || null, apiVersion: entry.apiVersion },
+    livemode: Boolean(entry.object.livemode),
+    now: Math.floor(ctx.now() / 1000),
+  };
+}
+
 /** A test token (pm_card_visa…) mints a new pm_… each time, as Stripe does; a minted id can be used again. */
 export function resolvePaymentMethod(call: Call, id: string): PaymentMethodEntry {
   const known = call.state.paymentMethods.get(id);

@@ -26,6 +26,8 @@ export type Order = {
   returnData: string | null;
   hashVersion: 'V1' | 'V2';
   attempts: Attempt[];
+  /** The hex part of the hosted page's URL (/tilopay/checkout/<page>?order=…). */
+  page: string;
 };
 export type TilopayState = { orders: Map<string, Order> };
 export const emptyState = (): TilopayState => ({ orders: new Map() });
@@ -93,6 +95,7 @@ export function processPayment(ctx: SandboxContext, state: TilopayState, body: O
   const id = `${k}|${orderNumber}`;
   // Order numbers are single use (reuse reported to fail — **unconfirmed**).
   if (state.orders.has(id)) throw bad('The orderNumber has already been taken.');
+  const page = randomBytes(12).toString('hex');
   state.orders.set(id, {
     key: k,
     orderNumber,
@@ -103,8 +106,9 @@ export function processPayment(ctx: SandboxContext, state: TilopayState, body: O
     returnData: field(body, 'returnData', false) || null,
     hashVersion,
     attempts: [],
+    page,
   });
-  return { url: `${ctx.sandboxUrl}/tilopay/checkout/${randomBytes(12).toString('hex')}?order=${encodeURIComponent(orderNumber)}` };
+  return { url: `${ctx.sandboxUrl}/tilopay/checkout/${page}?order=${encodeURIComponent(orderNumber)}` };
 }
 
 function row(order: Order, a: Attempt): Obj {
@@ -226,6 +230,7 @@ export function complete(ctx: SandboxContext, state: TilopayState, orderNumber: 
     url: url.toString(),
     headers: {},
     body: '',
+    viaBrowser: true,
   });
   return true;
 }
