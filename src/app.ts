@@ -7,6 +7,7 @@ import { AppError, asAppError, MalformedJsonError, NotFoundError, toErrorBody } 
 import { createLogger, parseLogLevel } from './lib/logger';
 import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
+import { unauthenticatedRateLimit } from './middleware/rate-limit';
 import { requestLog } from './middleware/request-log';
 import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
@@ -63,6 +64,7 @@ export function createApp() {
     c.set('config', parseConfig(c.env));
     await next();
   });
+  app.use(unauthenticatedRateLimit());
   app.use(bodyLimit());
 
   app.route('/', healthRoutes);
