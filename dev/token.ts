@@ -4,7 +4,9 @@ import { readDevSecrets, wranglerVar } from './keys.ts';
 
 /**
  * npm run -s dev:token -- --sub u1 --tenant t1 --role user|merchant|venue_manager|admin [--venues v1,v2] [--ttl 3600]
- * Prints only a JWT that the running dev stack accepts (signed with the key `npm run dev` created).
+ * Prints only a JWT that the running dev stack accepts (signed with the key `npm run dev` created). Its
+ * lifetime is one hour unless --ttl says otherwise, at most wrangler.toml's JWT_MAX_TTL_SECONDS: the API
+ * refuses a longer-lived token.
  */
 const ROLES = ['user', 'merchant', 'venue_manager', 'admin'];
 
@@ -32,9 +34,11 @@ const { sub, tenant, role } = values;
 if (!sub || !tenant || !role)
   fail('usage: --sub <id> --tenant <id> --role user|merchant|venue_manager|admin [--venues v1,v2] [--ttl seconds]');
 if (!ROLES.includes(role)) fail(`--role must be one of ${ROLES.join(', ')}`);
-if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) fail('--ttl must be a whole number of seconds, at most 30 days');
-const ttl = values.ttl === undefined ? 3600 : Number(values.ttl);
-if (ttl <= 0 || ttl > 30 * 86400) fail('--ttl must be a whole number of seconds, at most 30 days');
+const maxTtl = Number(wranglerVar('JWT_MAX_TTL_SECONDS'));
+const ttlRule = `--ttl must be a whole number of seconds, at most ${maxTtl} (JWT_MAX_TTL_SECONDS)`;
+if (values.ttl !== undefined && !/^\d+$/.test(values.ttl)) fail(ttlRule);
+const ttl = values.ttl === undefined ? Math.min(3600, maxTtl) : Number(values.ttl);
+if (ttl <= 0 || ttl > maxTtl) fail(ttlRule);
 const secrets = readDevSecrets();
 if (!secrets) fail('no dev keys yet: run `npm run dev` once (it creates .wrangler/dev/secrets.json)');
 

@@ -1,5 +1,6 @@
 import { DurableObject } from 'cloudflare:workers';
 import { isTokenUsable } from '../src/domain/token-expiry';
+import { Deadline } from '../src/psp/http';
 import { TOKEN_CLIENTS } from '../src/psp/token-clients';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../src/psp/tokens';
 import { applySchema } from './sql';
@@ -10,6 +11,8 @@ import { applySchema } from './sql';
  * left; otherwise exactly one upstream request is made however many callers wait — single-flight through
  * an in-memory promise, because awaiting fetch opens the object's input gate to other calls. The grant is
  * kept in storage, so an evicted object does not fetch again. Tokens are never logged.
+ * `credentials.timeoutMs` is what is left of the caller's PSP operation: a caller never waits longer than
+ * that (even on a fetch another caller started), and a refresh plus its fallback share it.
  */
 const SCHEMA = [
   'CREATE TABLE grant_ (id INTEGER PRIMARY KEY CHECK (id = 1), access_token TEXT NOT NULL, expires_at INTEGER NOT NULL, refresh_token TEXT, refresh_expires_at INTEGER, fetched_at INTEGER NOT NULL)',
@@ -47,10 +50,11 @@ export class TokenBrokerDO extends DurableObject<Env> {
     const now = Date.now();
     const cached = this.stored();
     if (cached && isTokenUsable(cached.expiresAt, now)) return { accessToken: cached.accessToken, expiresAt: cached.expiresAt };
-    this.inflight ??= this.fetchGrant(credentials, cached).finally(() => {
+    const deadline = Deadline.after(credentials.timeoutMs);
+    this.inflight ??= this.fetchGrant(credentials, cached, deadline).finally(() => {
       this.inflight = null;
     });
-    const grant = await this.inflight;
+    const grant = await within(this.inflight, deadline, credentials.provider);
     return { accessToken: grant.accessToken, expiresAt: grant.expiresAt };
   }
 
@@ -73,15 +77,17 @@ export class TokenBrokerDO extends DurableObject<Env> {
     return rows.length === 1;
   }
 
-  private async fetchGrant(credentials: BrokerCredentials, previous: TokenGrant | null): Promise<TokenGrant> {
+  private async fetchGrant(credentials: BrokerCredentials, previous: TokenGrant | null, deadline: Deadline): Promise<TokenGrant> {
     const now = Date.now();
     const client = TOKEN_CLIENTS[credentials.provider];
+    const left = () => ({ ...credentials, timeoutMs: deadline.remaining() });
     let grant: TokenGrant | null = null;
     if (client.refresh && previous?.refreshToken && previous.refreshExpiresAt !== null && isTokenUsable(previous.refreshExpiresAt, now)) {
       // The refresh endpoint (QPay) while the refresh token is valid; a refused refresh falls back to a new grant.
-      grant = await client.refresh(credentials, previous.refreshToken).catch(() => null);
+      grant = await client.refresh(left(), previous.refreshToken).catch(() => null);
+      if (!grant && !deadline.allows(0)) throw new TokenRequestError(null, `${credentials.provider} token refresh used the time there was`);
     }
-    grant ??= await client.request(credentials);
+    grant ??= await client.request(left());
     this.ctx.storage.sql.exec(
       `INSERT INTO grant_ (id, access_token, expires_at, refresh_token, refresh_expires_at, fetched_at) VALUES (1, ?, ?, ?, ?, ?)
        ON CONFLICT (id) DO UPDATE SET access_token = excluded.access_token, expires_at = excluded.expires_at,
@@ -93,5 +99,18 @@ export class TokenBrokerDO extends DurableObject<Env> {
       Date.now(),
     );
     return grant;
+  }
+}
+
+/** `grant`, or a TokenRequestError once the deadline passes (the fetch itself goes on for the callers still waiting). */
+async function within(grant: Promise<TokenGrant>, deadline: Deadline, provider: string): Promise<TokenGrant> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const expired = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new TokenRequestError(null, `${provider} token not obtained in time`)), deadline.remaining());
+  });
+  try {
+    return await Promise.race([grant, expired]);
+  } finally {
+    clearTimeout(timer);
   }
 }

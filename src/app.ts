@@ -16,6 +16,7 @@ import {
 import { createLogger, parseLogLevel } from './lib/logger';
 import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
+import { unauthenticatedRateLimit } from './middleware/rate-limit';
 import { noteRoutePattern, requestLog } from './middleware/request-log';
 import { textGuard } from './middleware/text-guard';
 import { adminRoutes } from './routes/admin';
@@ -81,6 +82,7 @@ export function createApp() {
     c.set('config', parseConfig(c.env));
     await next();
   });
+  app.use(unauthenticatedRateLimit());
   app.use(bodyLimit());
   app.use(textGuard());
 

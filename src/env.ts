@@ -44,6 +44,13 @@ const ConfigSchema = z
     JWT_AUDIENCE: optionalText,
     JWT_PUBLIC_KEY: optionalText,
     JWT_JWKS_URL: optionalText.pipe(z.url().optional()),
+    /** Longest lifetime (exp − iat) of an access token we accept; 1 minute to 30 days. */
+    JWT_MAX_TTL_SECONDS: z.coerce
+      .number()
+      .int()
+      .min(60)
+      .max(30 * 86400)
+      .default(86_400),
     INTERNAL_SERVICE_SECRET: z.string().min(32, 'must be at least 32 characters'),
     INTERNAL_ALLOWED_SERVICES: csv,
     MAX_BODY_BYTES: z.coerce
@@ -130,7 +137,13 @@ const ConfigSchema = z
   .transform((c) => ({
     serviceName: c.SERVICE_NAME,
     serviceVersion: c.SERVICE_VERSION,
-    jwt: { issuer: c.JWT_ISSUER, audience: c.JWT_AUDIENCE, publicKeyPem: c.JWT_PUBLIC_KEY, jwksUrl: c.JWT_JWKS_URL },
+    jwt: {
+      issuer: c.JWT_ISSUER,
+      audience: c.JWT_AUDIENCE,
+      publicKeyPem: c.JWT_PUBLIC_KEY,
+      jwksUrl: c.JWT_JWKS_URL,
+      maxTtlSeconds: c.JWT_MAX_TTL_SECONDS,
+    },
     internal: { secret: c.INTERNAL_SERVICE_SECRET, allowedServices: c.INTERNAL_ALLOWED_SERVICES },
     maxBodyBytes: c.MAX_BODY_BYTES,
     logLevel: c.LOG_LEVEL,

@@ -1,5 +1,5 @@
 import type { MiddlewareHandler } from 'hono';
-import { createRemoteJWKSet, importSPKI, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
+import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, errors as joseErrors, jwtVerify } from 'jose';
 import { z } from 'zod';
 import type { AppEnv, Config, Principal, Role } from '../env';
 import { ROLES } from '../env';
@@ -8,6 +8,9 @@ import { limitInvalidTokens } from './rate-limit';
 
 /** Only asymmetric algorithms: a token signed with HS256 using the public key as secret, or alg "none", never verifies. */
 export const JWT_ALGORITHMS = ['RS256', 'ES256'] as const;
+
+/** Clock skew accepted between the token's issuer and us, in seconds (exp, nbf, iat). */
+export const CLOCK_TOLERANCE_SECONDS = 30;
 
 const Claims = z.object({
   sub: z.string().min(1).max(200),
@@ -50,15 +53,33 @@ function keyResolver(jwt: Config['jwt']): JWTVerifyGetKey {
   };
 }
 
-export async function verifyAccessToken(token: string, jwt: Config['jwt']): Promise<Principal> {
-  let payload: unknown;
+/**
+ * A token is a bearer credential until it expires, so a long-lived one that leaks stays useful: refuse a
+ * lifetime (exp − iat) beyond JWT_MAX_TTL_SECONDS, and an `iat` in the future (beyond the clock
+ * tolerance), which would let a token claim a short lifetime it does not have. Without `iat` the lifetime
+ * is unknown; what is left of it (exp − now) must then be within the maximum.
+ */
+function checkLifetime(payload: JWTPayload, maxTtlSeconds: number, nowSeconds: number): void {
+  const exp = payload.exp as number; // required and checked to be a number by jwtVerify
+  if (payload.iat === undefined) {
+    if (exp - nowSeconds > maxTtlSeconds) throw new InvalidTokenError('Token expires too far in the future');
+    return;
+  }
+  if (payload.iat > nowSeconds + CLOCK_TOLERANCE_SECONDS) throw new InvalidTokenError('Token is issued in the future');
+  if (exp - payload.iat > maxTtlSeconds) throw new InvalidTokenError('Token lifetime exceeds the maximum');
+}
+
+/** `now` is the verification time (tests pass a fixed one); every time check uses it. */
+export async function verifyAccessToken(token: string, jwt: Config['jwt'], now: Date = new Date()): Promise<Principal> {
+  let payload: JWTPayload;
   try {
     ({ payload } = await jwtVerify(token, keyResolver(jwt), {
       algorithms: [...JWT_ALGORITHMS],
       issuer: jwt.issuer,
       audience: jwt.audience,
-      clockTolerance: 30,
+      clockTolerance: CLOCK_TOLERANCE_SECONDS,
       requiredClaims: ['exp', 'sub'],
+      currentDate: now,
     }));
   } catch (err) {
     if (err instanceof joseErrors.JWTExpired) throw new TokenExpiredError();
@@ -68,6 +89,7 @@ export async function verifyAccessToken(token: string, jwt: Config['jwt']): Prom
     }
     throw new InvalidTokenError('Invalid token', err);
   }
+  checkLifetime(payload, jwt.maxTtlSeconds, Math.floor(now.getTime() / 1000));
   const claims = Claims.safeParse(payload);
   if (!claims.success) throw new InvalidTokenError('Token claims are invalid');
   return { sub: claims.data.sub, tenantId: claims.data.tenant_id, role: claims.data.role, venues: claims.data.venues };

@@ -32,8 +32,10 @@ export function checkoutAdapter(env: Bindings, config: Config, provider: Checkou
 export function brokeredTokens(env: Bindings, credentials: TokenCredentials): TokenSource {
   const broker = () => tokenBrokerStub(env, credentials.provider, credentials.clientId);
   return {
-    async token() {
-      const result = await broker().tryToken(credentials);
+    async token(timeoutMs) {
+      // The broker's fetch gets no more than what is left of the caller's operation.
+      const bounded = timeoutMs === undefined ? credentials : { ...credentials, timeoutMs: Math.min(timeoutMs, credentials.timeoutMs) };
+      const result = await broker().tryToken(bounded);
       if (!result.ok) throw new TokenRequestError(result.status, `${credentials.provider} token request failed`);
       return result.accessToken;
     },
@@ -56,7 +58,7 @@ function createCheckoutAdapter(env: Bindings, config: Config, provider: Checkout
           baseUrl: psp.sandboxUrl ? `${psp.sandboxUrl.replace(/\/$/, '')}/stripe` : undefined,
           timeoutMs,
         }),
-        { webhookSecret: psp.stripeWebhookSecret },
+        { webhookSecret: psp.stripeWebhookSecret, timeoutMs },
       );
     case 'adyen':
       return p.adyen ? new AdyenCheckoutAdapter({ ...p.adyen, timeoutMs }) : null;

@@ -22,6 +22,7 @@ export class TokenRequestError extends Error {
 
 /** What an adapter sees of the broker: a usable token, and a way to report one the provider refused. */
 export interface TokenSource {
-  token(): Promise<string>;
+  /** `timeoutMs`: what is left of the caller's operation; the source gives up (TokenRequestError) when it passes. */
+  token(timeoutMs?: number): Promise<string>;
   invalidate(accessToken: string): Promise<void>;
 }

@@ -129,7 +129,11 @@ describe('dev:token CLI', () => {
       ['--ttl abc', ['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', 'abc'], /--ttl must be a whole number/],
       ['--ttl empty', ['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', ''], /--ttl must be a whole number/],
       ['--ttl 1e3', ['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', '1e3'], /--ttl must be a whole number/],
-      ['--ttl over 30 days', ['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', String(30 * 86400 + 1)], /at most 30 days/],
+      [
+        '--ttl over JWT_MAX_TTL_SECONDS',
+        ['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', String(Number(tomlVar('JWT_MAX_TTL_SECONDS')) + 1)],
+        /at most \d+ \(JWT_MAX_TTL_SECONDS\)/,
+      ],
     ];
     for (const [what, args, message] of cases) {
       it(what, () => {
@@ -151,10 +155,20 @@ describe('dev:token CLI', () => {
     expect(res.stderr).toContain('.wrangler/dev/secrets.json');
   });
 
-  it('accepts the largest allowed ttl (30 days)', async () => {
-    const res = run(['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', String(30 * 86400)]);
+  it('accepts the largest lifetime the API accepts (JWT_MAX_TTL_SECONDS)', async () => {
+    const max = Number(tomlVar('JWT_MAX_TTL_SECONDS'));
+    const res = run(['--sub', 'u1', '--tenant', 't1', '--role', 'admin', '--ttl', String(max)]);
     expect(res.status).toBe(0);
     const { payload } = await verify(res.stdout.trim());
-    expect((payload.exp as number) - (payload.iat as number)).toBe(30 * 86400);
+    expect((payload.exp as number) - (payload.iat as number)).toBe(max);
+  });
+
+  it('by default mints a token that lives an hour, within JWT_MAX_TTL_SECONDS', async () => {
+    const res = run(['--sub', 'u1', '--tenant', 't1', '--role', 'admin']);
+    expect(res.status).toBe(0);
+    const { payload } = await verify(res.stdout.trim());
+    const lifetime = (payload.exp as number) - (payload.iat as number);
+    expect(lifetime).toBe(3600);
+    expect(lifetime).toBeLessThanOrEqual(Number(tomlVar('JWT_MAX_TTL_SECONDS')));
   });
 });

@@ -105,6 +105,23 @@ describe('TokenBrokerDO', () => {
     expect((await broker.token(creds)).accessToken).toBe(fresh.accessToken);
   });
 
+  it('a caller waits no longer than its own time left, even on a fetch another caller started', async () => {
+    await configureSandbox({ providers: { qpay: { latencyMs: 1_500, tokenTtlSeconds: 86_400, expiresInStyle: 'epoch' } } });
+    const creds = credentials();
+    const broker = tokenBrokerStub(env, 'qpay', creds.clientId);
+    const patient = broker.tryToken(creds);
+    await new Promise((r) => setTimeout(r, 50)); // the first caller's fetch is in flight
+    const started = Date.now();
+    const hurried = await broker.tryToken({ ...creds, timeoutMs: 300 });
+    const waited = Date.now() - started;
+    expect(hurried).toEqual({ ok: false, status: null });
+    expect(waited).toBeLessThan(1_200);
+    expect(await patient).toMatchObject({ ok: true });
+    // The fetch was shared, not repeated, and its token is cached for the next caller.
+    expect(await authCalls(creds.clientId)).toHaveLength(1);
+    expect((await broker.tryToken({ ...creds, timeoutMs: 300 })).ok).toBe(true);
+  });
+
   it('never writes a token or the client secret to a log line', async () => {
     const lines: string[] = [];
     for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {

@@ -1,7 +1,9 @@
 import { env } from 'cloudflare:workers';
-import { SignJWT } from 'jose';
+import { importJWK, type JWTPayload, SignJWT } from 'jose';
 import { describe, expect, inject, it } from 'vitest';
-import type { ErrorBody } from '../../src/lib/errors';
+import { parseConfig } from '../../src/env';
+import { type ErrorBody, InvalidTokenError } from '../../src/lib/errors';
+import { CLOCK_TOLERANCE_SECONDS, verifyAccessToken } from '../../src/middleware/auth';
 import { call, callWithEnv, json } from '../helpers/app';
 import { bearer, signToken } from '../helpers/tokens';
 
@@ -113,5 +115,73 @@ describe('role guards', () => {
   it('200 for an admin', async () => {
     const res = await call('/admin/stats', { headers: bearer(await signToken({ role: 'admin', sub: 'guard-admin' })) });
     expect(res.status).toBe(200);
+  });
+});
+
+describe('token lifetime (JWT_MAX_TTL_SECONDS, default 86400) and issue time', () => {
+  // A fixed verification time: every check below is against this instant, never the real clock.
+  const NOW = Date.UTC(2030, 0, 15, 12, 0, 0) / 1000;
+  const DAY = 86_400;
+  const jwtConfig = (maxTtlSeconds = DAY) => ({ ...parseConfig(env).jwt, maxTtlSeconds });
+
+  /** Signs with exactly the given iat/exp (either may be left out), with the test key JWT_PUBLIC_KEY verifies. */
+  async function tokenWith(times: { iat?: number; exp?: number }): Promise<string> {
+    const key = await importJWK(JSON.parse(inject('esPrivateJwk')), 'ES256');
+    const claims: JWTPayload = { tenant_id: 't1', role: 'admin', venues: [], ...times };
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: 'ES256', kid: 'test-es', typ: 'JWT' })
+      .setSubject('lifetime-1')
+      .setIssuer(env.JWT_ISSUER)
+      .setAudience(env.JWT_AUDIENCE)
+      .sign(key);
+  }
+
+  async function outcome(times: { iat?: number; exp?: number }, maxTtlSeconds = DAY): Promise<string> {
+    try {
+      await verifyAccessToken(await tokenWith(times), jwtConfig(maxTtlSeconds), new Date(NOW * 1000));
+      return 'accepted';
+    } catch (err) {
+      return err instanceof InvalidTokenError ? err.code : `unexpected ${String(err)}`;
+    }
+  }
+
+  it('accepts a lifetime up to the maximum, refuses one second more', async () => {
+    expect(await outcome({ iat: NOW, exp: NOW + 600 })).toBe('accepted');
+    expect(await outcome({ iat: NOW, exp: NOW + DAY })).toBe('accepted');
+    expect(await outcome({ iat: NOW, exp: NOW + DAY + 1 })).toBe('INVALID_TOKEN');
+    // Issued long ago with a long life and not expired yet: the lifetime counts, not the time left.
+    expect(await outcome({ iat: NOW - DAY + 60, exp: NOW + 3600 })).toBe('INVALID_TOKEN');
+  });
+
+  it('refuses an iat in the future beyond the clock tolerance, whatever the lifetime', async () => {
+    expect(await outcome({ iat: NOW + CLOCK_TOLERANCE_SECONDS, exp: NOW + 600 })).toBe('accepted');
+    expect(await outcome({ iat: NOW + CLOCK_TOLERANCE_SECONDS + 1, exp: NOW + 600 })).toBe('INVALID_TOKEN');
+    expect(await outcome({ iat: NOW + 3600, exp: NOW + 3600 + 600 })).toBe('INVALID_TOKEN');
+  });
+
+  it('without iat, refuses a token that expires further than the maximum from now', async () => {
+    expect(await outcome({ exp: NOW + DAY })).toBe('accepted');
+    expect(await outcome({ exp: NOW + DAY + 1 })).toBe('INVALID_TOKEN');
+  });
+
+  it('follows a configured maximum', async () => {
+    expect(await outcome({ iat: NOW, exp: NOW + 3600 }, 3600)).toBe('accepted');
+    expect(await outcome({ iat: NOW, exp: NOW + 3601 }, 3600)).toBe('INVALID_TOKEN');
+  });
+
+  it('through the API: 401 INVALID_TOKEN for a 30-day token, a future iat, and a token over JWT_MAX_TTL_SECONDS', async () => {
+    const thirtyDays = await signToken({ role: 'admin' }, { expiresIn: '30d' });
+    expect((await statsWith(bearer(thirtyDays))).body.code).toBe('INVALID_TOKEN');
+    const now = Math.floor(Date.now() / 1000);
+    const fromTomorrow = await tokenWith({ iat: now + DAY, exp: now + DAY + 600 });
+    expect((await statsWith(bearer(fromTomorrow))).body.code).toBe('INVALID_TOKEN');
+    // The variable is read: with a one-hour maximum a two-hour token is refused and a ten-minute one accepted.
+    const twoHours = await signToken({ role: 'admin' }, { expiresIn: '2h' });
+    expect((await statsWith(bearer(twoHours))).status).toBe(200);
+    const hourMax = { JWT_MAX_TTL_SECONDS: '3600' };
+    const refused = await callWithEnv(hourMax, '/admin/stats', { headers: bearer(twoHours) });
+    expect([refused.status, (await json<ErrorBody>(refused)).code]).toEqual([401, 'INVALID_TOKEN']);
+    const tenMinutes = await signToken({ role: 'admin' });
+    expect((await callWithEnv(hourMax, '/admin/stats', { headers: bearer(tenMinutes) })).status).toBe(200);
   });
 });

@@ -12,7 +12,7 @@ import type {
   NotificationContext,
 } from '../checkout';
 import { namesOwnedSession, WebhookVerificationError } from '../checkout';
-import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
+import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
 import { invalidRequest, type PspResult } from '../types';
 import {
@@ -47,7 +47,7 @@ export type PaypalCheckoutConfig = {
   now?: () => number;
 };
 
-type Call = Omit<PspHttpRequest, 'url' | 'timeoutMs' | 'describeError'> & { path: string };
+type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
 /** Hosted checkout with PayPal Orders v2: create an order, the payer approves it, we capture it (CONTRACTS §5). */
 export class PaypalCheckoutAdapter implements CheckoutAdapter {
@@ -63,15 +63,20 @@ export class PaypalCheckoutAdapter implements CheckoutAdapter {
     this.now = config.now ?? Date.now;
   }
 
+  /** One operation's calls share one deadline (PSP_TIMEOUT_MS for the whole operation, token included). */
+  private deadline(): Deadline {
+    return Deadline.after(this.config.timeoutMs);
+  }
+
   /** Every API call: bearer token from the broker (a 401 invalidates it and retries once), PayPal's error format. */
-  private call(req: Call): Promise<PspResult<PspHttpResponse>> {
+  private call(req: Call, deadline = this.deadline()): Promise<PspResult<PspHttpResponse>> {
     const { path, headers, ...rest } = req;
-    return withBearerToken(this.tokens, (token) =>
+    return withBearerToken(this.tokens, deadline, (token) =>
       pspRequest({
         ...rest,
         url: `${this.base}${path}`,
         headers: { ...headers, authorization: `Bearer ${token}` },
-        timeoutMs: this.config.timeoutMs,
+        deadline,
         describeError: describePaypalError,
       }),
     );
@@ -99,31 +104,35 @@ export class PaypalCheckoutAdapter implements CheckoutAdapter {
     };
   }
 
-  private async readOrder(ref: CheckoutRef): Promise<PspResult<PaypalOrder>> {
-    const res = await this.call({ method: 'GET', path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}`, retry: true });
+  private async readOrder(ref: CheckoutRef, deadline = this.deadline()): Promise<PspResult<PaypalOrder>> {
+    const res = await this.call({ method: 'GET', path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}`, retry: true }, deadline);
     if (!res.ok) return res;
     return isPaypalOrder(res.value.body)
       ? { ok: true, value: res.value.body }
       : unexpectedResponse('PayPal get order answered without an order');
   }
 
-  async retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {
-    const order = await this.readOrder(ref);
+  async retrieveSession(ref: CheckoutRef, deadline = this.deadline()): Promise<PspResult<CheckoutSnapshot>> {
+    const order = await this.readOrder(ref, deadline);
     if (!order.ok) return order;
     return paypalOrderToSnapshot(order.value, ref, this.now());
   }
 
   /** Captures an approved order; deterministic PayPal-Request-Id per session, and an order captured before is read back. */
   async capture(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {
-    const res = await this.call({
-      method: 'POST',
-      path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}/capture`,
-      headers: { 'paypal-request-id': await requestId(`${ref.sessionId}-capture`), prefer: 'return=representation' },
-      json: {},
-      retry: true,
-    });
+    const deadline = this.deadline();
+    const res = await this.call(
+      {
+        method: 'POST',
+        path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}/capture`,
+        headers: { 'paypal-request-id': await requestId(`${ref.sessionId}-capture`), prefer: 'return=representation' },
+        json: {},
+        retry: true,
+      },
+      deadline,
+    );
     if (!res.ok) {
-      if (res.failure.code === 'ORDER_ALREADY_CAPTURED') return this.retrieveSession(ref);
+      if (res.failure.code === 'ORDER_ALREADY_CAPTURED') return this.retrieveSession(ref, deadline);
       return res;
     }
     if (!isPaypalOrder(res.value.body)) return unexpectedResponse('PayPal capture answered without an order');

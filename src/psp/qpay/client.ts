@@ -11,7 +11,7 @@ import type {
   NotificationContext,
 } from '../checkout';
 import { namesOwnedSession } from '../checkout';
-import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
+import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
 import { invalidRequest, type PspResult } from '../types';
 import {
@@ -52,14 +52,22 @@ export class QpayCheckoutAdapter implements CheckoutAdapter {
     this.baseUrl = config.baseUrl.replace(/\/+$/, '');
   }
 
-  private call(req: Pick<PspHttpRequest, 'method' | 'json' | 'retry'> & { path: string }): Promise<PspResult<PspHttpResponse>> {
-    return withBearerToken(this.tokens, (token) =>
+  /** One operation's calls share one deadline (PSP_TIMEOUT_MS for the whole operation, token included). */
+  private deadline(): Deadline {
+    return Deadline.after(this.config.timeoutMs);
+  }
+
+  private call(
+    req: Pick<PspHttpCall, 'method' | 'json' | 'retry'> & { path: string },
+    deadline = this.deadline(),
+  ): Promise<PspResult<PspHttpResponse>> {
+    return withBearerToken(this.tokens, deadline, (token) =>
       pspRequest({
         method: req.method,
         url: `${this.baseUrl}${req.path}`,
         headers: { authorization: `Bearer ${token}` },
         ...(req.json === undefined ? {} : { json: req.json }),
-        timeoutMs: this.config.timeoutMs,
+        deadline,
         retry: req.retry,
         describeError: describeQpayError,
       }),
@@ -75,11 +83,15 @@ export class QpayCheckoutAdapter implements CheckoutAdapter {
   }
 
   async retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {
-    const check = await this.call({ method: 'POST', path: '/payment/check', json: toQpayCheckRequest(ref.reference), retry: true });
+    const deadline = this.deadline();
+    const check = await this.call(
+      { method: 'POST', path: '/payment/check', json: toQpayCheckRequest(ref.reference), retry: true },
+      deadline,
+    );
     if (!check.ok) return check;
     const fromPayments = snapshotFromPaymentCheck(check.value.body, ref.amount);
     if (!fromPayments.ok || fromPayments.value !== null) return fromPayments as PspResult<CheckoutSnapshot>;
-    const invoice = await this.call({ method: 'GET', path: `/invoice/${encodeURIComponent(ref.reference)}`, retry: true });
+    const invoice = await this.call({ method: 'GET', path: `/invoice/${encodeURIComponent(ref.reference)}`, retry: true }, deadline);
     return invoice.ok ? snapshotFromInvoice(invoice.value.body, Date.now()) : invoice;
   }
 

@@ -10,6 +10,7 @@ import type {
   CreatedCheckout,
   InboundNotification,
 } from '../checkout';
+import { Deadline, retryWithin } from '../http';
 import type { PspResult } from '../types';
 import {
   checkoutErrorToFailure,
@@ -25,7 +26,11 @@ import {
 } from './checkout-transformers';
 import { parseStripeCheckoutNotification } from './checkout-webhook';
 
-export type StripeCheckoutOptions = { webhookSecret: string };
+export type StripeCheckoutOptions = {
+  webhookSecret: string;
+  /** PSP_TIMEOUT_MS: the bound of one operation (all its SDK calls and retries together). */
+  timeoutMs: number;
+};
 
 export type StripePaymentLinkInput = {
   amount: number;
@@ -35,15 +40,14 @@ export type StripePaymentLinkInput = {
   idempotencyKey: string;
 };
 
-/** Same schedule as pspRequest: transient failures of reads and keyed writes are tried three times. */
-const BACKOFF_MS = [200, 600];
 const EXPAND = ['payment_intent', 'payment_intent.latest_charge'];
 
 /**
  * Hosted checkout on Stripe (CONTRACTS.md §1): Checkout Sessions in payment mode, refunds of their
  * PaymentIntent, and Payment Links (recovery). Calls go through the stripe package (`createStripe`: no SDK
- * retries, per-call timeout); every POST carries a deterministic Idempotency-Key, so transient failures
- * are retried here like pspRequest does.
+ * retries); every POST carries a deterministic Idempotency-Key, so transient failures are retried here
+ * with pspRequest's policy, and each public method is one operation with one deadline: every SDK call
+ * gets the time that is left of it as its per-request timeout.
  */
 export class StripeCheckoutAdapter implements CheckoutAdapter {
   readonly provider = 'stripe' as const;
@@ -56,7 +60,9 @@ export class StripeCheckoutAdapter implements CheckoutAdapter {
   async createSession(input: CheckoutInput): Promise<PspResult<CreatedCheckout>> {
     const params = checkoutSessionParams(input, Date.now());
     if (!params.ok) return params;
-    const created = await attempt(true, () => this.stripe.checkout.sessions.create(params.value, { idempotencyKey: input.idempotencyKey }));
+    const created = await attempt(this.deadline(), (timeout) =>
+      this.stripe.checkout.sessions.create(params.value, { idempotencyKey: input.idempotencyKey, timeout }),
+    );
     if (!created.ok) return created;
     const session = created.value as unknown as StripeCheckoutSession;
     if (!session.url)
@@ -71,21 +77,23 @@ export class StripeCheckoutAdapter implements CheckoutAdapter {
 
   /** POST …/expire; a session that is no longer open (paid, already expired) → ok(false). */
   async cancelSession(ref: CheckoutRef): Promise<PspResult<boolean>> {
-    const expired = await attempt(true, () =>
-      this.stripe.checkout.sessions.expire(ref.reference, {}, { idempotencyKey: `expire:${ref.reference}` }),
+    const deadline = this.deadline();
+    const expired = await attempt(deadline, (timeout) =>
+      this.stripe.checkout.sessions.expire(ref.reference, {}, { idempotencyKey: `expire:${ref.reference}`, timeout }),
     );
     if (expired.ok) return { ok: true, value: (expired.value as unknown as StripeCheckoutSession).status === 'expired' };
     if (expired.failure.kind !== 'invalid_request' || expired.failure.status !== 400) return expired;
     // Stripe answers 400 for a session that is not open; read it to tell that from a bad request.
-    const session = await this.session(ref);
+    const session = await this.session(ref, deadline);
     if (!session.ok) return session;
     return session.value.status === 'open' ? expired : { ok: true, value: false };
   }
 
   async refund(input: CheckoutRefundInput): Promise<PspResult<CheckoutRefundResult>> {
+    const deadline = this.deadline();
     let paymentIntent = input.paymentReference;
     if (!paymentIntent) {
-      const session = await this.session(input);
+      const session = await this.session(input, deadline);
       if (!session.ok) return session;
       paymentIntent = intentId(session.value);
       if (!paymentIntent)
@@ -99,12 +107,14 @@ export class StripeCheckoutAdapter implements CheckoutAdapter {
       refundId: input.refundId,
     });
     if (!params.ok) return params;
-    const refund = await attempt(true, () => this.stripe.refunds.create(params.value, { idempotencyKey: input.idempotencyKey }));
+    const refund = await attempt(deadline, (timeout) =>
+      this.stripe.refunds.create(params.value, { idempotencyKey: input.idempotencyKey, timeout }),
+    );
     return refund.ok ? checkoutRefundResult(refund.value as unknown as StripeCheckoutRefund, input.currency) : refund;
   }
 
   async retrieveRefund(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>> {
-    const refund = await attempt(true, () => this.stripe.refunds.retrieve(refundReference));
+    const refund = await attempt(this.deadline(), (timeout) => this.stripe.refunds.retrieve(refundReference, {}, { timeout }));
     return refund.ok ? checkoutRefundResult(refund.value as unknown as StripeCheckoutRefund, ref.currency) : refund;
   }
 
@@ -112,13 +122,15 @@ export class StripeCheckoutAdapter implements CheckoutAdapter {
   async createPaymentLink(input: StripePaymentLinkInput): Promise<PspResult<{ id: string; url: string }>> {
     const priceParams = linkPriceParams(input);
     if (!priceParams.ok) return priceParams;
-    const price = await attempt(true, () =>
-      this.stripe.prices.create(priceParams.value, { idempotencyKey: `${input.idempotencyKey}:price` }),
+    const deadline = this.deadline();
+    const price = await attempt(deadline, (timeout) =>
+      this.stripe.prices.create(priceParams.value, { idempotencyKey: `${input.idempotencyKey}:price`, timeout }),
     );
     if (!price.ok) return price;
-    const link = await attempt(true, () =>
+    const link = await attempt(deadline, (timeout) =>
       this.stripe.paymentLinks.create(paymentLinkParams(price.value.id, input.metadata), {
         idempotencyKey: `${input.idempotencyKey}:link`,
+        timeout,
       }),
     );
     if (!link.ok) return link;
@@ -129,22 +141,29 @@ export class StripeCheckoutAdapter implements CheckoutAdapter {
     return parseStripeCheckoutNotification(request, this.options.webhookSecret);
   }
 
-  private async session(ref: Pick<CheckoutRef, 'reference'>): Promise<PspResult<StripeCheckoutSession>> {
-    const session = await attempt(true, () => this.stripe.checkout.sessions.retrieve(ref.reference, { expand: EXPAND }));
+  private deadline(): Deadline {
+    return Deadline.after(this.options.timeoutMs);
+  }
+
+  private async session(ref: Pick<CheckoutRef, 'reference'>, deadline = this.deadline()): Promise<PspResult<StripeCheckoutSession>> {
+    const session = await attempt(deadline, (timeout) =>
+      this.stripe.checkout.sessions.retrieve(ref.reference, { expand: EXPAND }, { timeout }),
+    );
     return session.ok ? { ok: true, value: session.value as unknown as StripeCheckoutSession } : session;
   }
 }
 
-/** Runs an SDK call; with `retry`, retryable failures (network, timeout, 409, 429, 5xx) are tried again. */
-async function attempt<T>(retry: boolean, call: () => Promise<T>): Promise<PspResult<T>> {
-  const attempts = retry ? 3 : 1;
-  for (let n = 1; ; n++) {
+/**
+ * Runs an SDK call (every one is a read or carries an Idempotency-Key, so all are retried) within the
+ * deadline: retryable failures (network, timeout, 409, 429, 5xx) are tried again while time is left, each
+ * try with the time that is left as the SDK's per-request timeout (whole milliseconds, at least 1).
+ */
+function attempt<T>(deadline: Deadline, call: (timeoutMs: number) => Promise<T>): Promise<PspResult<T>> {
+  return retryWithin(deadline, 3, async (timeoutMs) => {
     try {
-      return { ok: true, value: await call() };
+      return { ok: true, value: await call(Math.max(1, Math.ceil(timeoutMs))) };
     } catch (err) {
-      const failure = checkoutErrorToFailure(err);
-      if (n >= attempts || !failure.retryable) return { ok: false, failure };
-      await new Promise<void>((resolve) => setTimeout(resolve, BACKOFF_MS[n - 1] ?? 1000));
+      return { ok: false, failure: checkoutErrorToFailure(err) };
     }
-  }
+  });
 }

@@ -10,7 +10,7 @@ import type {
   InboundNotification,
   NotificationContext,
 } from '../checkout';
-import { type PspHttpRequest, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
+import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
 import type { PspFailure, PspResult } from '../types';
 import {
@@ -39,7 +39,7 @@ export type TilopayCheckoutConfig = {
   timeoutMs: number;
 };
 
-type Call = Omit<PspHttpRequest, 'url' | 'timeoutMs' | 'describeError'> & { path: string };
+type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
 /**
  * Hosted payment page with Tilopay (CONTRACTS §6): processPayment returns the page URL, the payer's browser comes
@@ -68,13 +68,15 @@ export class TilopayCheckoutAdapter implements CheckoutAdapter {
 
   private async call(req: Call): Promise<PspResult<PspHttpResponse>> {
     const { path, headers, ...rest } = req;
-    return withBearerToken(this.tokens, async (token) => {
+    // Each public method is one call: its deadline (PSP_TIMEOUT_MS) covers the token fetch and the retries.
+    const deadline = Deadline.after(this.config.timeoutMs);
+    return withBearerToken(this.tokens, deadline, async (token) => {
       const res = await pspRequest({
         ...rest,
         url: `${this.base}${path}`,
         // Tilopay's examples write the scheme in lower case: `Authorization: bearer <token>`.
         headers: { ...headers, authorization: `bearer ${token}` },
-        timeoutMs: this.config.timeoutMs,
+        deadline,
         describeError: (status, body) => {
           const d = describeTilopayError(status, body);
           return { ...(d.code ? { code: d.code } : {}), ...(d.message ? { message: this.redact(d.message) } : {}) };

@@ -24,7 +24,7 @@ function makeAdapter(over: Partial<ConstructorParameters<typeof MercadoPagoCheck
     apiUrl: `${sandbox.url}/mercadopago`,
     accessToken: TOKEN,
     webhookSecret: SECRET,
-    timeoutMs: 2000,
+    timeoutMs: 10_000,
     ...over,
   });
 }

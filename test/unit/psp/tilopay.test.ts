@@ -37,7 +37,7 @@ const tokenSource = (creds: () => TokenCredentials = () => credentials()) => cac
 let tokens: ReturnType<typeof tokenSource>;
 const adapter = (over: Partial<ConstructorParameters<typeof TilopayCheckoutAdapter>[0]> = {}) =>
   new TilopayCheckoutAdapter(
-    { apiUrl: `${sandbox.url}/tilopay`, apiKey: API_KEY, apiUser: API_USER, apiPassword: API_PASSWORD, timeoutMs: 2000, ...over },
+    { apiUrl: `${sandbox.url}/tilopay`, apiKey: API_KEY, apiUser: API_USER, apiPassword: API_PASSWORD, timeoutMs: 10_000, ...over },
     tokens,
   );
 
