@@ -3,9 +3,10 @@ import {
   type Caller,
   type ContentTypeMode,
   contentTypeArb,
-  encodeParam,
   type Expectation,
+  encodeParam,
   fieldName,
+  type Hints,
   listOperations,
   type MutatedBody,
   mutatedBodyArb,
@@ -34,6 +35,8 @@ export type FuzzTarget = {
   /** Ids of objects that exist, for an operation's path parameter (empty: none). */
   existing: (op: Operation, param: string) => string[];
   maxBodyBytes: number;
+  /** Property values the services accept (existing ids, supported currencies…): see Hints. */
+  hints?: Hints;
 };
 
 export type WebhookSigning = 'none' | 'garbage' | 'signed' | 'stale';
@@ -81,33 +84,35 @@ function paramsArb(target: FuzzTarget, op: Operation, mutate: boolean): fc.Arbit
   const one = (p: Param, mode: ParamMode) => paramArb(p, target.doc, target.existing(op, p.name), mode);
   const include = (p: Param) => (p.required ? fc.constant(true) : fc.boolean());
 
+  // One thing wrong at a time: a URL parameter (index ≥ 0), or else the Idempotency-Key header (-1).
   const validValues = fc.tuple(
-    ...urlParams.map((p) => fc.tuple(include(p), modeArb(p).chain((m) => one(p, m)))),
+    ...urlParams.map((p) =>
+      fc.tuple(
+        include(p),
+        modeArb(p).chain((m) => one(p, m)),
+      ),
+    ),
   ) as fc.Arbitrary<Array<[boolean, ParamValue]>>;
-  const idemArb: fc.Arbitrary<string | undefined> = idem
-    ? mutate
-      ? fc.constantFrom<string | undefined>(undefined, '', 'not-a-uuid', '7F1C2D3E-4B5A-4C6D-8E9F-0A1B2C3D4E5F', 'x'.repeat(300))
-      : fc.uuid({ version: 4 })
-    : fc.constant(undefined);
-  const mutatedIndex = mutate && urlParams.length ? fc.nat(urlParams.length - 1) : fc.constant(-1);
+  const lowest = idem ? -1 : 0;
+  const mutatedIndex = mutate && (urlParams.length || idem) ? fc.integer({ min: lowest, max: urlParams.length - 1 }) : fc.constant(-2);
+  const badIdem = fc.constantFrom<string | undefined>(undefined, '', 'not-a-uuid', '7F1C2D3E-4B5A-4C6D-8E9F-0A1B2C3D4E5F', 'x'.repeat(300));
 
-  return fc
-    .tuple(validValues, idemArb, mutatedIndex)
-    .chain(([values, idemKey, mi]) => {
-      const target_ = urlParams[mi];
-      const mutated = target_ ? one(target_, 'mutated') : fc.constant<ParamValue | undefined>(undefined);
-      return mutated.map((mv) => {
-        const out: Record<string, ParamValue> = {};
-        urlParams.forEach((p, i) => {
-          const [inc, v] = values[i] as [boolean, ParamValue];
-          if (inc || p.in === 'path') out[p.name] = v;
-        });
-        if (target_ && mv) out[target_.name] = mv;
-        const headers: Record<string, string> = {};
-        if (idemKey !== undefined) headers['idempotency-key'] = idemKey;
-        return { values: out, headers, expect: mv?.expect, ...(target_ && mv ? { field: target_.name } : {}) };
+  return fc.tuple(validValues, mutatedIndex).chain(([values, mi]) => {
+    const target_ = mi >= 0 ? urlParams[mi] : undefined;
+    const mutated = target_ ? one(target_, 'mutated') : fc.constant<ParamValue | undefined>(undefined);
+    const idemArb: fc.Arbitrary<string | undefined> = !idem ? fc.constant(undefined) : mi === -1 ? badIdem : fc.uuid({ version: 4 });
+    return fc.tuple(mutated, idemArb).map(([mv, idemKey]) => {
+      const out: Record<string, ParamValue> = {};
+      urlParams.forEach((p, i) => {
+        const [inc, v] = values[i] as [boolean, ParamValue];
+        if (inc || p.in === 'path') out[p.name] = v;
       });
+      if (target_ && mv) out[target_.name] = mv;
+      const headers: Record<string, string> = {};
+      if (idemKey !== undefined) headers['idempotency-key'] = idemKey;
+      return { values: out, headers, expect: mv?.expect, ...(target_ && mv ? { field: target_.name } : {}) };
     });
+  });
 }
 
 function buildUrl(op: Operation, values: Record<string, ParamValue>): { url: string; pathParams: Record<string, string> } {
@@ -153,10 +158,16 @@ function contentTypeHeader(ct: ContentTypeMode): Record<string, string> {
 
 function bodyCaseArb(target: FuzzTarget, op: Operation): fc.Arbitrary<FuzzCase> {
   const bodyArb: fc.Arbitrary<MutatedBody> = op.body
-    ? valueArb(op.body, target.doc).chain((valid) => mutatedBodyArb(valid, target.maxBodyBytes))
+    ? valueArb(op.body, target.doc, 0, target.hints).chain((valid) => mutatedBodyArb(valid, target.maxBodyBytes))
     : fc.constant({ mutation: 'none', value: undefined });
   return fc
-    .tuple(callerArb(op), paramsArb(target, op, false), bodyArb, op.body ? contentTypeArb : fc.constant<ContentTypeMode>({ kind: 'json' }), fc.boolean())
+    .tuple(
+      callerArb(op),
+      paramsArb(target, op, false),
+      bodyArb,
+      op.body ? contentTypeArb : fc.constant<ContentTypeMode>({ kind: 'json' }),
+      fc.boolean(),
+    )
     .map(([caller, params, mb, ct, signInternal]) => {
       const { url, pathParams } = buildUrl(op, params.values);
       const hasBody = op.method !== 'GET' && op.body !== undefined;
@@ -182,7 +193,7 @@ function bodyCaseArb(target: FuzzTarget, op: Operation): fc.Arbitrary<FuzzCase> 
 }
 
 function paramCaseArb(target: FuzzTarget, op: Operation): fc.Arbitrary<FuzzCase> {
-  const bodyArb = op.body ? valueArb(op.body, target.doc) : fc.constant(undefined);
+  const bodyArb = op.body ? valueArb(op.body, target.doc, 0, target.hints) : fc.constant(undefined);
   return fc.tuple(callerArb(op), paramsArb(target, op, true), bodyArb, fc.boolean()).map(([caller, params, body, signInternal]) => {
     const { url, pathParams } = buildUrl(op, params.values);
     const hasBody = op.method !== 'GET' && op.body !== undefined;
@@ -201,10 +212,7 @@ function paramCaseArb(target: FuzzTarget, op: Operation): fc.Arbitrary<FuzzCase>
       bodyValue: body,
       mutation: params.field ? `param:${params.field}` : 'header:idempotency-key',
       field: params.field,
-      // A missing or bad Idempotency-Key may be refused first, naming that header instead of the parameter.
-      expect: params.headers['idempotency-key'] !== undefined || !op.params.some((p) => p.name === 'idempotency-key' && p.required)
-        ? params.expect
-        : undefined,
+      expect: params.expect,
     };
   });
 }
@@ -322,15 +330,18 @@ function webhookCaseArb(target: FuzzTarget, op: Operation, ids: WebhookIds): fc.
   const event: fc.Arbitrary<unknown> = stripe ? stripeEventArb(ids) : square ? squareEventArb(ids) : fc.jsonValue({ maxDepth: 3 });
   const signing: fc.Arbitrary<WebhookSigning> =
     stripe || square ? fc.constantFrom<WebhookSigning>('none', 'garbage', 'signed', 'signed', 'signed', 'stale') : fc.constant('none');
-  const ct = fc.oneof(
-    { weight: 6, arbitrary: fc.constant<ContentTypeMode>({ kind: 'json' }) },
-    { weight: 1, arbitrary: contentTypeArb },
-  );
+  const ct = fc.oneof({ weight: 6, arbitrary: fc.constant<ContentTypeMode>({ kind: 'json' }) }, { weight: 1, arbitrary: contentTypeArb });
   return fc
-    .tuple(event.chain((e) => mutatedBodyArb(e, target.maxBodyBytes)), signing, ct, paramsArb(target, op, false))
+    .tuple(
+      event.chain((e) => mutatedBodyArb(e, target.maxBodyBytes)),
+      signing,
+      ct,
+      paramsArb(target, op, false),
+    )
     .map(([mb, webhookSigning, contentType, params]) => {
       const { url, pathParams } = buildUrl(op, params.values);
       const hasBody = op.method !== 'GET';
+      const tooLarge = hasBody && mb.mutation === 'too-large';
       return {
         op,
         kind: 'webhook' as const,
@@ -347,12 +358,11 @@ function webhookCaseArb(target: FuzzTarget, op: Operation, ids: WebhookIds): fc.
         mutation: `webhook:${webhookSigning}:${mb.mutation}`,
         field: mb.field,
         // Unsigned or wrongly signed Stripe/Square notifications are refused whatever the body (API.md).
-        expect:
-          (stripe || square) && (webhookSigning === 'none' || webhookSigning === 'garbage' || webhookSigning === 'stale') && mb.mutation !== 'too-large'
+        expect: tooLarge
+          ? mb.expect
+          : (stripe || square) && (webhookSigning === 'none' || webhookSigning === 'garbage' || webhookSigning === 'stale')
             ? { kind: 'status' as const, status: 400, code: 'WEBHOOK_SIGNATURE_INVALID' }
-            : mb.mutation === 'too-large'
-              ? mb.expect
-              : undefined,
+            : undefined,
       };
     });
 }

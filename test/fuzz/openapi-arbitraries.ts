@@ -106,15 +106,17 @@ export function deref(schema: JsonSchema, doc: OpenApiDoc): JsonSchema {
   }
   if (s.allOf) {
     const { allOf, ...rest } = s;
-    return allOf.reduce<JsonSchema>((acc, part) => {
+    let merged: JsonSchema = rest;
+    for (const part of allOf) {
       const p = deref(part, doc);
-      return {
-        ...acc,
+      merged = {
+        ...merged,
         ...p,
-        properties: { ...acc.properties, ...p.properties },
-        required: [...(acc.required ?? []), ...(p.required ?? [])],
+        properties: { ...merged.properties, ...p.properties },
+        required: [...(merged.required ?? []), ...(p.required ?? [])],
       };
-    }, rest);
+    }
+    return merged;
   }
   return s;
 }
@@ -124,8 +126,8 @@ const typeOf = (s: JsonSchema): string | undefined => (Array.isArray(s.type) ? s
 function stringArb(s: JsonSchema): fc.Arbitrary<string> {
   const min = s.minLength ?? 0;
   const max = s.maxLength ?? Math.max(min, 24);
-  const fit = (a: fc.Arbitrary<string>) => a.filter((v) => v.length >= min && v.length <= max);
-  if (s.pattern) return fit(fc.stringMatching(new RegExp(s.pattern)).map((v) => v.slice(0, max)));
+  const withinLength = (a: fc.Arbitrary<string>) => a.filter((v) => v.length >= min && v.length <= max);
+  if (s.pattern) return withinLength(fc.stringMatching(new RegExp(s.pattern)).map((v) => v.slice(0, max)));
   switch (s.format) {
     case 'uuid':
       return fc.uuid({ version: 4 });
@@ -134,9 +136,9 @@ function stringArb(s: JsonSchema): fc.Arbitrary<string> {
         .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2035-01-01T00:00:00Z'), noInvalidDate: true })
         .map((d) => d.toISOString());
     case 'uri':
-      return fit(fc.webUrl({ validSchemes: ['https'] }));
+      return withinLength(fc.webUrl({ validSchemes: ['https'] }));
     case 'email':
-      return fit(fc.emailAddress());
+      return withinLength(fc.emailAddress());
   }
   return fc.string({ minLength: min, maxLength: Math.min(max, Math.max(min, 40)), unit: 'grapheme-ascii' });
 }
@@ -148,17 +150,29 @@ function numberArb(s: JsonSchema, integer: boolean): fc.Arbitrary<number> {
   const smallHi = Math.min(hi, Math.max(lo, 0) + 100_000);
   if (integer) {
     const a = Math.ceil(lo);
-    return fc.oneof(fc.integer({ min: a, max: Math.floor(smallHi) }), fc.integer({ min: a, max: Math.floor(Math.min(hi, Number.MAX_SAFE_INTEGER)) }));
+    return fc.oneof(
+      fc.integer({ min: a, max: Math.floor(smallHi) }),
+      fc.integer({ min: a, max: Math.floor(Math.min(hi, Number.MAX_SAFE_INTEGER)) }),
+    );
   }
-  return fc.double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true }).map((v) => Math.round(v * 100) / 100).filter((v) => v >= lo && v <= hi);
+  return fc
+    .double({ min: lo, max: hi, noNaN: true, noDefaultInfinity: true })
+    .map((v) => Math.round(v * 100) / 100)
+    .filter((v) => v >= lo && v <= hi);
 }
 
+/**
+ * Values the services accept beyond what JSON Schema can say (an existing venue, a currency they settle, a
+ * catalog price), by property name. Offered half the time, so requests get past the services' own checks too.
+ */
+export type Hints = Record<string, fc.Arbitrary<unknown>>;
+
 /** A fast-check arbitrary of values valid for `schema` (as far as JSON Schema says: the services check more). */
-export function valueArb(schema: JsonSchema, doc: OpenApiDoc, depth = 0): fc.Arbitrary<unknown> {
+export function valueArb(schema: JsonSchema, doc: OpenApiDoc, depth = 0, hints: Hints = {}): fc.Arbitrary<unknown> {
   const s = deref(schema, doc);
   if (s.enum) return fc.constantFrom(...s.enum);
   const alternatives = s.anyOf ?? s.oneOf;
-  if (alternatives) return fc.oneof(...alternatives.map((a) => valueArb(a, doc, depth + 1)));
+  if (alternatives) return fc.oneof(...alternatives.map((a) => valueArb(a, doc, depth + 1, hints)));
   switch (typeOf(s)) {
     case 'string':
       return stringArb(s);
@@ -173,27 +187,31 @@ export function valueArb(schema: JsonSchema, doc: OpenApiDoc, depth = 0): fc.Arb
     case 'array': {
       const min = s.minItems ?? 0;
       const max = Math.min(s.maxItems ?? 4, Math.max(min, 4));
-      return fc.array(valueArb(s.items ?? {}, doc, depth + 1), { minLength: min, maxLength: max });
+      return fc.array(valueArb(s.items ?? {}, doc, depth + 1, hints), { minLength: min, maxLength: max });
     }
     case 'object':
-      return objectArb(s, doc, depth);
+      return objectArb(s, doc, depth, hints);
   }
-  if (s.properties) return objectArb(s, doc, depth);
+  if (s.properties) return objectArb(s, doc, depth, hints);
   // No type: anything JSON (e.g. free-form metadata values), kept small.
   return depth > 3 ? fc.oneof(fc.string({ maxLength: 8 }), fc.integer(), fc.boolean()) : fc.jsonValue({ maxDepth: 2 });
 }
 
-function objectArb(s: JsonSchema, doc: OpenApiDoc, depth: number): fc.Arbitrary<unknown> {
+function objectArb(s: JsonSchema, doc: OpenApiDoc, depth: number, hints: Hints): fc.Arbitrary<unknown> {
   const props = s.properties ?? {};
   const keys = Object.keys(props);
   if (keys.length === 0) {
     const extra = typeof s.additionalProperties === 'object' ? s.additionalProperties : {};
-    return fc.dictionary(fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme-ascii' }), valueArb(extra, doc, depth + 1), {
+    return fc.dictionary(fc.string({ minLength: 1, maxLength: 12, unit: 'grapheme-ascii' }), valueArb(extra, doc, depth + 1, hints), {
       maxKeys: 4,
     });
   }
   const record: Record<string, fc.Arbitrary<unknown>> = {};
-  for (const k of keys) record[k] = valueArb(props[k] as JsonSchema, doc, depth + 1);
+  for (const k of keys) {
+    const generated = valueArb(props[k] as JsonSchema, doc, depth + 1, hints);
+    const hint = hints[k];
+    record[k] = hint ? fc.oneof(hint, generated) : generated;
+  }
   return fc.record(record, { requiredKeys: (s.required ?? []).filter((k) => k in record) });
 }
 
@@ -201,7 +219,10 @@ function objectArb(s: JsonSchema, doc: OpenApiDoc, depth: number): fc.Arbitrary<
 // Raw JSON fragments: things JSON.stringify cannot say (5,000 levels without recursion, 1e400, -0).
 
 export class RawJson {
-  constructor(readonly text: string) {}
+  readonly text: string;
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 export const DEEP_LEVELS = 5_000;
@@ -231,8 +252,9 @@ export type Leaf = { path: PathKey[]; value: unknown };
 /** Every node of a JSON value with its path (root first). */
 export function nodes(value: unknown, path: PathKey[] = [], out: Leaf[] = []): Leaf[] {
   out.push({ path, value });
-  if (Array.isArray(value)) value.forEach((v, i) => nodes(v, [...path, i], out));
-  else if (value && typeof value === 'object' && !(value instanceof RawJson))
+  if (Array.isArray(value)) {
+    for (const [i, v] of value.entries()) nodes(v, [...path, i], out);
+  } else if (value && typeof value === 'object' && !(value instanceof RawJson))
     for (const [k, v] of Object.entries(value)) nodes(v, [...path, k], out);
   return out;
 }
@@ -349,16 +371,22 @@ export function mutatedBodyArb(valid: unknown, maxBodyBytes: number): fc.Arbitra
     })),
   );
   if (objectKeys.length)
-    options.push(pick(objectKeys).map((n) => ({ mutation: 'drop-field' as const, field: fieldName(n.path), value: deleteAt(valid, n.path) })));
+    options.push(
+      pick(objectKeys).map((n) => ({ mutation: 'drop-field' as const, field: fieldName(n.path), value: deleteAt(valid, n.path) })),
+    );
   if (objects.length)
     options.push(
-      fc.tuple(pick(objects), fc.constantFrom('__proto__', 'constructor', 'extra', 'tenant_id', 'id', 'status'), fc.jsonValue({ maxDepth: 2 })).map(
-        ([n, key, v]) => ({
+      fc
+        .tuple(
+          pick(objects),
+          fc.constantFrom('__proto__', 'constructor', 'extra', 'tenant_id', 'id', 'status'),
+          fc.jsonValue({ maxDepth: 2 }),
+        )
+        .map(([n, key, v]) => ({
           mutation: 'extra-field' as const,
           field: fieldName([...n.path, key]),
           value: setAt(valid, [...n.path, key], v),
-        }),
-      ),
+        })),
     );
   if (numbers.length || inner.length)
     options.push(
@@ -435,12 +463,7 @@ export const MUTATED_PARAM_VALUES: ParamValue[] = [
   { raw: 'sess_00000000000000000000000000000000', encoded: false },
 ];
 
-export function paramArb(
-  param: Param,
-  doc: OpenApiDoc,
-  existing: string[],
-  mode: ParamMode,
-): fc.Arbitrary<ParamValue> {
+export function paramArb(param: Param, doc: OpenApiDoc, existing: string[], mode: ParamMode): fc.Arbitrary<ParamValue> {
   const valid = valueArb(param.schema, doc).map((v) => ({ raw: String(v), encoded: false }));
   if (mode === 'existing' && existing.length) return fc.constantFrom(...existing).map((raw) => ({ raw, encoded: false }));
   if (mode === 'mutated')

@@ -51,7 +51,9 @@ export async function prepare(c: FuzzCase, s: Signers): Promise<Outgoing> {
     const path = c.url.split('?')[0] as string;
     headers['x-internal-service'] = s.internalService;
     headers['x-internal-timestamp'] = ts;
-    headers['x-internal-signature'] = hex(await hmac(s.internalServiceSecret, `${s.internalService}\n${ts}\n${c.method}\n${path}\n${body ?? ''}`));
+    headers['x-internal-signature'] = hex(
+      await hmac(s.internalServiceSecret, `${s.internalService}\n${ts}\n${c.method}\n${path}\n${body ?? ''}`),
+    );
   }
   if (c.kind === 'webhook' && c.webhookSigning !== 'none') {
     const raw = body ?? '';
@@ -64,7 +66,8 @@ export async function prepare(c: FuzzCase, s: Signers): Promise<Outgoing> {
         raw,
         Math.floor(Date.now() / 1000) - (c.webhookSigning === 'stale' ? 3600 : 0),
       );
-    else if (c.webhookSigning === 'stale') headers['x-square-hmacsha256-signature'] = await squareSignature(s.squareSignatureKey, 'https://wrong.example/', raw);
+    else if (c.webhookSigning === 'stale')
+      headers['x-square-hmacsha256-signature'] = await squareSignature(s.squareSignatureKey, 'https://wrong.example/', raw);
     else headers['x-square-hmacsha256-signature'] = await squareSignature(s.squareSignatureKey, s.squareNotificationUrl, raw);
   }
   return { method: c.method, url: c.url, headers, body };
@@ -79,6 +82,8 @@ export type Finding = {
   c: FuzzCase;
   status: number;
   response: string;
+  /** curl command replaying the request (set by the harness, which knows the signed headers). */
+  curl?: string;
 };
 
 const ENVELOPE_KEYS = new Set(['error', 'code', 'timestamp', 'path', 'requestId', 'errors']);
@@ -118,9 +123,11 @@ function related(a: string, b: string) {
   return a === b || a.startsWith(`${b}.`) || b.startsWith(`${a}.`);
 }
 
-/** The input shape without its values, for grouping: "body:nul@tickets.0.ticketTypeId" → "body:nul". */
-function shape(c: FuzzCase): string {
-  return `${c.mutation}`;
+/** The input shape without incidental detail, for grouping: "body:nul+ct:json-charset" → "body:nul". */
+export function shape(c: FuzzCase): string {
+  if (c.kind === 'method') return 'wrong method';
+  if (c.contentType.kind === 'wrong' && c.kind === 'body') return 'non-JSON content type';
+  return c.mutation.replace(/\+ct:.*$/, '');
 }
 
 export function judge(c: FuzzCase, r: Reply): Finding[] {
@@ -169,4 +176,21 @@ export function repro(c: FuzzCase, o: Outgoing, baseUrl: string): string {
         : ` --data-binary @<(${c.mutation.includes('deep') ? `a 5000-level nested JSON at ${c.field}` : `${o.body.length} bytes: ${c.mutation} at ${c.field}`})`;
   }
   return `curl -s -X ${o.method} '${baseUrl}${o.url.length > 300 ? `${o.url.slice(0, 300)}…` : o.url}' ${h.join(' ')}${data}`;
+}
+
+/** Findings grouped by defect (what × input shape) across operations, one reproduction each: the report. */
+export function summarize(findings: Finding[]): string {
+  const groups = new Map<string, Finding[]>();
+  for (const f of findings) {
+    const [what, , how] = f.klass.split(' | ');
+    const key = `${what} | ${how}`;
+    groups.set(key, [...(groups.get(key) ?? []), f]);
+  }
+  return [...groups]
+    .map(([key, fs]) => {
+      const ops = [...new Set(fs.map((f) => f.c.op.id))];
+      const first = fs[0] as Finding;
+      return `${key} — ${fs.length}× on ${ops.length} operation(s): ${ops.join(', ')}\n    e.g. ${first.detail}\n    ${first.curl ?? ''}\n    → ${first.status} ${first.response.slice(0, 240)}`;
+    })
+    .join('\n');
 }
