@@ -95,6 +95,7 @@ export async function runFuzzBench(o: PaymentBenchOptions, sign: Signer): Promis
       const i = next++;
       const c = cases[i];
       if (!c) return;
+      if (i > 0 && i % 1000 === 0) o.say(`fuzz: ${i} requests sent, ${classes.get('5xx') ?? 0} answers ≥ 500 so far`);
       if (i % HEALTH_EVERY === 0) {
         const h = await send(`${o.baseUrl}/health`, {}, o.signal);
         if (h.status === 200) health.push(h.ms);
@@ -188,9 +189,13 @@ function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
-/** Runs of 15–19 digits (spaces or dashes between groups) passing the Luhn check; 13-digit runs are mostly epoch ms. */
+/**
+ * Card-like numbers passing the Luhn check: 15–19 digits in one run, or 4-digit groups split by spaces or dashes.
+ * Not part of a longer token (a UUID's digits, a hex id), and 13-digit runs are left out: mostly epoch ms.
+ */
 function cardLike(text: string): number {
   let n = 0;
-  for (const m of text.matchAll(/(?<![\d.])(?:\d[ -]?){14,18}\d(?![\d.])/g)) if (luhn(m[0].replace(/[ -]/g, ''))) n++;
+  for (const m of text.matchAll(/(?<![\w.-])(?:\d{15,19}|\d{4}(?:([ -])\d{4}){2}[ -]\d{3,7})(?![\w.-])/g))
+    if (luhn(m[0].replace(/[ -]/g, ''))) n++;
   return n;
 }
