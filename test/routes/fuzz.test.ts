@@ -9,7 +9,7 @@ import { rows, sql } from '../helpers/db';
 import { signToken } from '../helpers/tokens';
 
 /**
- * A fuzz test generated from GET /openapi.json: for every operation, FUZZ_RUNS_PER_OP requests sampled with a
+ * A fuzz test generated from GET /openapi.json: for every operation, RUNS_PER_OP requests sampled with a
  * fixed seed (test/fuzz/engine.ts) — valid bodies from the JSON Schemas and mutations of them, existing ids
  * and random or broken ones in paths, every role's token and none, signed and unsigned webhooks. It asserts:
  *  - no answer is 5xx;
@@ -18,8 +18,9 @@ import { signToken } from '../helpers/tokens';
  *    VALIDATION_ERROR naming the field, a wrong content type → 415, a wrong method → 405, an unsigned Stripe or
  *    Square notification → 400, a body over MAX_BODY_BYTES → 413;
  *  - a rejected request changed nothing: the object it names reads the same through its GET route before and
- *    after; the PSP sandbox recorded no request from this tenant while it ran; and at the end, once the outboxes
- *    have drained, every Postgres row of the fuzz tenant is named by a request the app accepted.
+ *    after; the PSP sandbox recorded no writing call (create, capture, refund…) while it ran; and at the end, once
+ *    the outboxes have drained, every Postgres row of the fuzz tenant is named by a request the app accepted, and
+ *    every payment, checkout session and recovery transaction an accepted request created has its row.
  * Every distinct failure is reported once, grouped by (what was wrong, operation, input shape), with a curl
  * command that reproduces it.
  */
