@@ -21,6 +21,8 @@ const root = process.cwd();
 const port = Number(process.env.PORT ?? 8787);
 const sandboxPort = Number(process.env.PSP_SANDBOX_PORT ?? 12111);
 const appUrl = `http://127.0.0.1:${port}`;
+// Where PGlite's files and wrangler's local state (objects, alarms) live; the soak run gives each run its own.
+const stateDir = path.resolve(root, process.env.DEV_STATE_DIR ?? '.wrangler');
 const say = (msg: string, fields: Record<string, unknown> = {}, level: DevLevel = 'info') => {
   const line = devLine(level, msg, fields);
   if (level === 'error' || level === 'warn') console.error(line);
@@ -56,8 +58,13 @@ async function main() {
       db = externalDatabase(process.env.DATABASE_URL);
       say('database: DATABASE_URL', { postgres: postgresAddress(db.url) });
     } else {
-      db = await startPglite(path.join(root, '.wrangler', 'pglite'));
-      say('database: embedded PGlite, persisted in .wrangler/pglite (set DATABASE_URL to use a server)', { postgres: 'pglite' });
+      db = await startPglite(path.join(stateDir, 'pglite'));
+      say(
+        `database: embedded PGlite, persisted in ${path.relative(root, path.join(stateDir, 'pglite')) || stateDir} (set DATABASE_URL to use a server)`,
+        {
+          postgres: 'pglite',
+        },
+      );
     }
     cleanups.push(() => db.stop());
 
@@ -139,7 +146,7 @@ async function main() {
         '--test-scheduled',
         '--show-interactive-dev-session=false',
         '--persist-to',
-        '.wrangler/state',
+        path.join(stateDir, 'state'),
       ],
       // wrangler's launcher runs whichever `node` comes first on PATH; make that this Node (≥ 22.12).
       // The rest keeps wrangler off the network: no metrics or error reports, no banner (whose update
@@ -198,7 +205,7 @@ async function main() {
       openapi: `${appUrl}/openapi.json`,
       docs: `${appUrl}/docs`,
       sandbox: `${sandbox.url}/__sandbox/requests`,
-      postgres: `${db.kind === 'pglite' ? 'PGlite (single session)' : postgresAddress(db.url)} via ws proxy ${proxy.address}`,
+      postgres: `${db.kind === 'pglite' ? 'PGlite (single session) at ' : ''}${postgresAddress(db.url)} via ws proxy ${proxy.address}`,
       adminToken: 'npm run -s dev:token -- --sub admin-1 --tenant t1 --role admin',
       stop: 'Ctrl-C',
     });

@@ -69,6 +69,7 @@ export function renderError(c: Context<AppEnv>, err: unknown): Response {
 
 export function createApp() {
   const app = createRouter();
+  const allowedMethods = allowedMethodsFinder(() => app.routes);
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
   app.use(async (c, next) => {
@@ -84,7 +85,8 @@ export function createApp() {
   });
   app.use(unauthenticatedRateLimit());
   app.use(bodyLimit());
-  app.use(textGuard());
+  // A path parameter with bad text is named by the route it would reach (same table as the 405's Allow).
+  app.use(textGuard((path) => allowedMethods(path).pattern));
 
   app.route('/', healthRoutes);
   app.route('/', adminRoutes);
@@ -137,7 +139,6 @@ export function createApp() {
   }));
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'edgepay API', cdn: DOCS_SCRIPT_PATH, withDefaultFonts: false }));
 
-  const allowedMethods = allowedMethodsFinder(() => app.routes);
   app.notFound((c) => {
     const allowed = allowedMethods(c.req.path);
     if (!allowed.pattern) return renderError(c, new NotFoundError(`No route for ${c.req.method} ${c.req.path}`));

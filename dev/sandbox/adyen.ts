@@ -15,7 +15,7 @@ import {
   unprocessable,
 } from './adyen/objects.ts';
 import { validateCreateSession, validateRefund } from './adyen/validation.ts';
-import { type HostedPage, infoPage, message, type PageView, withQuery, withSetting } from './pages.ts';
+import { type HostedPage, infoPage, message, PAY_DECLINE_CANCEL, type PageView, withQuery, withSetting } from './pages.ts';
 import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
@@ -200,13 +200,7 @@ export function createAdyenProvider(): SandboxProvider {
       merchant: session.merchantAccount,
       description: `Reference ${session.reference}`,
       amount: { value: session.amount.value, currency: session.amount.currency, unit: 'minor' },
-      actions: payable
-        ? [
-            { id: 'pay', label: 'Pay' },
-            { id: 'decline', label: 'Decline' },
-            { id: 'cancel', label: 'Cancel' },
-          ]
-        : [],
+      actions: payable ? PAY_DECLINE_CANCEL : [],
       ...(payable
         ? {}
         : session.status === 'completed'

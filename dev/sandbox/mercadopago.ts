@@ -18,7 +18,7 @@ import {
   type Result,
   refundPayment,
 } from './mercadopago/operations.ts';
-import { type HostedPage, infoPage, type PageView, withQuery, withSetting } from './pages.ts';
+import { type HostedPage, infoPage, PAY_DECLINE_CANCEL, type PageView, withQuery, withSetting } from './pages.ts';
 import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
@@ -131,13 +131,7 @@ export function createMercadoPagoProvider(): SandboxProvider {
       merchant: `Mercado Pago seller ${MERCADOPAGO_COLLECTOR_ID}`,
       description: (body.items as Obj[]).map((i) => `${i.quantity} × ${i.title}`).join(', '),
       amount: { value: pref.totalHundredths / 100, currency: pref.currency, unit: 'major' },
-      actions: payable
-        ? [
-            { id: 'pay', label: 'Pay' },
-            { id: 'decline', label: 'Decline' },
-            { id: 'cancel', label: 'Cancel' },
-          ]
-        : [],
+      actions: payable ? PAY_DECLINE_CANCEL : [],
       ...(payable ? {} : { notice: pref.paymentId ? 'This preference is already paid.' : 'This preference has expired.' }),
     };
     const back = (which: 'success' | 'pending' | 'failure', params: Record<string, string>) => {

@@ -38,6 +38,13 @@ export type HostedPage = {
 };
 
 const ENTITIES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+/** The buttons of a hosted payment page (PayPal's approval page has its own). */
+export const PAY_DECLINE_CANCEL = [
+  { id: 'pay', label: 'Pay' },
+  { id: 'decline', label: 'Decline' },
+  { id: 'cancel', label: 'Cancel' },
+];
+
 export const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => ENTITIES[c] as string);
 
 /** `12345 USD minor` → "$123.45"; the currency's own decimals (JPY none); an unknown code falls back to "123.45 XYZ". */

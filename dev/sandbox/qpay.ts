@@ -1,4 +1,4 @@
-import { type HostedPage, infoPage, message, type PageView } from './pages.ts';
+import { type HostedPage, infoPage, message, PAY_DECLINE_CANCEL, type PageView } from './pages.ts';
 import { type AuthStore, authorized, emptyAuthStore, type Grant, handleAuth } from './qpay/auth.ts';
 import { QpayFailure, qpayError, qpayErrorBody } from './qpay/errors.ts';
 import {
@@ -102,13 +102,7 @@ function invoicePage(state: QpayState, invoice: Invoice, ctx: SandboxContext): H
     merchant: `Invoice ${invoice.sender_invoice_no}`,
     description: invoice.invoice_description,
     amount: { value: invoice.amount, currency: 'MNT', unit: 'major' },
-    actions: payable
-      ? [
-          { id: 'pay', label: 'Pay' },
-          { id: 'decline', label: 'Decline' },
-          { id: 'cancel', label: 'Cancel' },
-        ]
-      : [],
+    actions: payable ? PAY_DECLINE_CANCEL : [],
     ...(payable
       ? {}
       : { notice: `This invoice cannot be paid (${isExpired(invoice, ctx.now()) ? 'expired' : invoice.status.toLowerCase()}).` }),

@@ -1,4 +1,4 @@
-import { type HostedPage, infoPage, message, type PageView, withQuery } from './pages.ts';
+import { type HostedPage, infoPage, message, PAY_DECLINE_CANCEL, type PageView, withQuery } from './pages.ts';
 import { badRequest, type Obj, SquareFailure } from './square/objects.ts';
 import {
   complete,
@@ -174,13 +174,7 @@ export function createSquareProvider(): SandboxProvider {
       merchant: `Square location ${order.location_id}`,
       description: link.description ?? order.line_items?.[0]?.name ?? '',
       amount: { value: price.amount, currency: price.currency, unit: 'minor' },
-      actions: entry.paymentId
-        ? []
-        : [
-            { id: 'pay', label: 'Pay' },
-            { id: 'decline', label: 'Decline' },
-            { id: 'cancel', label: 'Cancel' },
-          ],
+      actions: entry.paymentId ? [] : PAY_DECLINE_CANCEL,
       ...(entry.paymentId ? { notice: 'This link is already paid.' } : {}),
     };
     return {

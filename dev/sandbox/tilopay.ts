@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type HostedPage, infoPage, type PageView, withSetting } from './pages.ts';
+import { type HostedPage, infoPage, PAY_DECLINE_CANCEL, type PageView, withSetting } from './pages.ts';
 import {
   apiPassword,
   apiUser,
@@ -94,13 +94,7 @@ export function createTilopayProvider(): SandboxProvider {
       merchant: 'Tilopay merchant',
       description: `Order ${order.orderNumber}`,
       amount: { value: order.hundredths / 100, currency: order.currency, unit: 'major' },
-      actions: approved
-        ? []
-        : [
-            { id: 'pay', label: 'Pay' },
-            { id: 'decline', label: 'Decline' },
-            { id: 'cancel', label: 'Cancel' },
-          ],
+      actions: approved ? [] : PAY_DECLINE_CANCEL,
       ...(approved ? { notice: 'This order is already paid.' } : {}),
     };
     return {

@@ -4,11 +4,18 @@
  * so that the text that made a projection fail cannot also make its dead letter fail. Iterative, so
  * no nesting depth can overflow the stack.
  */
+// U+0000, a high surrogate not followed by a low one, or a low one not preceded by a high one.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what Postgres text refuses
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
+
+/** Whether Postgres `text` and `jsonb` can hold `text` as it is. */
+export function isStorableText(text: string): boolean {
+  return !UNSTORABLE.test(text);
+}
 
 export function storableText(text: string): string {
-  return text.replace(UNSTORABLE, '\uFFFD');
+  return text.replace(UNSTORABLE_ALL, '\uFFFD');
 }
 
 export function storableJson(value: unknown): unknown {

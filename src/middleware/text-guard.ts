@@ -1,6 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import type { AppEnv } from '../env';
 import { type FieldError, ValidationError } from '../lib/errors';
+import { isStorableText, storableText } from '../lib/storable-json';
 
 /**
  * Refuses, before any route runs, input that can never be stored: Postgres `text` and `jsonb` reject
@@ -22,21 +23,11 @@ export const MAX_JSON_DEPTH = 64;
 /** One bad field is enough to refuse; listing them all is not worth unbounded work. */
 const MAX_REPORTED = 20;
 
-// U+0000, a high surrogate not followed by a low one, or a low one not preceded by a high one.
-// biome-ignore lint/suspicious/noControlCharactersInRegex: U+0000 is exactly what is refused here.
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
-const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 const JSON_MEDIA_TYPE = /^application\/([\w.-]+\+)?json$/i;
 const TEXT_MESSAGE = 'must not contain U+0000 or unpaired UTF-16 surrogates';
 
-export function isStorableText(s: string): boolean {
-  return !UNSTORABLE.test(s);
-}
-
 /** A field name fit to echo back: the offending code units become U+FFFD. */
-function printable(s: string): string {
-  return s.replace(UNSTORABLE_ALL, '\uFFFD');
-}
+const printable = storableText;
 
 function fieldOf(path: readonly (string | number)[]): string {
   return path.map((p) => printable(String(p))).join('.') || '(root)';
@@ -119,8 +110,20 @@ function decodePath(pathname: string): string {
   return new TextDecoder().decode(bytes.subarray(0, n));
 }
 
-function checkPath(url: URL): FieldError[] {
-  return isStorableText(decodePath(url.pathname)) ? [] : [{ field: '(path)', message: `path ${TEXT_MESSAGE}` }];
+/** Finds the route pattern (`/api/v1/venues/:venueId`) a path matches, so a bad segment is named by its parameter. */
+export type RoutePatternOf = (path: string) => string | undefined;
+
+function checkPath(url: URL, patternOf: RoutePatternOf | undefined): FieldError[] {
+  const decoded = decodePath(url.pathname);
+  if (isStorableText(decoded)) return [];
+  const pattern = patternOf?.(decoded)?.split('/');
+  const errors: FieldError[] = [];
+  decoded.split('/').forEach((segment, i) => {
+    if (isStorableText(segment)) return;
+    const name = pattern?.[i]?.startsWith(':') ? pattern[i].slice(1).replace(/\{.*$/, '') : null;
+    errors.push(name ? { field: name, message: TEXT_MESSAGE } : { field: '(path)', message: `path ${TEXT_MESSAGE}` });
+  });
+  return errors;
 }
 
 async function checkBody(raw: Request, bytes: ArrayBuffer): Promise<FieldError[]> {
@@ -150,10 +153,10 @@ async function checkBody(raw: Request, bytes: ArrayBuffer): Promise<FieldError[]
   return checkJsonValue(parsed);
 }
 
-export function textGuard(): MiddlewareHandler<AppEnv> {
+export function textGuard(patternOf?: RoutePatternOf): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const url = new URL(c.req.url);
-    const errors = [...checkPath(url), ...checkPairs(url.searchParams.entries())];
+    const errors = [...checkPath(url, patternOf), ...checkPairs(url.searchParams.entries())];
     if (errors.length === 0 && c.req.raw.body) {
       const bytes = await c.req.raw.arrayBuffer();
       // Put the exact bytes back: later readers (validators, signature checks, c.req.raw) are unaffected.

@@ -2,7 +2,6 @@ import { recordDeadLetter } from '../db/repos/dead-letters';
 import { clearRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
 import { createLogger, parseLogLevel } from '../lib/logger';
-import { storableJson, storableText } from '../lib/storable-json';
 import { OutboxMessage } from './messages';
 import { confirmToSources } from './outbox';
 import { queueRetryDelaySeconds } from './retry';
@@ -14,15 +13,14 @@ export type DeadLetterQueue = keyof typeof DEAD_LETTER_QUEUES;
 function field(body: unknown, key: string): string | null {
   if (body && typeof body === 'object' && key in body) {
     const value = (body as Record<string, unknown>)[key];
-    return typeof value === 'string' ? storableText(value) : null;
+    return typeof value === 'string' ? value : null;
   }
   return null;
 }
 
 /**
  * Records every dead letter in `outbox_dlq` (idempotent on queue + message id) so /admin can show and
- * re-enqueue it. The body is stored with unstorable text replaced, so the text that broke a projection
- * cannot also lose its dead letter. A dead outbox event counts as delivered for its object: sending it
+ * re-enqueue it. A dead outbox event counts as delivered for its object: sending it
  * again would only fail again; /admin re-enqueues it once it can succeed.
  */
 export async function consumeDeadLetters(
@@ -43,7 +41,7 @@ export async function consumeDeadLetters(
           eventId,
           eventType: field(msg.body, 'type'),
           tenantId: field(msg.body, 'tenantId'),
-          body: storableJson(msg.body ?? null),
+          body: msg.body ?? null,
           attempts: null,
           lastError: null,
         });

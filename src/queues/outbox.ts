@@ -18,7 +18,6 @@ import { clearRetry, recordRetry } from '../db/repos/queue-retries';
 import type { LedgerLine } from '../domain/ledger';
 import type { Bindings } from '../env';
 import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
-import { storableJson } from '../lib/storable-json';
 import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { summarizeFailure } from './failures';
@@ -128,7 +127,7 @@ async function applyBatch(
     const parsed = OutboxMessage.safeParse(msg.body);
     try {
       if (!parsed.success) {
-        await recordUnparsableMessage(db, batch.queue, { ...msg, body: storableJson(msg.body) }, parsed.error.issues);
+        await recordUnparsableMessage(db, batch.queue, msg, parsed.error.issues);
         logger.error('queue.message.invalid', { messageId: msg.id });
         msg.ack();
         continue;
@@ -150,7 +149,7 @@ async function applyBatch(
             eventId: event.eventId,
             eventType: event.type,
             tenantId: event.tenantId ?? null,
-            body: storableJson(msg.body),
+            body: msg.body,
             attempts: msg.attempts,
             lastError: `permanent failure: ${failure.code}`,
           });

@@ -29,8 +29,15 @@ function groupAlive(pgid: number): boolean {
   }
 }
 
-export function spawnStack(options: { root: string; port: number; sandboxPort: number; databaseUrl: string }): BenchStack {
-  const logFile = path.join(os.tmpdir(), `edgepay-bench-stack-${process.pid}.log`);
+/** `databaseUrl: ''` leaves DATABASE_URL unset, so the stack runs on embedded PGlite as `npm run dev` does by default. */
+export function spawnStack(options: {
+  root: string;
+  port: number;
+  sandboxPort: number;
+  databaseUrl: string;
+  env?: Record<string, string>;
+}): BenchStack {
+  const logFile = path.join(os.tmpdir(), `edgepay-bench-stack-${process.pid}-${Date.now()}.log`);
   const fd = openSync(logFile, 'w');
   const bin = path.join(options.root, 'node_modules', '.bin');
   let child: ChildProcess;
@@ -45,6 +52,7 @@ export function spawnStack(options: { root: string; port: number; sandboxPort: n
         PORT: String(options.port),
         PSP_SANDBOX_PORT: String(options.sandboxPort),
         DATABASE_URL: options.databaseUrl,
+        ...options.env,
         WRANGLER_SEND_METRICS: 'false',
         // A QPay client id of its own: the run's TokenBrokerDO starts without a cached token (bench (d)).
         QPAY_CLIENT_ID: `bench-${process.pid}-${Date.now()}`,
@@ -116,4 +124,23 @@ export function spawnStack(options: { root: string; port: number; sandboxPort: n
       return stopping;
     },
   };
+}
+
+/** Waits until the stack answers GET /health with 200 (healthy or degraded), or throws with the last answer seen. */
+export async function waitForHealth(baseUrl: string, stack: BenchStack, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = 'no answer yet';
+  for (;;) {
+    if (stack.hasExited()) throw new Error(`the stack exited during startup (${await stack.exited})`);
+    try {
+      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
+      await res.arrayBuffer();
+      if (res.status === 200) return;
+      last = `HTTP ${res.status}`;
+    } catch (err) {
+      last = err instanceof Error ? err.message : String(err);
+    }
+    if (Date.now() > deadline) throw new Error(`GET /health did not answer 200 within ${timeoutMs / 1000} s (last: ${last})`);
+    await sleep(500);
+  }
 }

@@ -4,7 +4,7 @@ import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
 import { runCheckoutBenches } from './checkout.ts';
-import { type BenchStack, spawnStack } from './dev-stack.ts';
+import { type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
 import { runFuzzBench } from './fuzz.ts';
 import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
@@ -38,7 +38,6 @@ const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap') => !ONLY || O
 const fuzzOnly = ONLY === 'fuzz';
 
 const say = (msg: string) => console.log(`[bench] ${msg}`);
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 let db: Database | null = null;
 let stack: BenchStack | null = null;
@@ -83,24 +82,6 @@ async function measure(opts: Parameters<typeof load>[0]): Promise<AutocannonResu
   return result;
 }
 
-async function waitForHealth(baseUrl: string, s: BenchStack): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let last = 'no answer yet';
-  for (;;) {
-    if (s.hasExited()) throw new Error(`the stack exited during startup (${await s.exited})`);
-    try {
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = message(err);
-    }
-    if (Date.now() > deadline) throw new Error(`GET /health did not answer 200 within ${STARTUP_TIMEOUT_MS / 1000} s (last: ${last})`);
-    await sleep(500);
-  }
-}
-
 async function main(): Promise<void> {
   const bin = findPostgresBinDir();
   if (bin) {
@@ -122,7 +103,7 @@ async function main(): Promise<void> {
 
   const started = Date.now();
   try {
-    await waitForHealth(baseUrl, s);
+    await waitForHealth(baseUrl, s, STARTUP_TIMEOUT_MS);
   } catch (err) {
     console.error(`[bench] the stack did not become ready: ${message(err)}`);
     console.error(`[bench] last lines of ${s.logFile}:\n${s.logTail(60)}`);

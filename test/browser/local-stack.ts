@@ -2,7 +2,7 @@ import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
-import { type BenchStack, spawnStack } from '../bench/dev-stack.ts';
+import { type BenchStack, spawnStack, waitForHealth } from '../bench/dev-stack.ts';
 import { devSigner, type Signer } from '../bench/tokens.ts';
 
 /**
@@ -21,25 +21,6 @@ export type LocalStack = {
 
 const root = path.resolve(import.meta.dirname, '..', '..');
 const STARTUP_TIMEOUT_MS = 180_000;
-const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
-
-async function waitForHealth(baseUrl: string, stack: BenchStack): Promise<void> {
-  const deadline = Date.now() + STARTUP_TIMEOUT_MS;
-  let last = 'no answer yet';
-  for (;;) {
-    if (stack.hasExited()) throw new Error(`the stack exited during startup (${await stack.exited})`);
-    try {
-      const res = await fetch(`${baseUrl}/health`, { signal: AbortSignal.timeout(5_000) });
-      await res.arrayBuffer();
-      if (res.status === 200) return;
-      last = `HTTP ${res.status}`;
-    } catch (err) {
-      last = err instanceof Error ? err.message : String(err);
-    }
-    if (Date.now() > deadline) throw new Error(`GET /health did not answer 200 within ${STARTUP_TIMEOUT_MS / 1000} s (last: ${last})`);
-    await sleep(500);
-  }
-}
 
 export async function startLocalStack(): Promise<LocalStack> {
   let db: Database | null = null;
@@ -63,7 +44,7 @@ export async function startLocalStack(): Promise<LocalStack> {
     stack = spawnStack({ root, port, sandboxPort, databaseUrl: db.url });
     const started = stack;
     try {
-      await waitForHealth(baseUrl, started);
+      await waitForHealth(baseUrl, started, STARTUP_TIMEOUT_MS);
     } catch (err) {
       throw new Error(`${err instanceof Error ? err.message : err}\n--- last lines of the stack ---\n${started.logTail(60)}`);
     }

@@ -135,9 +135,15 @@ function jsonBody(mb: MutatedBody): string | undefined {
   return toJson(mb.value);
 }
 
+/** Mutations the app's input guard refuses with 422 before routing, authentication or signatures. */
+const UNSTORABLE_MUTATIONS = new Set<string>(['nul', 'lone-surrogate', 'deep-nesting']);
+
 /** Expectation for a body case: the contract's answer when the input is one it names. */
 function bodyExpectation(op: Operation, ct: ContentTypeMode, mb: MutatedBody): Expectation | undefined {
   if (mb.mutation === 'too-large') return mb.expect;
+  // Text that can never be stored and over-deep JSON are refused before any route runs, so with a wrong
+  // content type as well either refusal (422 or 415) is a right answer.
+  if (ct.kind === 'wrong' && op.body && UNSTORABLE_MUTATIONS.has(mb.mutation)) return undefined;
   if (ct.kind === 'wrong' && op.body) return { kind: 'status', status: 415, code: 'UNSUPPORTED_MEDIA_TYPE' };
   if (ct.kind === 'json' || ct.kind === 'json-charset') return mb.expect;
   return undefined;
@@ -357,12 +363,14 @@ function webhookCaseArb(target: FuzzTarget, op: Operation, ids: WebhookIds): fc.
         bodyValue: mb.value,
         mutation: `webhook:${webhookSigning}:${mb.mutation}`,
         field: mb.field,
-        // Unsigned or wrongly signed Stripe/Square notifications are refused whatever the body (API.md).
-        expect: tooLarge
-          ? mb.expect
-          : (stripe || square) && (webhookSigning === 'none' || webhookSigning === 'garbage' || webhookSigning === 'stale')
-            ? { kind: 'status' as const, status: 400, code: 'WEBHOOK_SIGNATURE_INVALID' }
-            : undefined,
+        // Unsigned or wrongly signed Stripe/Square notifications are refused whatever the body (API.md),
+        // except that unstorable text and over-deep JSON are refused first, before any route runs.
+        expect:
+          tooLarge || (hasBody && contentType.kind !== 'wrong' && UNSTORABLE_MUTATIONS.has(mb.mutation))
+            ? mb.expect
+            : (stripe || square) && (webhookSigning === 'none' || webhookSigning === 'garbage' || webhookSigning === 'stale')
+              ? { kind: 'status' as const, status: 400, code: 'WEBHOOK_SIGNATURE_INVALID' }
+              : undefined,
       };
     });
 }

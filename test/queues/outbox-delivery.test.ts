@@ -3,9 +3,11 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { HeartbeatDO } from '../../durable-objects/HeartbeatDO';
 import { OUTBOX_REDELIVER_AFTER_MS, Outbox } from '../../durable-objects/outbox';
+import { parseConfig } from '../../src/env';
 import worker from '../../src/index';
 import type { OutboxMessage } from '../../src/queues/messages';
 import type { HealthResponse } from '../../src/schemas/health';
+import { checkHealth } from '../../src/services/health';
 import { call, json } from '../helpers/app';
 import { eventually, rows, sql } from '../helpers/db';
 import { heartbeatRow, processedCount } from '../helpers/events';
@@ -170,5 +172,36 @@ describe('outbox: a queue that loses accepted messages', () => {
     expect(again.explicitAcks).toHaveLength(1);
     expect((await stub.status()).outbox.unconfirmed).toBe(0);
     expect(await processedCount(event.eventId)).toBe(1);
+  });
+});
+
+describe('/health and a stalled pipeline', () => {
+  it('is degraded once a beat the queue accepted has not reached Postgres within 60 s', async () => {
+    // A heartbeat object of the test's own stands in for the global one, so other tests' /health is untouched.
+    const name = `stalled-${crypto.randomUUID()}`;
+    const heartbeats = {
+      idFromName: () => env.HEARTBEATS.idFromName(name),
+      get: (id: DurableObjectId) => env.HEARTBEATS.get(id),
+    } as unknown as typeof env.HEARTBEATS;
+    const stub = env.HEARTBEATS.get(env.HEARTBEATS.idFromName(name));
+    const vanishing = { sendBatch: async () => {} } as unknown as Queue;
+    const sentAt = Date.now();
+    await runInDurableObject(stub, async (_i: HeartbeatDO, state) => {
+      const outbox = new Outbox(state.storage, { object: 'HeartbeatDO', id: state.id.toString() });
+      state.storage.transactionSync(() =>
+        outbox.append({ type: 'system.heartbeat', payload: { seq: 1, beatAt: new Date(sentAt).toISOString() } }, sentAt),
+      );
+      await outbox.flush(vanishing, sentAt);
+    });
+    const ctx = createExecutionContext();
+    const config = parseConfig(env);
+    const soon = await checkHealth({ ...env, HEARTBEATS: heartbeats }, config, ctx, sentAt + 30_000);
+    expect(soon.components.queues).toMatchObject({ unconfirmedEvents: 1, oldestUnconfirmedSeconds: 30 });
+    expect(soon.components.queues.message ?? '').not.toMatch(/not reached Postgres/);
+
+    const late = await checkHealth({ ...env, HEARTBEATS: heartbeats }, config, ctx, sentAt + 61_000);
+    expect(late.status).toBe('degraded');
+    expect(late.components.queues).toMatchObject({ status: 'degraded', unconfirmedEvents: 1, oldestUnconfirmedSeconds: 61 });
+    expect(late.components.queues.message).toMatch(/events sent to the queue have not reached Postgres/);
   });
 });

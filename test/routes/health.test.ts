@@ -16,7 +16,14 @@ describe('GET /health', () => {
     const { queues } = body.components;
     expect(queues.deadLetters).not.toBeNull();
     expect(queues.retrying).not.toBeNull();
-    expect(queues.status).toBe(queues.deadLetters === 0 && queues.retrying === 0 ? 'healthy' : 'degraded');
+    const stale = (seconds: number | null) => seconds !== null && seconds > 60;
+    const troubled =
+      (queues.deadLetters ?? 0) > 0 ||
+      (queues.retrying ?? 0) > 0 ||
+      stale(queues.oldestPendingSeconds) ||
+      stale(queues.oldestUnconfirmedSeconds);
+    expect(queues.status).toBe(troubled ? 'degraded' : 'healthy');
+    expect(queues.message === undefined).toBe(!troubled);
     expect(body.status).toBe(queues.status);
   });
 

@@ -1,4 +1,4 @@
-import { type HostedPage, infoPage, message, type PageView, withQuery } from '../pages.ts';
+import { type HostedPage, infoPage, message, PAY_DECLINE_CANCEL, type PageView, withQuery } from '../pages.ts';
 import type { SandboxContext } from '../types.ts';
 import { linesTotal } from './catalog.ts';
 import { expireIfDue, paySession } from './checkout-sessions.ts';
@@ -15,11 +15,6 @@ import { customerCall, type IntentEntry, type LineEntry, type LinkEntry, type Se
  */
 const CHECKOUT = 'Stripe Checkout';
 const THREE_DS = '3-D Secure — Stripe test card';
-const CHECKOUT_ACTIONS = [
-  { id: 'pay', label: 'Pay' },
-  { id: 'decline', label: 'Decline' },
-  { id: 'cancel', label: 'Cancel' },
-];
 const DECLINED = 'Your card was declined. Try again, or cancel.';
 
 const merchantOf = (owner: string) => (owner ? `Connected account ${owner}` : 'edgepay (platform account)');
@@ -54,7 +49,7 @@ function sessionView(entry: SessionEntry, notice?: string): PageView {
     actions: [],
     ...(notice ? { notice } : {}),
   };
-  if (s.status === 'open') return { ...view, actions: CHECKOUT_ACTIONS };
+  if (s.status === 'open') return { ...view, actions: PAY_DECLINE_CANCEL };
   if (s.status === 'expired') return { ...view, notice: 'This Checkout Session has expired.', status: 410 };
   if (s.payment_status === 'unpaid') return { ...view, notice: 'Your payment is processing.' };
   return { ...view, notice: 'This Checkout Session is already paid.' };
@@ -84,7 +79,7 @@ function linkPage(state: StripeState, entry: LinkEntry): HostedPage {
     merchant: merchantOf(entry.owner),
     description: entry.intentData.description ?? describeLines(entry.lines),
     amount: { value: linesTotal(entry.lines), currency: link.currency, unit: 'minor' },
-    actions: link.active ? CHECKOUT_ACTIONS : [],
+    actions: link.active ? PAY_DECLINE_CANCEL : [],
     ...(link.active ? {} : { notice: 'This link is no longer active.', status: 410 }),
   };
   return {

@@ -1,4 +1,5 @@
 import { and, asc, eq, inArray, isNull, or, type SQL, sql } from 'drizzle-orm';
+import { storableJson, storableText } from '../../lib/storable-json';
 import type { Db } from '../client';
 import { outboxDlq } from '../schema';
 
@@ -13,8 +14,24 @@ export type DeadLetterInput = {
   lastError: string | null;
 };
 
+/**
+ * Keeps a dead letter whatever it holds: text Postgres cannot store (U+0000, lone surrogates) is replaced
+ * by U+FFFD in the body and the text columns, so the text that killed a message cannot also lose its record.
+ */
 export async function recordDeadLetter(db: Db, letter: DeadLetterInput): Promise<void> {
-  await db.insert(outboxDlq).values(letter).onConflictDoNothing();
+  const text = (value: string | null) => (value === null ? null : storableText(value));
+  await db
+    .insert(outboxDlq)
+    .values({
+      ...letter,
+      messageId: storableText(letter.messageId),
+      eventId: text(letter.eventId),
+      eventType: text(letter.eventType),
+      tenantId: text(letter.tenantId),
+      body: storableJson(letter.body ?? null),
+      lastError: text(letter.lastError),
+    })
+    .onConflictDoNothing();
 }
 
 /** A message no consumer can ever parse: kept at once with its schema problems, instead of spending every retry on it. */
