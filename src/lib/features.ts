@@ -2,7 +2,7 @@ import type { Config } from '../env';
 import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
 
 /**
- * What this deployment can do (GET /info, seed 003 §18), read from what is configured rather than
+ * What this deployment can do (GET /info), read from what is configured rather than
  * written down: clients and operators use this map to decide what to call, so a provider whose
  * credentials are missing must read false here exactly when a session for it answers PSP_NOT_CONFIGURED.
  */

@@ -141,11 +141,11 @@ try {
   const health = (await (await fetch(`${base}/health`)).json()) as { status: string; components: { queues: unknown } };
 
   console.log(
-    '\n| payments answered 200 | in Postgres (completed) | missing | other answers | heartbeats fired | last_seq | beats_recorded | drained after | /health |',
+    '\n| payments answered 200 | in Postgres (completed) | missing | other answers | beats fired by soak | HeartbeatDO seq | last_seq | beats_recorded | drained after | /health |',
   );
-  console.log('|---:|---:|---:|---|---:|---:|---:|---:|---|');
+  console.log('|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
   console.log(
-    `| ${paid.length} | ${paid.length - missing} | ${missing} | ${JSON.stringify(failures)} | ${beats} | ${heartbeat.last_seq} | ${heartbeat.beats_recorded} | ${Math.round((Date.now() - started) / 1000)} s | ${health.status} |`,
+    `| ${paid.length} | ${paid.length - missing} | ${missing} | ${JSON.stringify(failures)} | ${beats} | ${lastBeat()} | ${heartbeat.last_seq} | ${heartbeat.beats_recorded} | ${Math.round((Date.now() - started) / 1000)} s | ${health.status} |`,
   );
   const ok = missing === 0 && heartbeat.beats_recorded === heartbeat.last_seq && heartbeat.last_seq === lastBeat();
   say(ok ? 'every payment and every heartbeat reached Postgres' : 'SOMETHING IS MISSING');
