@@ -121,6 +121,14 @@ async function setup(allowed?: (echo: EchoServer) => string[]) {
   return { echo, proxy };
 }
 
+/** Points the Neon driver at a local proxy, as src/db/client.ts does for NEON_WS_PROXY. */
+function useProxy(proxy: WsProxy) {
+  neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineConnect = false;
+  neonConfig.pipelineTLS = false;
+}
+
 function track(ws: WebSocketType) {
   cleanups.push(() => ws.terminate());
   return ws;
@@ -295,10 +303,7 @@ describe('through a real Postgres with the Neon driver', () => {
       const proxy = await startWsProxy([postgresAddress(db.url)]);
       cleanups.push(() => proxy.close());
 
-      neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
-      neonConfig.useSecureWebSocket = false;
-      neonConfig.pipelineConnect = false;
-      neonConfig.pipelineTLS = false;
+      useProxy(proxy);
 
       // Every WebSocket the driver opens, so the test can wait until each has closed.
       const closes: Promise<void>[] = [];
@@ -387,10 +392,7 @@ describe('through PGlite with the Neon driver', () => {
     cleanups.push(() => db.stop());
     const proxy = await startWsProxy([postgresAddress(db.url)]);
     cleanups.push(() => proxy.close());
-    neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
-    neonConfig.useSecureWebSocket = false;
-    neonConfig.pipelineConnect = false;
-    neonConfig.pipelineTLS = false;
+    useProxy(proxy);
 
     const pool = new Pool({ connectionString: db.url, max: 1 });
     pool.on('error', () => {});
