@@ -7,7 +7,7 @@ import { applySchema } from './sql';
 
 /**
  * One object per (provider, client id): the cached OAuth access token of that credential set, shared by
- * every caller (replaces seed 001's Redis lock). A token is handed out while more than 60 s of it is
+ * every caller (no external lock needed). A token is handed out while more than 60 s of it is
  * left; otherwise exactly one upstream request is made however many callers wait — single-flight through
  * an in-memory promise, because awaiting fetch opens the object's input gate to other calls. The grant is
  * kept in storage, so an evicted object does not fetch again. Tokens are never logged.

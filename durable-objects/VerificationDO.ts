@@ -38,7 +38,7 @@ export type CreateVerificationCommand = {
   tenantId: string;
   userUuid: string;
   riskLevel: RiskLevel;
-  /** As the merchant sent it (major units, seed 000). */
+  /** As the merchant sent it (major units). */
   transactionAmount: number;
   requiredFactors: Factor[];
   enrolledFactors: Factor[];

@@ -20,7 +20,7 @@ import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
- * Adyen Checkout API v71 emulator, mounted at /adyen/v71 (CONTRACTS §2, extract adyen-checkout.json):
+ * Adyen Checkout API v71 emulator, mounted at /adyen/v71 (official extract dev/sandbox/openapi/adyen-checkout.json):
  *   POST /sessions                        201 CreateCheckoutSessionResponse (url for mode=hosted)
  *   GET  /sessions/{id}?sessionResult=…   200 SessionResultResponse (sessionResult required, any value)
  *   POST /payments/{psp}/refunds          201 { status: "received" } then a signed REFUND notification

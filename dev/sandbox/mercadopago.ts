@@ -23,7 +23,7 @@ import { canonical } from './stripe/form.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
- * MercadoPago emulator, mounted at /mercadopago (CONTRACTS §4), Bearer auth (any non-empty token):
+ * MercadoPago emulator, mounted at /mercadopago, Bearer auth (any non-empty token):
  *   POST /checkout/preferences                 201 preference (init_point, sandbox_init_point)
  *   GET  /checkout/preferences/{id}            200 | 404
  *   GET  /v1/payments/{id}                     200 | 404 (cause code 2000)

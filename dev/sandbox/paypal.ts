@@ -17,7 +17,7 @@ import { createPaypalSigner } from './paypal/webhooks.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
- * PayPal emulator, mounted at /paypal (CONTRACTS §5, openapi/paypal-orders.json):
+ * PayPal emulator, mounted at /paypal (official extract dev/sandbox/openapi/paypal-orders.json):
  *   POST /v1/oauth2/token                              Basic client credentials → Bearer token (lifetime: knob tokenTtlSeconds)
  *   POST /v2/checkout/orders                           201 (200 on PayPal-Request-Id replay)
  *   GET  /v2/checkout/orders/{id}

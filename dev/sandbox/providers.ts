@@ -18,7 +18,7 @@ export const PROVIDERS: SandboxProvider[] = [
   createPaypalProvider(),
   createTilopayProvider(),
   createQpayProvider(),
-  // Recovery notifications (issue 5): Postmark-style email and Twilio-style SMS.
+  // Recovery notifications: Postmark-style email and Twilio-style SMS.
   createEmailProvider(),
   createSmsProvider(),
 ];

@@ -16,7 +16,7 @@ import {
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
- * Tilopay emulator, mounted at /tilopay (CONTRACTS §6; no OpenAPI exists, so the shapes below are the sandbox's
+ * Tilopay emulator, mounted at /tilopay (no OpenAPI exists, so the shapes below are the sandbox's
  * where Tilopay's are **unconfirmed**):
  *   POST /login                 { apiuser, password } → { access_token, token_type: "bearer", expires_in (lifetime) }
  *   POST /processPayment        → { url }; order numbers are single use per key

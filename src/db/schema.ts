@@ -83,7 +83,7 @@ export const queueRetries = pgTable(
   (t) => [primaryKey({ columns: [t.queue, t.messageKey] })],
 );
 
-/** PSP webhooks as received (seed 003), deduplicated by the provider's event id. */
+/** PSP webhooks as received, deduplicated by the provider's event id. */
 export const webhookInbox = pgTable(
   'webhook_inbox',
   {
@@ -139,7 +139,7 @@ export const ledgerEntries = pgTable(
 /** The API status vocabulary (API.md), stored as is. */
 export const PAYMENT_STATUSES = API_STATUSES;
 
-/** Projection of PaymentDO state (seed 003 "payment_transactions"), versioned by the owning object. */
+/** Projection of PaymentDO state, versioned by the owning object. */
 export const paymentTransactions = pgTable(
   'payment_transactions',
   {
@@ -313,7 +313,7 @@ export const checkoutRefunds = pgTable(
 );
 
 /**
- * Projection of RecoveryTransactionDO (seed 002): one row per failed payment to recover, with the seed's
+ * Projection of RecoveryTransactionDO: one row per failed payment to recover, with the seed's
  * Stripe fields under their seed names, the recovery status and the payment attempts Stripe reported,
  * versioned by the owning object.
  */

@@ -1,5 +1,5 @@
 /**
- * NoTap authentication factors (issue 5), pure: what a factor value may look like, its normalized form
+ * NoTap authentication factors, pure: what a factor value may look like, its normalized form
  * (the only form ever digested), which factors a verification requires, and how attempts move a
  * verification session. No I/O, no clock (times are parameters), no randomness.
  */
@@ -7,14 +7,14 @@ import { decimalToMinor } from './money';
 import type { Result } from './result';
 import { err, ok, validationError } from './result';
 
-/** The factors, in the order verifications ask for them (seed 000: PIN, PATTERN, EMOJI, COLOR). */
+/** The factors, in the order verifications ask for them (PIN, PATTERN, EMOJI, COLOR). */
 export const FACTORS = ['PIN', 'PATTERN', 'EMOJI', 'COLOR'] as const;
 export type Factor = (typeof FACTORS)[number];
 
 export const RISK_LEVELS = ['LOW', 'MEDIUM', 'HIGH'] as const;
 export type RiskLevel = (typeof RISK_LEVELS)[number];
 
-/** NoTap's session lifetime (seed 000: `expires_in: 300`). */
+/** NoTap's session lifetime (`expires_in: 300` in its responses). */
 export const SESSION_TTL_SECONDS = 300;
 /** Fewer enrolled factors than this and no verification can be started (422 INSUFFICIENT_FACTORS). */
 export const MIN_FACTORS = 2;

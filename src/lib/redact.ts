@@ -1,4 +1,5 @@
 import { DrizzleQueryError } from 'drizzle-orm/errors';
+import { DATABASE_ERROR_FIELDS, isDatabaseError } from './database-error';
 
 /**
  * Redaction for logs: keys that can carry secrets, tokens, factor values, card data or PII are
@@ -75,15 +76,6 @@ export function maskPii(text: string): string {
       const digits = m.replace(/\D/g, '').length;
       return m.startsWith('+') && (digits < 8 || digits > 15) ? m : '[PHONE]';
     });
-}
-
-/** The fields Postgres fills with identifiers and codes, never with row values (unlike message, detail, where). */
-const DATABASE_ERROR_FIELDS = ['code', 'severity', 'routine', 'schema', 'table', 'column', 'constraint', 'dataType'] as const;
-const SQLSTATE = /^[0-9A-Z]{5}$/;
-
-function isDatabaseError(err: Error): err is Error & Partial<Record<(typeof DATABASE_ERROR_FIELDS)[number], unknown>> {
-  const e = err as Error & { code?: unknown; severity?: unknown; routine?: unknown };
-  return typeof e.code === 'string' && SQLSTATE.test(e.code) && (typeof e.severity === 'string' || typeof e.routine === 'string');
 }
 
 function isQueryError(err: Error): boolean {

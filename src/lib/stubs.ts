@@ -51,7 +51,7 @@ export function verificationStub(env: Bindings, sessionId: string) {
   return env.VERIFICATIONS.get(env.VERIFICATIONS.idFromName(`verification:${sessionId}`));
 }
 
-/** A payment to recover (seed 002), per organization (tenant) and transaction id. */
+/** A payment to recover, per organization (tenant) and transaction id. */
 export function recoveryTransactionStub(env: Bindings, tenantId: string, transactionId: string) {
   return env.RECOVERY_TRANSACTIONS.get(env.RECOVERY_TRANSACTIONS.idFromName(`recovery:${tenantId}:${transactionId}`));
 }

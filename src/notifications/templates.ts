@@ -2,7 +2,7 @@ import { currencyExponent, minorToDecimalString } from '../domain/money';
 import type { EmailMessage } from './types';
 
 /**
- * Recovery notification templates (seed 002: "professional HTML emails with payment buttons", "payment
+ * Recovery notification templates ("professional HTML emails with payment buttons", "payment
  * links in SMS with amount/currency"). Pure: the caller passes everything, amounts stay integer minor
  * units until formatted here, exactly, from the currency's ISO 4217 exponent (no float ever touches them).
  */

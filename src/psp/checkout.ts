@@ -1,7 +1,7 @@
 import type { PspResult } from './types';
 
 /**
- * Hosted checkout sessions (issue 4): the one interface the seven providers sit behind. Our side names a
+ * Hosted checkout sessions: the one interface the seven providers sit behind. Our side names a
  * session with its own id (`sessionId`), which every adapter stores in the provider's object (metadata,
  * reference, external reference, custom id, order number or callback URL) so that a notification routes
  * back to the object that owns the session. Amounts are integer minor units of `currency` (ISO 4217

@@ -1,3 +1,5 @@
+import { isDatabaseError } from '../lib/database-error';
+
 /**
  * Which consumer failures can never succeed on retry. Postgres refuses a value for good with a data
  * exception (SQLSTATE class 22: text with U+0000, a number out of range, an invalid date…) or a NOT NULL
@@ -10,16 +12,11 @@ const PERMANENT_SQLSTATES = new Set(['23502', '23514']);
 
 export type FailureSummary = { permanent: boolean; code: string };
 
-function sqlState(err: unknown): string | null {
-  const code = (err as { code?: unknown } | null)?.code;
-  return typeof code === 'string' && /^(?=.*[0-9])[0-9A-Z]{5}$/.test(code) ? code : null;
-}
-
 /** Classifies an error by its cause chain; `code` names the SQLSTATE or error class, never a message. */
 export function summarizeFailure(err: unknown): FailureSummary {
   let current: unknown = err;
   for (let depth = 0; current && depth < 8; depth++) {
-    const state = sqlState(current);
+    const state = isDatabaseError(current) ? current.code : null;
     if (state) return { permanent: state.startsWith('22') || PERMANENT_SQLSTATES.has(state), code: `SQLSTATE ${state}` };
     if (current instanceof Error && current.name === 'ZodError') return { permanent: true, code: 'invalid payload' };
     current = (current as { cause?: unknown }).cause;

@@ -16,7 +16,7 @@ const createRoute_ = createRoute({
   method: 'post',
   path: '/api/create-payment-session',
   tags: ['QPay'],
-  summary: 'Create a QPay invoice (seed 001)',
+  summary: 'Create a QPay invoice',
   description:
     'Any authenticated role. amount is in minor units of MNT (API.md) and must be whole tugrik. The same orderId (or Idempotency-Key) returns the same invoice; ' +
     'QPay’s callback is trusted only after a payment check.',

@@ -61,7 +61,7 @@ const initiateRoute = createRoute({
   method: 'post',
   path: '/v1/verification/initiate',
   tags: TAGS,
-  summary: 'Start a step-up verification, optionally with a PSP checkout session created in parallel (seed 000)',
+  summary: 'Start a step-up verification, optionally with a PSP checkout session created in parallel',
   description:
     'Resolves the user, checks enrolment (404 when never enrolled, 422 INSUFFICIENT_FACTORS under 2 factors, 423 USER_LOCKED during a lockout), ' +
     'selects the required factors (LOW 2, MEDIUM 3, HIGH 4; +1 from 1,000.00 and +1 from 10,000.00; never more than enrolled; in the order ' +

@@ -113,7 +113,7 @@ export const OptionalIdempotencyKeyHeader = z.object({
     .openapi({ description: 'Optional UUID v4: a retried create with the same key and body returns the same session.' }),
 });
 
-// ---- QPay (seed 001) ------------------------------------------------------------------------------
+// ---- QPay -------------------------------------------------------------------------------------
 
 export const CreateQpaySessionBody = z
   .object({

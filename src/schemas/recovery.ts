@@ -4,7 +4,7 @@ import { DELIVERY_STATUSES, RECOVERY_STATUSES } from '../notifications/types';
 import { CHECKOUT_STATUSES } from '../psp/checkout';
 
 /**
- * Stripe payment recovery (seed 002). Request and response fields are camelCase like the issue's body
+ * Stripe payment recovery. Request and response fields are camelCase like the recovery API's body
  * (`customerEmail`, `transactionId`); the seed's snake_case names are the Postgres columns
  * (`recovery_transactions.stripe_payment_intent_id`, …). Amounts are integer minor units (API.md).
  */

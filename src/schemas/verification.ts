@@ -18,7 +18,7 @@ import { decimalToMinor } from '../domain/money';
 import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
 import { boundedFreeForm } from './common';
 
-/** NoTap (seed 000): enrolment, initiate, verify, state. Factor values appear in requests only, never in a response. */
+/** NoTap: enrolment, initiate, verify, state. Factor values appear in requests only, never in a response. */
 
 export const FactorName = z.enum(FACTORS).openapi({ description: 'An authentication factor' });
 
@@ -91,7 +91,7 @@ export const TransactionAmount = z
   .positive()
   .max(999_999_999)
   .refine((n) => decimalToMinor(n, 4) !== null, 'must have at most 4 decimal places')
-  .openapi({ description: 'Major units (seed 000), e.g. 49.99; converted exactly to minor units of psp_config.currency', example: 49.99 });
+  .openapi({ description: 'Major units, e.g. 49.99; converted exactly to minor units of psp_config.currency', example: 49.99 });
 
 /**
  * psp_config arrives untyped so that a bad one can be answered with psp_ready: false; a real one
@@ -104,7 +104,7 @@ export const InitiateVerificationBody = z
   .object({
     user_uuid: UserRefText,
     transaction_amount: TransactionAmount,
-    risk_level: z.enum(RISK_LEVELS).default('LOW').openapi({ description: 'LOW when omitted (seed 000’s backward-compatible request)' }),
+    risk_level: z.enum(RISK_LEVELS).default('LOW').openapi({ description: 'LOW when omitted, so requests without it keep working' }),
     psp_config: boundedFreeForm(z.unknown(), PSP_CONFIG_BOUNDS)
       .optional()
       .openapi({

@@ -17,7 +17,7 @@ import type { PspConfig } from '../schemas/checkout';
 
 /**
  * The checkout-session service: one place that turns a psp_config into a session owned by its
- * CheckoutSessionDO. POST /v1/checkout-sessions, QPay's create-payment-session and (issue 5) NoTap's
+ * CheckoutSessionDO. POST /v1/checkout-sessions, QPay's create-payment-session and NoTap's
  * parallel PSP session all go through createCheckoutSession.
  */
 export type CheckoutRequest = {

@@ -50,7 +50,7 @@ export async function createQpayPaymentSession(
   };
 }
 
-/** Paid or not, asked of QPay (seed 001's checkInvoicePaid), for the invoice's owner only. */
+/** Paid or not, asked of QPay's payment check, for the invoice's owner only. */
 export async function qpayPaymentStatus(env: Bindings, config: Config, principal: Principal, invoiceId: string) {
   const adapter = qpayAdapter(env, config);
   if (!adapter) throw notConfigured('qpay');

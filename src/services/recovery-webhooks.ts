@@ -5,7 +5,7 @@ import { fromStripeAmount } from '../psp/stripe/checkout-transformers';
 import type { StripeEventLike } from '../psp/stripe/webhook';
 
 /**
- * Stripe events for payment recovery (seed 002). Both Stripe endpoints (POST /v1/payments/stripe/webhooks and
+ * Stripe events for payment recovery. Both Stripe endpoints (POST /v1/payments/stripe/webhooks and
  * /api/v1/webhooks/stripe) verify the event once (services/psp-webhooks.ts) and hand it here; events that name
  * a recovery transaction in their metadata go to its RecoveryTransactionDO.
  *

@@ -15,7 +15,7 @@ import type { RecordTransactionBody } from '../schemas/recovery';
 import { createCheckoutSession, notConfigured, pspFailureError } from './checkout';
 
 /**
- * Stripe payment recovery (seed 002), organization-scoped: a failed payment is recorded in its
+ * Stripe payment recovery, organization-scoped: a failed payment is recorded in its
  * RecoveryTransactionDO (named by tenant + transaction id, so another organization's id reaches an empty
  * object: 404), gets a 24-hour Checkout Session through the checkout-session service (purpose 'recovery')
  * and/or a reusable Payment Link, and the object's reminder schedule sends both to the customer.
@@ -25,7 +25,7 @@ import { createCheckoutSession, notConfigured, pspFailureError } from './checkou
 export const RECOVERY_SESSION_TTL_SECONDS = 86_400;
 
 /**
- * The platform's own Stripe account collects recovered payments (seed 002 uses the platform's secret key, no
+ * The platform's own Stripe account collects recovered payments (with the platform's secret key, no
  * Connect): the merchant account does not start with acct_, so no destination charge is made. It is recorded
  * as `org:<tenant>` so the ledger credits the organization (`merchant:stripe:org:<tenant>`).
  */
@@ -112,7 +112,7 @@ export async function createRecoveryCheckout(
   if (body.successUrl) metadata.success_url = body.successUrl;
   if (body.cancelUrl) metadata.cancel_url = body.cancelUrl;
   if (t.customerEmail) metadata.customer_email = t.customerEmail;
-  // Built, not parsed: PspConfig's currency list is seed 000's (NoTap); recovery takes every currency Stripe
+  // Built, not parsed: PspConfig's currency list is NoTap's; recovery takes every currency Stripe
   // settles (src/domain/money.ts), which the Stripe transformer converts and checks itself.
   const pspConfig = {
     psp: 'stripe',
@@ -196,7 +196,7 @@ export type RecoverySessionStatus = {
 
 /**
  * Status of a Stripe Checkout Session (cs_…) of one of the caller's recovery transactions, read from Stripe
- * (seed 002's status retrieval). The session's metadata names the transaction and the organization (ours, or a
+ * (the recovery status route). The session's metadata names the transaction and the organization (ours, or a
  * payment link's), so no index is needed; a session of another organization, or no recovery's, is 404.
  */
 export async function recoverySessionStatus(

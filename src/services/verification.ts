@@ -13,7 +13,7 @@ import { createCheckoutSession } from './checkout';
 import { normalized, resolveUserUuid } from './factors';
 
 /**
- * NoTap step-up verification (seed 000, issue 5): enrolment into UserFactorsDO, initiate (the
+ * NoTap step-up verification: enrolment into UserFactorsDO, initiate (the
  * verification session and, when psp_config is given, the PSP checkout session at the same time), verify
  * one factor at a time, and the session's state. Factor values are normalized here and handed to the
  * objects that digest or compare them; they are never logged, stored plain or returned.
@@ -95,7 +95,7 @@ export async function initiateVerification(
   const checkoutSessionId =
     plan.kind === 'create' ? checkoutSessionIdFor(config.paymentIdKey, tenantId, CHECKOUT_PURPOSE, sessionId) : Promise.resolve(null);
 
-  // Thread B: the PSP checkout session (seed 000), started first so it overlaps everything else.
+  // Thread B: the PSP checkout session, started first so it overlaps everything else.
   const psp =
     plan.kind === 'create'
       ? createCheckoutSession(env, config, principal, {

@@ -3,7 +3,7 @@ import { SANDBOX_DEFAULTS, type SandboxContext } from '../types.ts';
 import { adyenDate, type Obj } from './objects.ts';
 
 /**
- * Adyen standard notifications (CONTRACTS §2.6): one JSON batch per event here, each item signed with
+ * Adyen standard notifications: one JSON batch per event here, each item signed with
  * base64(HMAC-SHA256(hex-decoded key, pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success)).
  * Sent to the account-level webhook URL `${appUrl}/v1/webhooks/adyen`.
  */

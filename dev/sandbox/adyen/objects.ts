@@ -1,6 +1,6 @@
 import { randomBytes, randomInt } from 'node:crypto';
 
-/** Adyen Checkout v71 objects and ServiceError bodies as the emulator keeps and returns them (CONTRACTS §2). */
+/** Adyen Checkout v71 objects and ServiceError bodies as the emulator keeps and returns them. */
 export type Obj = Record<string, any>;
 export type AdyenAmount = { value: number; currency: string };
 

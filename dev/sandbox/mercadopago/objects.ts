@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 
-/** MercadoPago objects and error bodies as the emulator keeps and returns them (CONTRACTS §4). */
+/** MercadoPago objects and error bodies as the emulator keeps and returns them. */
 export type Obj = Record<string, any>;
 
 /** The collector (seller) every sandbox preference belongs to; also the webhook's user_id. */

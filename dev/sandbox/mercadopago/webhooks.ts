@@ -3,7 +3,7 @@ import { SANDBOX_DEFAULTS, type SandboxContext } from '../types.ts';
 import { MERCADOPAGO_COLLECTOR_ID, mpDate, numericId } from './objects.ts';
 
 /**
- * MercadoPago Webhooks (CONTRACTS §4.5): POST to the preference's notification_url (else the app-level
+ * MercadoPago Webhooks: POST to the preference's notification_url (else the app-level
  * `${appUrl}/v1/webhooks/mercadopago`) with `data.id=<id>&type=payment` appended to its query, signed with
  * `x-signature: ts=<unix s>,v1=hex(HMAC-SHA256(secret, "id:<data.id>;request-id:<x-request-id>;ts:<ts>;"))`.
  */

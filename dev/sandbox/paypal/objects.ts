@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 
 /**
- * PayPal emulator building blocks: ids, money, error bodies (CONTRACTS §5.3 `{ name, message, debug_id,
+ * PayPal emulator building blocks: ids, money, error bodies (`{ name, message, debug_id,
  * details[], links[] }`, names and messages as in the extract's error_400/401/404/409/422 schemas).
  */
 export type Obj = Record<string, any>;

@@ -5,7 +5,7 @@ import { SANDBOX_DEFAULTS, type SandboxContext } from '../types.ts';
 import { invalidRequest, type Obj, paypalId, text, URI } from './objects.ts';
 
 /**
- * PayPal webhook notifications (CONTRACTS §5.6). Each is signed as PayPal does it (partially confirmed):
+ * PayPal webhook notifications. Each is signed as PayPal does it (partially confirmed):
  * transmission_sig = base64(SHA256withRSA(`${transmission_id}|${transmission_time}|${webhook_id}|${crc32(raw body)}`)),
  * crc32 as an unsigned decimal, with the key whose "certificate" is at PAYPAL-CERT-URL. The sandbox serves the
  * public key there as a PEM SPKI block (not an X.509 certificate: Node cannot issue one without a CA library).

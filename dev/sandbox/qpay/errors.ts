@@ -1,7 +1,7 @@
 import type { SandboxResponse } from '../types.ts';
 
 /**
- * QPay error bodies. CONTRACTS §7.6 names `{ error_code, message }` (qpay-sdk docs, unconfirmed); qpay-go's
+ * QPay error bodies. qpay-sdk's docs name `{ error_code, message }` (unconfirmed); qpay-go's
  * response type and most community clients read `{ error, message }`. The emulator sends both keys with the
  * same code so that a client reading either one works; messages are the English texts of QPay's error table.
  */

@@ -1,7 +1,7 @@
 import { createHmac } from 'node:crypto';
 
 /**
- * Tilopay OrderHash (CONTRACTS §6.4; community code mirroring the WooCommerce plugin, **unconfirmed** by Tilopay):
+ * Tilopay OrderHash (community code mirroring the WooCommerce plugin, **unconfirmed** by Tilopay):
  * hex HMAC-SHA256 over
  *   api_Key=<key>&api_user=<user>&orderId=<tpt>&external_orden_id=<order>&amount=<number_format 2, "," thousands>
  *   &currency=<cur>&responseCode=<code>&auth=<auth>&email=<urlencoded email>

@@ -15,7 +15,7 @@ export async function claimEvent(tx: Tx, event: { eventId: string; type: string;
 }
 
 /**
- * Daily cleanup (seed 003): dedup records and processed webhooks older than `days`. Safe because no
+ * Daily cleanup: dedup records and processed webhooks older than `days`. Safe because no
  * queue keeps a message longer than 14 days, so an event this old cannot be delivered again.
  */
 export async function deleteProcessedOlderThan(db: Db, days: number): Promise<{ events: number; webhooks: number }> {

@@ -3,7 +3,7 @@ import type { Db } from '../client';
 
 export type PaymentStats = { total_payments: number; successful: number; failed: number; pending: number; total_revenue: number };
 
-/** Last-24-hour payment counts for one tenant (seed 003 §20). Revenue counts completed payments only. */
+/** Last-24-hour payment counts for one tenant (GET /admin/stats). Revenue counts completed payments only. */
 export async function paymentStatsLast24Hours(db: Db, tenantId: string): Promise<PaymentStats> {
   const result = await db.execute<Record<keyof PaymentStats, string | number | null>>(sql`
     SELECT COUNT(*) AS total_payments,

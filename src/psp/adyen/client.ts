@@ -31,7 +31,7 @@ export type AdyenCheckoutConfig = {
 };
 
 /**
- * Adyen Checkout API v71 Hosted Checkout (CONTRACTS §2): POST /sessions with mode "hosted", refunds on the
+ * Adyen Checkout API v71 Hosted Checkout: POST /sessions with mode "hosted", refunds on the
  * payment's pspReference. The outcome of a session and of a refund only arrives in standard notifications.
  */
 export class AdyenCheckoutAdapter implements CheckoutAdapter {

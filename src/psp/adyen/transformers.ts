@@ -22,7 +22,7 @@ import type {
 
 /**
  * Adyen's currency table deviates from ISO 4217 for these codes (docs.adyen.com/development-resources/currency-codes:
- * "For CLP, CVE, IDR, and ISK the standard has a different number of decimals"; CONTRACTS §0.2 names CLP 2 and CVE 0).
+ * "For CLP, CVE, IDR, and ISK the standard has a different number of decimals"; Adyen's own table gives CLP 2 decimals and CVE 0).
  * Every other currency uses its ISO exponent. CVE is not in our ISO table, so it is refused as unsupported.
  */
 export const ADYEN_EXPONENT_OVERRIDES: Readonly<Record<string, number>> = { CLP: 2, CVE: 0, IDR: 0, ISK: 2 };
@@ -130,7 +130,7 @@ export function sessionResponseToCreated(body: unknown): PspResult<CreatedChecko
   return { ok: true, value: { reference: b.id, checkoutUrl: b.url, expiresAt, details: {} } };
 }
 
-/** CONTRACTS §2.4, exhaustive over the session statuses of GET /sessions/{id}. */
+/** Exhaustive over the session statuses of GET /sessions/{id}. */
 export function adyenSessionStatusToCommon(status: AdyenSessionStatus): CheckoutStatus {
   switch (status) {
     case 'active':
@@ -215,7 +215,7 @@ function itemAmount(item: AdyenNotificationItem): number {
 }
 
 /**
- * A verified NotificationRequestItem → common notification (CONTRACTS §2.4/§2.6), or null for event codes
+ * A verified NotificationRequestItem → common notification , or null for event codes
  * that do not concern checkouts (and for a CANCELLATION that did not succeed).
  */
 export function adyenItemToNotification(item: AdyenNotificationItem, receivedAt: number): CheckoutNotification | null {

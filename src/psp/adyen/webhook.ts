@@ -10,7 +10,7 @@ import { adyenItemToNotification, isAdyenAmount } from './transformers';
 import type { AdyenNotificationItem } from './wire';
 
 /**
- * Adyen standard notifications (CONTRACTS §2.6): a JSON batch whose every NotificationRequestItem carries
+ * Adyen standard notifications: a JSON batch whose every NotificationRequestItem carries
  * `additionalData.hmacSignature` = base64(HMAC-SHA256(hex-decoded HMAC key, the eight values
  * pspReference:originalReference:merchantAccountCode:merchantReference:value:currency:eventCode:success)).
  * One bad item rejects the whole batch (Adyen retries it as a unit).

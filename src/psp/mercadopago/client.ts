@@ -44,7 +44,7 @@ export class MercadoPagoLookupError extends Error {
 }
 
 /**
- * MercadoPago Checkout Pro (CONTRACTS §4): preferences, payments read-back, refunds. Every POST carries an
+ * MercadoPago Checkout Pro: preferences, payments read-back, refunds. Every POST carries an
  * X-Idempotency-Key derived from our deterministic key, so POSTs are retried like reads.
  */
 export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
@@ -63,7 +63,7 @@ export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
   }
 
   /**
-   * With a payment: GET /v1/payments/{id} (CONTRACTS §4.3). Without one, the payer has not paid through this
+   * With a payment: GET /v1/payments/{id}. Without one, the payer has not paid through this
    * preference as far as we know: GET /checkout/preferences/{id} tells open, or expired once past
    * expiration_date_to (preferences are created with expires=true).
    */

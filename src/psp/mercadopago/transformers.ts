@@ -13,7 +13,7 @@ import {
 } from './wire';
 
 /**
- * Whole-unit-only currencies at MercadoPago: **unconfirmed** (CONTRACTS §0.2). CLP has no decimals in ISO
+ * Whole-unit-only currencies at MercadoPago: **unconfirmed**. CLP has no decimals in ISO
  * anyway; COP is taken as whole pesos only (the documented-most-likely rule), so a COP amount with cents is
  * refused rather than sent and rejected or rounded.
  */
@@ -88,7 +88,7 @@ export function preferenceToSnapshot(body: unknown, now: number): PspResult<Chec
 }
 
 /**
- * CONTRACTS §4.3, exhaustive over payment statuses. refunded/partially_refunded come from the amounts
+ * Exhaustive over payment statuses. refunded/partially_refunded come from the amounts
  * (status_detail "partially_refunded" is honoured when the amount is missing). charged_back maps to
  * refunded; the common model has no dispute flag yet.
  */
@@ -155,7 +155,7 @@ export function paymentToView(body: unknown): PspResult<MercadoPagoPaymentView> 
   };
 }
 
-/** Refund status map (CONTRACTS §4.2): approved → succeeded, in_process → pending, rejected → failed. */
+/** Refund status map: approved → succeeded, in_process → pending, rejected → failed. */
 export function mercadoPagoRefundStatus(status: MercadoPagoRefundStatus): CheckoutRefundResult['status'] {
   switch (status) {
     case 'approved':

@@ -12,7 +12,7 @@ import type { PspFailure } from '../types';
 import type { MercadoPagoWebhookBody } from './wire';
 
 /**
- * MercadoPago webhooks (CONTRACTS §4.5): `x-signature: ts=<unix seconds>,v1=<hex>` over the manifest
+ * MercadoPago webhooks: `x-signature: ts=<unix seconds>,v1=<hex>` over the manifest
  * `id:<data.id from the query string>;request-id:<x-request-id>;ts:<ts>;` (a pair is left out when its
  * value is missing; the trailing ';' stays), HMAC-SHA256 keyed with the secret as UTF-8, lowercase hex.
  */

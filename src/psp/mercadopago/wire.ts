@@ -1,5 +1,5 @@
 /**
- * MercadoPago wire shapes (CONTRACTS §4; official Node SDK types). Money is a JSON number of major units.
+ * MercadoPago wire shapes (official Node SDK types). Money is a JSON number of major units.
  */
 export type MercadoPagoItem = { id: string; title: string; quantity: number; unit_price: number; currency_id: string };
 

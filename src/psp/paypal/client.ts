@@ -49,7 +49,7 @@ export type PaypalCheckoutConfig = {
 
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
-/** Hosted checkout with PayPal Orders v2: create an order, the payer approves it, we capture it (CONTRACTS §5). */
+/** Hosted checkout with PayPal Orders v2: create an order, the payer approves it, we capture it. */
 export class PaypalCheckoutAdapter implements CheckoutAdapter {
   readonly provider = 'paypal' as const;
   private readonly base: string;

@@ -83,7 +83,7 @@ export type PaypalErrorBody = {
   error_description?: string;
 };
 
-/** The payer has 3 hours to approve an order (Orders spec, `links`); PayPal has no EXPIRED status (emulator decision, CONTRACTS §5.4). */
+/** The payer has 3 hours to approve an order (Orders spec, `links`); PayPal has no EXPIRED status (so the sandbox never sends one either). */
 export const PAYPAL_APPROVAL_WINDOW_MS = 3 * 60 * 60 * 1000;
 /** `PayPal-Request-Id`: 1–108 characters in the Orders spec. */
 export const PAYPAL_REQUEST_ID_MAX = 108;
@@ -197,7 +197,7 @@ export function buildPaypalRefundRequest(input: {
   };
 }
 
-/** The URL the payer approves at: `payer-action` with payment_source.paypal, `approve` without (CONTRACTS §5.3). */
+/** The URL the payer approves at: `payer-action` with payment_source.paypal, `approve` without. */
 export function paypalPayerUrl(order: PaypalOrder): string | null {
   const links = order.links ?? [];
   return (links.find((l) => l.rel === 'payer-action') ?? links.find((l) => l.rel === 'approve'))?.href ?? null;
@@ -222,7 +222,7 @@ export function isPaypalRefund(body: unknown): body is PaypalRefund {
   );
 }
 
-/** refunded / partially_refunded / succeeded from amounts (CONTRACTS §0.1), never from the capture status alone. */
+/** refunded / partially_refunded / succeeded from amounts , never from the capture status alone. */
 export function statusFromRefunds(paid: number, refunded: number): CheckoutStatus {
   if (refunded <= 0) return 'succeeded';
   return refunded >= paid ? 'refunded' : 'partially_refunded';
@@ -266,7 +266,7 @@ function refundedAmount(unit: PaypalPurchaseUnit, capture: PaypalCapture, paid: 
 }
 
 /**
- * An order read back → the common snapshot (CONTRACTS §5.4). `expected` is what we created; an order or capture
+ * An order read back → the common snapshot. `expected` is what we created; an order or capture
  * for another amount or currency is an error, not a status. `nowMs` decides the emulated expiry of an unapproved order.
  */
 export function paypalOrderToSnapshot(
@@ -336,7 +336,7 @@ const REFUND_STATUSES: Readonly<Record<PaypalRefundStatus, CheckoutRefundResult[
   CANCELLED: 'failed',
 };
 
-/** Refund status → common (CONTRACTS §5.4); null for a status the spec does not list. */
+/** Refund status → common; null for a status the spec does not list. */
 export function paypalRefundStatus(status: string): CheckoutRefundResult['status'] | null {
   return Object.hasOwn(REFUND_STATUSES, status) ? REFUND_STATUSES[status as PaypalRefundStatus] : null;
 }

@@ -18,7 +18,7 @@ import {
 } from './transformers';
 
 /**
- * PayPal webhooks (CONTRACTS §5.6). A notification carries PAYPAL-TRANSMISSION-ID/-TIME/-SIG, PAYPAL-CERT-URL
+ * PayPal webhooks. A notification carries PAYPAL-TRANSMISSION-ID/-TIME/-SIG, PAYPAL-CERT-URL
  * and PAYPAL-AUTH-ALGO; we verify it online with POST /v1/notifications/verify-webhook-signature (the client
  * makes that call), sending the headers, our webhook id and the parsed event. The request fields are checked
  * against the extract's `verify_webhook_signature` schema first: a notification whose headers could not form a

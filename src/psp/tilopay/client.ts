@@ -42,7 +42,7 @@ export type TilopayCheckoutConfig = {
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
 /**
- * Hosted payment page with Tilopay (CONTRACTS §6): processPayment returns the page URL, the payer's browser comes
+ * Hosted payment page with Tilopay: processPayment returns the page URL, the payer's browser comes
  * back to our notification URL by GET, /consult is the server-side truth, processModification type "2" refunds.
  * `CheckoutInput.merchantAccount` is not sent: the key is the configured `apiKey` (the OrderHash needs its key).
  */

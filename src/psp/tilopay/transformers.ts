@@ -118,7 +118,7 @@ export function phpUrlencode(value: string): string {
 }
 
 /**
- * OrderHash V2 (CONTRACTS §6.4, community code mirroring the WooCommerce plugin; **unconfirmed** by Tilopay):
+ * OrderHash V2 (community code mirroring the WooCommerce plugin; **unconfirmed** by Tilopay):
  * hex HMAC-SHA256 with key `${tpt}|${apiKey}|${apiPassword}` over this query string. We follow CONTRACTS: the
  * amount is number_format'ed (2 decimals, "," thousands) and not percent-encoded; only the email is url-encoded.
  */
@@ -172,7 +172,7 @@ export function buildTilopayPaymentRequest(input: CheckoutInput, apiKey: string)
   };
 }
 
-/** Codes (CONTRACTS §6.5): "1" approved, "Pending" (SINPE Móvil) in progress, "8" cancelled, anything else declined (**unconfirmed** table). */
+/** Codes: "1" approved, "Pending" (SINPE Móvil) in progress, "8" cancelled, anything else declined (**unconfirmed** table). */
 export function tilopayCodeOutcome(code: string | number | undefined): 'approved' | 'pending' | 'canceled' | 'declined' {
   const c = String(code ?? '').trim();
   if (c === '1') return 'approved';
@@ -216,7 +216,7 @@ export function decisiveRow(rows: TilopayConsultRow[]): TilopayConsultRow | null
 }
 
 /**
- * Consult rows → snapshot (CONTRACTS §6.5). No rows: the payer has not paid yet (open; Tilopay documents no expiry).
+ * Consult rows → snapshot. No rows: the payer has not paid yet (open; Tilopay documents no expiry).
  * An approved row whose amount or currency differs from the session is not our payment: failed (the table requires
  * the match for succeeded), with nothing counted as paid.
  */
