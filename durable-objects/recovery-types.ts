@@ -2,7 +2,7 @@ import type { RecoveryContent } from '../src/notifications/templates';
 import type { DeliveryStatus, NotificationChannel, RecoveryStatus } from '../src/notifications/types';
 import type { CheckoutStatus } from '../src/psp/checkout';
 
-/** The RPC and outbox types of RecoveryTransactionDO (recovery of a failed payment, seed 002). */
+/** The RPC and outbox types of RecoveryTransactionDO (recovery of a failed payment). */
 export type RecordRecoveryCommand = {
   transactionId: string;
   tenantId: string;
@@ -147,5 +147,3 @@ export type DeliveryPlan =
   | { kind: 'busy' }
   | { kind: 'send'; channel: NotificationChannel; recipient: string; content: RecoveryContent };
 export type DeliveryOutcome = { ok: true; providerMessageId: string } | { ok: false; error: string; permanent: boolean };
-
-/** A delivery being sent holds a lease this long, so a redelivered queue message does not send it twice meanwhile. */

@@ -1,0 +1,71 @@
+import type { PaymentState } from '../../src/domain/payment-state';
+import type { PspId } from '../../src/psp/types';
+
+/** PaymentDO's own schema steps (after the outbox's), applied in order; never edit or reorder a step. */
+export const PAYMENT_SCHEMA_STEPS = [
+  `CREATE TABLE payment (
+     id INTEGER PRIMARY KEY CHECK (id = 1),
+     transaction_id TEXT NOT NULL, tenant_id TEXT NOT NULL, user_id TEXT NOT NULL,
+     venue_id TEXT NOT NULL, event_id TEXT NOT NULL, idempotency_key TEXT NOT NULL,
+     state TEXT NOT NULL, currency TEXT NOT NULL, amount INTEGER NOT NULL,
+     fees TEXT NOT NULL, tax TEXT NOT NULL, tickets TEXT NOT NULL,
+     payment_method_id TEXT NOT NULL, provider TEXT NOT NULL, connected_account TEXT,
+     psp_reference TEXT, charge_reference TEXT, failure_code TEXT,
+     attempt INTEGER NOT NULL, refunded_amount INTEGER NOT NULL DEFAULT 0,
+     version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   )`,
+  `CREATE TABLE idempotency (
+     scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
+     status INTEGER, body TEXT, expires_at INTEGER NOT NULL
+   )`,
+  `CREATE TABLE refunds (
+     refund_id TEXT PRIMARY KEY, idempotency_key TEXT, amount INTEGER NOT NULL, reason TEXT,
+     status TEXT NOT NULL CHECK (status IN ('processing', 'pending', 'completed', 'failed')),
+     psp_reference TEXT UNIQUE, source TEXT NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
+   )`,
+  // PSP notifications seen (dedup by provider event id) and those waiting for a predecessor (parked).
+  `CREATE TABLE psp_events (
+     event_id TEXT PRIMARY KEY, payload TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('applied', 'parked', 'stale', 'ignored')),
+     received_at INTEGER NOT NULL, settled_at INTEGER
+   )`,
+] as const;
+
+/** The single `payment` row (id = 1). */
+export type PaymentRow = {
+  transaction_id: string;
+  tenant_id: string;
+  user_id: string;
+  venue_id: string;
+  event_id: string;
+  idempotency_key: string;
+  state: PaymentState;
+  currency: string;
+  amount: number;
+  fees: string;
+  tax: string;
+  tickets: string;
+  payment_method_id: string;
+  provider: PspId;
+  connected_account: string | null;
+  psp_reference: string | null;
+  charge_reference: string | null;
+  failure_code: string | null;
+  attempt: number;
+  refunded_amount: number;
+  version: number;
+  created_at: number;
+  updated_at: number;
+};
+
+export type RefundRow = {
+  refund_id: string;
+  idempotency_key: string | null;
+  amount: number;
+  reason: string | null;
+  status: 'processing' | 'pending' | 'completed' | 'failed';
+  psp_reference: string | null;
+  source: string;
+  created_at: number;
+  updated_at: number;
+};

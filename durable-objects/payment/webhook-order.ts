@@ -1,0 +1,133 @@
+import { type PaymentEvent, type PaymentState, transition } from '../../src/domain/payment-state';
+import type { PspEvent } from '../../src/psp/types';
+import { insertExternalRefund, settleRefund } from './refunds';
+import type { PaymentStore } from './store';
+import { nextState, PAYMENT_EVENT_OF } from './transitions';
+
+export type NotificationOutcome = 'applied' | 'parked' | 'stale' | 'ignored';
+
+/** Causal order of a payment's life: an event ranked above the state waits for its predecessor; one ranked at or below it is stale. */
+const STATE_RANK: Record<PaymentState, number> = {
+  PENDING: 0,
+  PROCESSING: 1,
+  PAID: 2,
+  PAYMENT_FAILED: 2,
+  CANCELLED: 2,
+  EXPIRED: 2,
+  REFUNDING: 3,
+  PARTIALLY_REFUNDED: 3,
+  REFUNDED: 4,
+};
+const EVENT_RANK: Record<PaymentEvent, number> = {
+  'payment.processing': 1,
+  'payment.requires_action': 1,
+  'payment.retry': 1,
+  'payment.succeeded': 2,
+  'payment.failed': 2,
+  'payment.cancelled': 2,
+  'payment.expired': 2,
+  'refund.initiated': 3,
+  'refund.succeeded': 3,
+  'refund.failed': 3,
+};
+
+/**
+ * Applies PSP notifications in causal order: one that fits the current state is applied, one that
+ * belongs before it is stale, one that belongs after it is parked in psp_events until its predecessor
+ * has been applied.
+ */
+export class WebhookOrder {
+  constructor(
+    private readonly storage: DurableObjectStorage,
+    private readonly store: PaymentStore,
+  ) {}
+
+  /** Dedups by event id, applies or parks the event, records it, and drains what it unblocked; one transaction. */
+  receive(event: PspEvent, now: number): NotificationOutcome | 'duplicate' {
+    return this.storage.transactionSync(() => {
+      const seen = this.storage.sql.exec('SELECT 1 FROM psp_events WHERE event_id = ?', event.eventId).toArray();
+      if (seen.length) return 'duplicate' as const;
+      const outcome = this.tryApply(event, now);
+      this.storage.sql.exec(
+        'INSERT INTO psp_events (event_id, payload, status, received_at, settled_at) VALUES (?, ?, ?, ?, ?)',
+        event.eventId,
+        JSON.stringify(event),
+        outcome,
+        now,
+        outcome === 'parked' ? null : now,
+      );
+      this.store.recordNotification(event, outcome, now);
+      if (outcome === 'applied') this.drainParked(now);
+      return outcome;
+    });
+  }
+
+  /** Inside a transaction: re-tries parked events, oldest first, until none more applies. */
+  drainParked(now: number): void {
+    for (let progress = true; progress; ) {
+      progress = false;
+      const parked = this.storage.sql
+        .exec<{ event_id: string; payload: string }>(
+          "SELECT event_id, payload FROM psp_events WHERE status = 'parked' ORDER BY received_at",
+        )
+        .toArray();
+      for (const p of parked) {
+        const event = JSON.parse(p.payload) as PspEvent;
+        const outcome = this.tryApply(event, now);
+        if (outcome === 'parked') continue;
+        this.storage.sql.exec('UPDATE psp_events SET status = ?, settled_at = ? WHERE event_id = ?', outcome, now, p.event_id);
+        this.store.recordNotification(event, outcome, now);
+        progress = progress || outcome === 'applied';
+      }
+    }
+  }
+
+  /** Moves a refund to its PSP outcome; parked notifications it unblocks are retried in the same transaction. */
+  settleRefund(refundId: string, outcome: 'succeeded' | 'pending' | 'failed', pspReference: string | null, now: number) {
+    return settleRefund(this.storage, this.store, (t) => this.drainParked(t), refundId, outcome, pspReference, now);
+  }
+
+  /** Inside a transaction: applies what fits, says what does not. */
+  private tryApply(event: PspEvent, now: number): NotificationOutcome {
+    const row = this.store.current();
+    if (event.kind === 'other') return 'ignored';
+    if (event.kind === 'payment') {
+      const pspEvent = PAYMENT_EVENT_OF[event.outcome.status];
+      let state = row.state;
+      // The same PaymentIntent can still succeed after a decline (the customer retried on it).
+      if (pspEvent === 'payment.succeeded' && state === 'PAYMENT_FAILED') state = nextState(state, 'payment.retry');
+      const next = transition(state, pspEvent);
+      if (!next.ok || (next.value === row.state && pspEvent !== 'payment.requires_action' && pspEvent !== 'payment.processing')) {
+        return EVENT_RANK[pspEvent] > STATE_RANK[row.state] ? 'parked' : 'stale';
+      }
+      if (next.value === row.state) return 'stale';
+      const facts = event.outcome.status === 'succeeded' ? event.outcome.chargeReference : null;
+      this.storage.sql.exec(
+        'UPDATE payment SET state = ?, psp_reference = COALESCE(psp_reference, ?), charge_reference = COALESCE(?, charge_reference), version = version + 1, updated_at = ? WHERE id = 1',
+        next.value,
+        event.reference,
+        facts,
+        now,
+      );
+      this.store.emit(pspEvent, now);
+      return 'applied';
+    }
+    // Refund notification: ours (by refund id or PSP reference) or one made elsewhere.
+    const ours = (event.refundId ? this.store.refundRow(event.refundId) : undefined) ?? this.store.refundByReference(event.reference);
+    if (ours) {
+      if (ours.status === 'completed' || ours.status === 'failed') return 'stale';
+      if (event.status === 'pending') return 'stale';
+      this.settleRefund(ours.refund_id, event.status, event.reference, now);
+      return 'applied';
+    }
+    const started = transition(row.state, 'refund.initiated');
+    if (!started.ok) return STATE_RANK[row.state] < EVENT_RANK['refund.initiated'] ? 'parked' : 'stale';
+    if (event.status === 'failed') return 'ignored';
+    const refundId = crypto.randomUUID();
+    insertExternalRefund(this.storage.sql, { refundId, amount: event.amount, pspReference: event.reference, source: event.provider }, now);
+    this.store.setState(started.value, now);
+    this.store.emitRefund('refund.created', refundId, now);
+    this.settleRefund(refundId, event.status, event.reference, now);
+    return 'applied';
+  }
+}

@@ -1,0 +1,103 @@
+import type { RecordRecoveryCommand, RecoveryRecord } from '../recovery-types';
+import type { RecoveryContext } from './context';
+import { cancelWaitingDeliveries } from './deliveries';
+import { emitDelivery } from './projection';
+import { cancelScheduledReminders } from './reminders';
+import { recordAttempt } from './rows';
+
+/** A payment that may complete the transaction: a paid checkout session, or Stripe's event for one. */
+export type RecoveryPayment = {
+  amount: number;
+  currency: string;
+  paymentIntentId: string | null;
+  sessionId: string;
+  source: string;
+  attemptId: string;
+  occurredAt: number;
+};
+
+/** A newly recorded transaction: pending, with no link yet. */
+export function newRecord(cmd: RecordRecoveryCommand, now: number): RecoveryRecord {
+  return {
+    transactionId: cmd.transactionId,
+    tenantId: cmd.tenantId,
+    amount: cmd.amount,
+    currency: cmd.currency,
+    description: cmd.description,
+    failureReason: cmd.failureReason,
+    customerEmail: cmd.customerEmail,
+    customerPhone: cmd.customerPhone,
+    recoveryStatus: 'pending',
+    stripePaymentIntentId: null,
+    stripeCheckoutSessionId: null,
+    stripeCustomerId: null,
+    checkoutSessionRef: null,
+    checkoutUrl: null,
+    checkoutExpiresAt: null,
+    checkoutStatus: null,
+    paymentLinkId: null,
+    paymentLinkUrl: null,
+    amountPaid: 0,
+    completedAt: null,
+    createdAt: now,
+    updatedAt: now,
+    version: 0,
+    requestHash: cmd.requestHash,
+    checkoutGeneration: 0,
+    checkoutVersion: 0,
+  };
+}
+
+/** A new link reopens an expired transaction (back to pending, with a fresh reminder schedule). */
+export function reopens(record: RecoveryRecord): boolean {
+  return record.recoveryStatus === 'expired';
+}
+
+/**
+ * Marks the transaction completed (once) when the money paid covers it in its currency; records the payment
+ * as an attempt either way. Returns the new record, or null when nothing completes (already, or a mismatch).
+ */
+export function complete(ctx: RecoveryContext, record: RecoveryRecord, paid: RecoveryPayment): RecoveryRecord | null {
+  const covers = paid.currency.toUpperCase() === record.currency && paid.amount >= record.amount;
+  recordAttempt(ctx.sql, {
+    attemptId: paid.attemptId,
+    paymentIntentId: paid.paymentIntentId,
+    status: 'succeeded',
+    amount: paid.amount,
+    currency: paid.currency.toUpperCase(),
+    failureCode: covers ? null : 'amount_mismatch',
+    failureMessage: covers ? null : `paid ${paid.amount} ${paid.currency.toUpperCase()} for ${record.amount} ${record.currency}`,
+    source: paid.source,
+    occurredAt: paid.occurredAt,
+  });
+  if (record.recoveryStatus === 'completed') return null;
+  if (!covers) {
+    ctx.logger.warn('recovery.payment_mismatch', { transactionId: record.transactionId, source: paid.source });
+    return null;
+  }
+  const now = Date.now();
+  const next: RecoveryRecord = {
+    ...record,
+    recoveryStatus: 'completed',
+    amountPaid: paid.amount,
+    completedAt: now,
+    stripePaymentIntentId: paid.paymentIntentId ?? record.stripePaymentIntentId,
+    stripeCheckoutSessionId: paid.sessionId,
+  };
+  cancelPending(ctx, next, now);
+  ctx.logger.info('recovery.completed', { transactionId: record.transactionId, source: paid.source });
+  return next;
+}
+
+/** The only link, a Checkout Session, ended unpaid: the transaction expires and its pending notifications are cancelled. */
+export function expire(ctx: RecoveryContext, record: RecoveryRecord, now: number): RecoveryRecord {
+  const next: RecoveryRecord = { ...record, recoveryStatus: 'expired' };
+  cancelPending(ctx, next, now);
+  return next;
+}
+
+/** Paid or expired: reminders still scheduled and deliveries still waiting are cancelled (and projected). */
+export function cancelPending(ctx: RecoveryContext, record: RecoveryRecord, now: number): void {
+  cancelScheduledReminders(ctx.sql, now);
+  cancelWaitingDeliveries(ctx.sql, now, (d) => emitDelivery(ctx, record, d.delivery_id, d.channel, now));
+}
