@@ -1,7 +1,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { type ContractResult, createContractValidator } from './contract.ts';
-import { type PageView, renderPage } from './pages.ts';
+import { createPageServer } from './page-server.ts';
 import { PROVIDERS } from './providers.ts';
 import type { OutgoingWebhook, SandboxContext, SandboxProvider, SandboxRequest, SandboxSecrets } from './types.ts';
 import { createWebhookLog, type RecordedWebhook, type WebhookMode } from './webhooks.ts';
@@ -131,11 +131,6 @@ function parseBody(raw: string, contentType: string | undefined): unknown {
   return raw;
 }
 
-function sendHtml(res: http.ServerResponse, view: PageView) {
-  res.writeHead(view.status ?? 200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store' });
-  res.end(renderPage(view));
-}
-
 function send(res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) {
   const text = typeof body === 'string' ? body : JSON.stringify(body);
   res.writeHead(status, { 'content-type': typeof body === 'string' ? 'text/plain' : 'application/json', ...headers });
@@ -199,52 +194,12 @@ export async function startSandbox(options: {
       if (outbox.length) void webhooks.send(outbox);
     });
 
-  /**
-   * A provider's hosted page (pages.ts) at this URL: GET renders it, a form POST runs the pressed button with the
-   * provider's settings (as /__sandbox/complete does) and answers 303 to where the provider sends the browser, or
-   * with a page. False when no provider has a page here.
-   */
-  async function servePage(req: http.IncomingMessage, res: http.ServerResponse, u: URL, raw: string): Promise<boolean> {
-    const method = req.method ?? 'GET';
-    if (method !== 'GET' && method !== 'HEAD' && method !== 'POST') return false;
-    if (method === 'POST' && !req.headers['content-type']?.includes('application/x-www-form-urlencoded')) return false;
-    const query = Object.fromEntries(u.searchParams);
-    for (const provider of providers.values()) {
-      if (!provider.page) continue;
-      const outbox: RecordedWebhook[] = [];
-      let browserRedirect: string | null = null;
-      const base = ctx(provider, outbox);
-      const pageCtx: SandboxContext = {
-        ...base,
-        emitWebhook: (webhook) => {
-          if (!webhook.viaBrowser) return base.emitWebhook(webhook);
-          browserRedirect ??= webhook.url;
-          webhooks.record(webhook, 'manual');
-        },
-      };
-      const page = provider.page(u.pathname, query, pageCtx);
-      if (!page) continue;
-      sendAfter(res, outbox);
-      if (method !== 'POST') {
-        sendHtml(res, page.view);
-        return true;
-      }
-      const action = new URLSearchParams(raw).get('action');
-      if (!action || !page.view.actions.some((a) => a.id === action)) {
-        sendHtml(res, { ...page.view, notice: 'That button is not on this page; choose one of these.', status: 400 });
-        return true;
-      }
-      const outcome = await page.act(action, pageCtx);
-      const target = browserRedirect ?? ('redirect' in outcome ? outcome.redirect : null);
-      if (target !== null && /^https?:\/\//i.test(target)) {
-        res.writeHead(303, { location: target, 'cache-control': 'no-store' });
-        res.end();
-      } else if ('view' in outcome) sendHtml(res, outcome.view);
-      else sendHtml(res, { ...page.view, actions: [], notice: 'Done. The merchant gave no http(s) address to return to.' });
-      return true;
-    }
-    return false;
-  }
+  const servePage = createPageServer({
+    providers: () => providers.values(),
+    ctx: (provider, outbox) => ctx(provider, outbox),
+    sendAfter,
+    recordOnly: (webhook) => webhooks.record(webhook, 'manual'),
+  });
 
   async function inspect(req: http.IncomingMessage, res: http.ServerResponse, path: string, raw: string) {
     if (path === '/__sandbox/requests' && req.method === 'GET') return send(res, 200, requests);
