@@ -2,6 +2,7 @@ import { type PaymentEvent, toApiStatus, transition } from '../src/domain/paymen
 import { planRefund } from '../src/domain/refunds';
 import { parseConfig } from '../src/env';
 import { AppError } from '../src/lib/errors';
+import { pspFailureError } from '../src/lib/psp-errors';
 import { eventStub, venueStub } from '../src/lib/stubs';
 import { pspAdapter } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
@@ -88,7 +89,7 @@ export class PaymentDO extends OutboxObject {
       venueStub(this.env, input.tenantId, request.venueId).pricing(),
     ]);
     const order = priceOrder(request, profile, pricing);
-    if (!order.ok) return errorReply(input, new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors: order.errors }));
+    if (!order.ok) return errorReply(input, new AppError('VALIDATION_ERROR', 'Validation failed', { errors: order.errors }));
     const { event, venue, ticketCount, tax, fees } = order;
 
     const precharge = await runPrecharge([purchaseLimitsStep(this.env)], {
@@ -105,7 +106,7 @@ export class PaymentDO extends OutboxObject {
     if (!precharge.ok) {
       const { refusal } = precharge;
       const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
-      return errorReply(input, new AppError(refusal.code, refusal.status, refusal.message, { errors }));
+      return errorReply(input, new AppError(refusal.code, refusal.message, { errors }));
     }
 
     const now = Date.now();
@@ -166,9 +167,7 @@ export class PaymentDO extends OutboxObject {
         // after 15 minutes, and a success that did happen still arrives as a webhook.
         return errorReply(
           input,
-          new AppError('PSP_UNAVAILABLE', 502, 'The payment provider did not answer; retry with the same Idempotency-Key', {
-            retryable: true,
-          }),
+          new AppError('PSP_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key'),
           { transactionId: input.transactionId },
         );
       }
@@ -176,12 +175,12 @@ export class PaymentDO extends OutboxObject {
       if (failure.code === 'resource_missing') {
         return errorReply(
           input,
-          new AppError('VALIDATION_ERROR', 422, 'Validation failed', {
+          new AppError('VALIDATION_ERROR', 'Validation failed', {
             errors: [{ field: 'paymentMethod.paymentMethodId', message: 'unknown payment method' }],
           }),
         );
       }
-      return errorReply(input, new AppError('PSP_UNAVAILABLE', 502, 'The payment provider refused the request'));
+      return errorReply(input, pspFailureError(row.provider, failure, 'paymentMethod'));
     }
     return this.applyOutcome(input, result.value);
   }
@@ -199,7 +198,7 @@ export class PaymentDO extends OutboxObject {
       }
       case 'requires_action': {
         await this.settle('payment.requires_action', { pspReference: outcome.reference });
-        return errorReply(input, new AppError('PAYMENT_REQUIRES_ACTION', 402, 'The customer must complete an authentication step'), {
+        return errorReply(input, new AppError('PAYMENT_REQUIRES_ACTION', 'The customer must complete an authentication step'), {
           transactionId: input.transactionId,
           nextAction: outcome.nextAction,
         });
@@ -210,7 +209,7 @@ export class PaymentDO extends OutboxObject {
         const row = await this.settle('payment.failed', { pspReference: outcome.reference, failureCode: declineCode });
         await eventStub(this.env, row.tenant_id, row.event_id).release(row.transaction_id);
         const message = outcome.status === 'declined' ? outcome.message : 'The payment was canceled';
-        return errorReply(input, new AppError('PAYMENT_FAILED', 402, message), { transactionId: input.transactionId, declineCode });
+        return errorReply(input, new AppError('PAYMENT_FAILED', message), { transactionId: input.transactionId, declineCode });
       }
     }
   }
@@ -257,7 +256,7 @@ export class PaymentDO extends OutboxObject {
     const now = Date.now();
     const row = this.store.row();
     if (!row || row.tenant_id !== input.tenantId || (!input.isAdmin && row.user_id !== input.userId)) {
-      return errorReply(input, new AppError('NOT_FOUND', 404, 'Transaction not found'));
+      return errorReply(input, new AppError('NOT_FOUND', 'Transaction not found'));
     }
     // A retry of a refund whose PSP call did not answer repeats the same refund (same id, same PSP key).
     let refund = processingRefund(this.ctx.storage.sql, `${input.userId}:${input.idempotencyKey}`);
@@ -266,15 +265,15 @@ export class PaymentDO extends OutboxObject {
       if (!plan.ok) {
         const err = plan.error;
         return err.code === 'REFUND_EXCEEDS_ORIGINAL'
-          ? errorReply(input, new AppError('REFUND_EXCEEDS_ORIGINAL', 400, err.message))
+          ? errorReply(input, new AppError('REFUND_EXCEEDS_ORIGINAL', err.message))
           : errorReply(
               input,
-              new AppError('VALIDATION_ERROR', 422, 'Validation failed', { errors: [{ field: 'amount', message: err.message }] }),
+              new AppError('VALIDATION_ERROR', 'Validation failed', { errors: [{ field: 'amount', message: err.message }] }),
             );
       }
       const started = transition(row.state, 'refund.initiated');
       if (!started.ok)
-        return errorReply(input, new AppError('INVALID_STATE_TRANSITION', 409, `A ${toApiStatus(row.state)} payment cannot be refunded`));
+        return errorReply(input, new AppError('INVALID_STATE_TRANSITION', `A ${toApiStatus(row.state)} payment cannot be refunded`));
       const refundId = crypto.randomUUID();
       this.ctx.storage.transactionSync(() => {
         insertApiRefund(
@@ -303,19 +302,17 @@ export class PaymentDO extends OutboxObject {
       if (result.failure.retryable) {
         return errorReply(
           input,
-          new AppError('PSP_UNAVAILABLE', 502, 'The payment provider did not answer; retry with the same Idempotency-Key', {
-            retryable: true,
-          }),
+          new AppError('PSP_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key'),
         );
       }
       this.webhooks.settleRefund(refund.refund_id, 'failed', null, Date.now());
       await this.rearm();
-      return errorReply(input, new AppError('PSP_UNAVAILABLE', 502, 'The payment provider refused the refund'));
+      return errorReply(input, pspFailureError(row.provider, result.failure, 'amount'));
     }
     const settled = this.webhooks.settleRefund(refund.refund_id, result.value.status, result.value.reference, Date.now());
     await this.rearm();
     if (settled.status === 'failed')
-      return errorReply(input, new AppError('PAYMENT_FAILED', 402, 'The refund failed'), { refundId: settled.refund_id });
+      return errorReply(input, new AppError('PAYMENT_FAILED', 'The refund failed'), { refundId: settled.refund_id });
     return { status: 200, body: { success: true, refund: { id: settled.refund_id, amount: settled.amount, status: settled.status } } };
   }
 

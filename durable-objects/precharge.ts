@@ -1,4 +1,5 @@
 import type { Bindings } from '../src/env';
+import type { ErrorCode } from '../src/lib/error-catalog';
 import { eventStub } from '../src/lib/stubs';
 import type { EventProfile, VenueProfile } from '../src/schemas/catalog';
 
@@ -19,7 +20,7 @@ export type PrechargeOrder = {
   context: { accessToken?: string; ip?: string; userAgent?: string; deviceFingerprint?: string };
 };
 
-export type PrechargeRefusal = { status: number; code: string; message: string; field?: string };
+export type PrechargeRefusal = { code: ErrorCode; message: string; field?: string };
 export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
 export type PrechargeStep = { name: string; run(order: PrechargeOrder): Promise<PrechargeStepResult> };
 
@@ -56,9 +57,9 @@ export function purchaseLimitsStep(env: Bindings): PrechargeStep {
       });
       if (reserved.ok) return { ok: true, undo: async () => void (await stub.release(order.transactionId)) };
       if (reserved.code === 'PURCHASE_LIMIT_EXCEEDED') {
-        return { ok: false, refusal: { status: 403, code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
+        return { ok: false, refusal: { code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
       }
-      return { ok: false, refusal: { status: 422, code: 'VALIDATION_ERROR', message: 'Validation failed', field: 'eventId' } };
+      return { ok: false, refusal: { code: 'VALIDATION_ERROR', message: 'Validation failed', field: 'eventId' } };
     },
   };
 }

@@ -7,6 +7,8 @@ import { allowedMethodsFinder } from './lib/allowed-methods';
 import {
   AppError,
   asAppError,
+  BadRequestError,
+  InternalError,
   MalformedJsonError,
   MethodNotAllowedError,
   NotFoundError,
@@ -40,14 +42,10 @@ export function toAppError(err: unknown): AppError {
   if (err instanceof AppError) return err;
   if (err instanceof HTTPException) {
     if (err.status === 400 && /json/i.test(err.message)) return new MalformedJsonError();
-    if (err.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 413, 'Request body too large');
+    if (err.status === 413) return new AppError('PAYLOAD_TOO_LARGE', 'Request body too large');
     // @hono/zod-openapi's media-type gate: a body whose Content-Type the route does not declare.
     if (err.status === 415) return new UnsupportedMediaTypeError();
-    return new AppError(
-      err.status >= 500 ? 'INTERNAL_ERROR' : 'BAD_REQUEST',
-      err.status,
-      err.status >= 500 ? 'Internal server error' : err.message,
-    );
+    return err.status >= 500 ? new InternalError(err) : new BadRequestError(err.status, err.message);
   }
   return asAppError(err);
 }

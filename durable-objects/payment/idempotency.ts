@@ -52,10 +52,10 @@ export async function idempotent(
   if (decision === 'reused')
     return errorResponse(
       input,
-      new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This Idempotency-Key was already used with a different request body'),
+      new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used with a different request body'),
     );
   if (decision === 'in_progress')
-    return errorResponse(input, new AppError('DUPLICATE_IN_PROGRESS', 409, 'A request with this Idempotency-Key is still being processed'));
+    return errorResponse(input, new AppError('DUPLICATE_IN_PROGRESS', 'A request with this Idempotency-Key is still being processed'));
   writeRecord(sql, scope, input.fingerprint, 'in_progress', now + LEASE_MS);
   let response: Reply;
   try {

@@ -14,6 +14,6 @@ export const PAYMENT_EVENT_OF: Record<PspChargeOutcome['status'], PaymentEvent> 
 /** The state after `event`, or a 409 INVALID_STATE_TRANSITION when the machine does not allow it. */
 export function nextState(state: PaymentState, event: PaymentEvent): PaymentState {
   const result = transition(state, event);
-  if (!result.ok) throw new AppError('INVALID_STATE_TRANSITION', 409, result.error.message);
+  if (!result.ok) throw new AppError('INVALID_STATE_TRANSITION', result.error.message);
   return result.value;
 }

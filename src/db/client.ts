@@ -1,7 +1,7 @@
 import { neonConfig, Pool } from '@neondatabase/serverless';
 import { drizzle, type NeonDatabase } from 'drizzle-orm/neon-serverless';
 import type { Config } from '../env';
-import { ServiceUnavailableError } from '../lib/errors';
+import { AppError } from '../lib/errors';
 import * as schema from './schema';
 
 export type Db = NeonDatabase<typeof schema>;
@@ -22,7 +22,7 @@ export function configureNeon(wsProxy: string | undefined): void {
 }
 
 export function createPool(config: DbConfig): Pool {
-  if (!config.databaseUrl) throw new ServiceUnavailableError('DATABASE_UNAVAILABLE', 'Database is not configured');
+  if (!config.databaseUrl) throw new AppError('DATABASE_UNAVAILABLE', 'Database is not configured');
   configureNeon(config.neonWsProxy);
   const pool = new Pool({ connectionString: config.databaseUrl, connectionTimeoutMillis: 5_000, max: 4 });
   // An idle client that loses its socket must not become an unhandled rejection.
@@ -30,9 +30,9 @@ export function createPool(config: DbConfig): Pool {
   return pool;
 }
 
-export class DatabaseUnavailableError extends ServiceUnavailableError {
+export class DatabaseUnavailableError extends AppError {
   constructor(cause?: unknown) {
-    super('DATABASE_UNAVAILABLE', 'Database unavailable', cause);
+    super('DATABASE_UNAVAILABLE', undefined, { cause });
   }
 }
 

@@ -1,120 +1,127 @@
 /**
- * The one error family. Every failure a client can see is an AppError with the contract's code
- * (API.md "Errors"); `renderError` in app.ts turns it into the single envelope.
+ * The one error family. Every failure a client can see is an AppError with a code from the catalog
+ * (lib/error-catalog.ts); `renderError` in app.ts turns it into the single envelope.
  */
+import { ERROR_CATALOG, type ErrorCode } from './error-catalog';
+
+export type { ErrorCode } from './error-catalog';
+
 export type FieldError = { field: string; message: string };
 
 export type AppErrorOptions = {
   errors?: FieldError[];
-  retryable?: boolean;
   headers?: Record<string, string>;
   cause?: unknown;
 };
 
+/**
+ * A failure the client sees: a catalog code, its one status, and a message (the catalog's when none is
+ * given). Retryable is the catalog's too, so the same code never says two different things.
+ */
 export class AppError extends Error {
+  readonly status: number;
   readonly errors: FieldError[] | undefined;
   readonly retryable: boolean;
   readonly headers: Record<string, string>;
 
   constructor(
-    readonly code: string,
-    readonly status: number,
-    message: string,
+    readonly code: ErrorCode,
+    message?: string,
     options: AppErrorOptions = {},
   ) {
-    super(message, { cause: options.cause });
+    const spec = ERROR_CATALOG[code];
+    super(message ?? spec.message, { cause: options.cause });
     this.name = new.target.name;
+    this.status = spec.status;
     this.errors = options.errors;
-    this.retryable = options.retryable ?? false;
+    this.retryable = 'retryable' in spec;
     this.headers = options.headers ?? {};
   }
 }
 
+/** An unreadable request the framework refused with its own 4xx: the one code whose status follows the failure. */
+export class BadRequestError extends AppError {
+  override readonly status: number;
+
+  constructor(status: number, message: string) {
+    super('BAD_REQUEST', message);
+    this.status = status >= 400 && status < 500 ? status : 400;
+  }
+}
+
 export class ValidationError extends AppError {
-  constructor(errors: FieldError[], message = 'Validation failed') {
-    super('VALIDATION_ERROR', 422, message, { errors });
+  constructor(errors: FieldError[], message?: string) {
+    super('VALIDATION_ERROR', message, { errors });
   }
 }
 
 export class MalformedJsonError extends AppError {
-  constructor(message = 'Malformed JSON in request body') {
-    super('MALFORMED_JSON', 400, message);
+  constructor(message?: string) {
+    super('MALFORMED_JSON', message);
   }
 }
 
 export class AuthRequiredError extends AppError {
-  constructor(message = 'Authentication required') {
-    super('AUTH_REQUIRED', 401, message, { headers: { 'WWW-Authenticate': 'Bearer' } });
+  constructor(message?: string) {
+    super('AUTH_REQUIRED', message, { headers: { 'WWW-Authenticate': 'Bearer' } });
   }
 }
 
 export class InvalidTokenError extends AppError {
-  constructor(message = 'Invalid token', cause?: unknown) {
-    super('INVALID_TOKEN', 401, message, {
-      headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' },
-      cause,
-    });
+  constructor(message?: string, cause?: unknown) {
+    super('INVALID_TOKEN', message, { headers: { 'WWW-Authenticate': 'Bearer error="invalid_token"' }, cause });
   }
 }
 
 export class TokenExpiredError extends AppError {
-  constructor(message = 'Token expired') {
-    super('TOKEN_EXPIRED', 401, message, {
+  constructor(message?: string) {
+    super('TOKEN_EXPIRED', message, {
       headers: { 'WWW-Authenticate': 'Bearer error="invalid_token", error_description="expired"' },
     });
   }
 }
 
 export class ForbiddenError extends AppError {
-  constructor(message = 'Insufficient permissions', code = 'FORBIDDEN') {
-    super(code, 403, message);
+  constructor(message?: string) {
+    super('FORBIDDEN', message);
   }
 }
 
 export class NotFoundError extends AppError {
-  constructor(message = 'Not found') {
-    super('NOT_FOUND', 404, message);
+  constructor(message?: string) {
+    super('NOT_FOUND', message);
   }
 }
 
 export class MethodNotAllowedError extends AppError {
   constructor(method: string, allowed: string[]) {
-    super('METHOD_NOT_ALLOWED', 405, `Method ${method} is not allowed here; allowed: ${allowed.join(', ')}`, {
+    super('METHOD_NOT_ALLOWED', `Method ${method} is not allowed here; allowed: ${allowed.join(', ')}`, {
       headers: { Allow: allowed.join(', ') },
     });
   }
 }
 
 export class UnsupportedMediaTypeError extends AppError {
-  constructor(message = 'Unsupported Content-Type: this route takes application/json') {
-    super('UNSUPPORTED_MEDIA_TYPE', 415, message);
+  constructor(message?: string) {
+    super('UNSUPPORTED_MEDIA_TYPE', message);
   }
 }
 
 export class PayloadTooLargeError extends AppError {
-  constructor(limitBytes: number) {
-    super('PAYLOAD_TOO_LARGE', 413, `Request body exceeds ${limitBytes} bytes`);
+  constructor(limitBytes?: number) {
+    super('PAYLOAD_TOO_LARGE', limitBytes === undefined ? undefined : `Request body exceeds ${limitBytes} bytes`);
   }
 }
 
 export class RateLimitError extends AppError {
   constructor(retryAfterSeconds: number) {
-    super('RATE_LIMIT_EXCEEDED', 429, 'Too many requests', {
-      retryable: true,
-      headers: { 'Retry-After': String(retryAfterSeconds) },
-    });
-  }
-}
-
-export class ServiceUnavailableError extends AppError {
-  constructor(code: string, message: string, cause?: unknown) {
-    super(code, 503, message, { retryable: true, cause });
+    super('RATE_LIMIT_EXCEEDED', undefined, { headers: { 'Retry-After': String(retryAfterSeconds) } });
   }
 }
 
 export class InternalError extends AppError {
   constructor(cause?: unknown) {
-    super('INTERNAL_ERROR', 500, 'Internal server error', { cause });
+    super('INTERNAL_ERROR', undefined, { cause });
   }
 }
 

@@ -3,7 +3,7 @@ import { createRemoteJWKSet, importSPKI, type JWTPayload, type JWTVerifyGetKey, 
 import { z } from 'zod';
 import type { AppEnv, Config, Principal, Role } from '../env';
 import { ROLES } from '../env';
-import { AuthRequiredError, ForbiddenError, InvalidTokenError, ServiceUnavailableError, TokenExpiredError } from '../lib/errors';
+import { AppError, AuthRequiredError, ForbiddenError, InvalidTokenError, TokenExpiredError } from '../lib/errors';
 import { limitInvalidTokens } from './rate-limit';
 
 /** Only asymmetric algorithms: a token signed with HS256 using the public key as secret, or alg "none", never verifies. */
@@ -85,7 +85,7 @@ export async function verifyAccessToken(token: string, jwt: Config['jwt'], now: 
     if (err instanceof joseErrors.JWTExpired) throw new TokenExpiredError();
     // The key set could not be fetched: the token may be fine, so the client should retry, not re-login.
     if (jwt.jwksUrl && (err instanceof joseErrors.JWKSTimeout || !(err instanceof joseErrors.JOSEError))) {
-      throw new ServiceUnavailableError('AUTH_UNAVAILABLE', 'Token signing keys are unavailable', err);
+      throw new AppError('AUTH_UNAVAILABLE', 'Token signing keys are unavailable', { cause: err });
     }
     throw new InvalidTokenError('Invalid token', err);
   }

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ServiceUnavailableError } from '../lib/errors';
+import { AppError } from '../lib/errors';
 import { createRouter } from '../lib/router';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { userRateLimit } from '../middleware/rate-limit';
@@ -168,7 +168,7 @@ export const recoveryRoutes = createRouter()
   .openapi(webhookRoute, async (c) => {
     const secret = c.var.config.psp.stripeWebhookSecret;
     // 503, not 400: Stripe retries, so nothing is lost while the secret is being set.
-    if (!secret) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Stripe webhooks are not configured');
+    if (!secret) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'Stripe webhooks are not configured');
     const status = await receiveStripeWebhook(
       c.env,
       { body: await c.req.text(), signature: c.req.header('stripe-signature'), secret },

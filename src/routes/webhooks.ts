@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { ServiceUnavailableError } from '../lib/errors';
+import { AppError } from '../lib/errors';
 import { createRouter } from '../lib/router';
 import { errorResponses } from '../schemas/common';
 import { receiveSquareWebhook, receiveStripeWebhook } from '../services/psp-webhooks';
@@ -42,7 +42,7 @@ export const webhookRoutes = createRouter()
     const key = c.env.SQUARE_WEBHOOK_SIGNATURE_KEY;
     const url = c.env.SQUARE_WEBHOOK_NOTIFICATION_URL;
     // 503, not 400: Square retries, so nothing is lost while the secret is being set.
-    if (!key || !url) throw new ServiceUnavailableError('WEBHOOK_NOT_CONFIGURED', 'Square webhooks are not configured');
+    if (!key || !url) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'Square webhooks are not configured');
     const status = await receiveSquareWebhook(
       c.env,
       { body: await c.req.text(), signature: c.req.header('x-square-hmacsha256-signature'), signatureKey: key, notificationUrl: url },

@@ -31,10 +31,10 @@ export function requireCheckoutAdapter(env: Bindings, config: Config, provider: 
 export function webhookRejected(logger: Logger | undefined, provider: string, err: Error): never {
   if (err instanceof WebhookPayloadError) {
     logger?.warn('webhook.malformed', { provider, reason: err.message.slice(0, 200) });
-    throw new AppError('WEBHOOK_PAYLOAD_INVALID', 400, 'Webhook payload is not a well-formed event');
+    throw new AppError('WEBHOOK_PAYLOAD_INVALID', 'Webhook payload is not a well-formed event');
   }
   logger?.warn('webhook.rejected', { provider, reason: err.message.slice(0, 200) });
-  throw new AppError('WEBHOOK_SIGNATURE_INVALID', 400, 'Webhook verification failed');
+  throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'Webhook verification failed');
 }
 
 /** Lets adapters whose check costs a provider call, or whose notification is unsigned, skip sessions that are not ours. */
@@ -57,7 +57,7 @@ export async function verifyCheckoutNotification(
     if (err instanceof WebhookVerificationError || err instanceof WebhookPayloadError) webhookRejected(logger, adapter.provider, err);
     // The provider could not be asked to confirm (PayPal verification, Tilopay consult): have it deliver again.
     logger?.warn('webhook.unconfirmed', { provider: adapter.provider, reason: err instanceof Error ? err.message : String(err) });
-    throw new ServiceUnavailableRetry(adapter.provider);
+    throw notReady(adapter.provider);
   }
 }
 
@@ -91,17 +91,16 @@ export async function dispatchCheckoutNotifications(
     }
     // The session is still being created, or the provider could not confirm: make the provider deliver again.
     if (result === 'not_ready' || result === 'check_failed') {
-      throw new ServiceUnavailableRetry(n.provider);
+      throw notReady(n.provider);
     }
     results.push(result);
   }
   return { results, notifications };
 }
 
-class ServiceUnavailableRetry extends AppError {
-  constructor(provider: string) {
-    super('PSP_UNAVAILABLE', 503, `${provider} notification could not be confirmed yet; it will be retried`, { retryable: true });
-  }
+/** 503: the provider delivers the notification again later. */
+function notReady(provider: string): AppError {
+  return new AppError('WEBHOOK_NOT_READY', `${provider} notification could not be confirmed yet; it will be retried`);
 }
 
 /** What is kept of a raw body: its size and SHA-256, never the body (it can be up to MAX_BODY_BYTES). */

@@ -8,11 +8,11 @@ import type {
 import { canonicalJson } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
 import { sha256Hex } from '../lib/crypto';
-import { AppError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
+import { AppError, NotFoundError } from '../lib/errors';
 import { checkoutSessionIdFor } from '../lib/ids';
+import { pspFailureError } from '../lib/psp-errors';
 import { checkoutStub } from '../lib/stubs';
 import type { CheckoutProvider } from '../psp/checkout';
-import type { PspFailure } from '../psp/types';
 import type { PspConfig } from '../schemas/checkout';
 
 /**
@@ -78,7 +78,7 @@ export async function createCheckoutSession(
     case 'replayed':
       return { view: result.view, replayed: result.kind === 'replayed' };
     case 'conflict':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This key was used with a different request');
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was used with a different request');
     case 'not_configured':
       throw notConfigured(pspConfig.psp);
     case 'failed':
@@ -87,20 +87,7 @@ export async function createCheckoutSession(
 }
 
 export function notConfigured(provider: CheckoutProvider): AppError {
-  return new ServiceUnavailableError('PSP_NOT_CONFIGURED', `${provider} is not configured for this deployment`);
-}
-
-/** A provider failure as the API reports it: the provider's refusal is the caller's to fix (422); anything else is ours to retry (502). */
-export function pspFailureError(provider: CheckoutProvider, failure: PspFailure): AppError {
-  if (failure.kind === 'invalid_request') {
-    return new AppError('PSP_REQUEST_REJECTED', 422, `${provider} rejected the request${failure.code ? ` (${failure.code})` : ''}`, {
-      errors: [{ field: 'psp_config', message: failure.message }],
-    });
-  }
-  if (failure.kind === 'authentication') return new AppError('PSP_UNAVAILABLE', 502, `${provider} refused our credentials`);
-  return new AppError('PSP_UNAVAILABLE', 502, `${provider} did not answer (${failure.kind}); retry with the same Idempotency-Key`, {
-    retryable: true,
-  });
+  return new AppError('PSP_NOT_CONFIGURED', `${provider} is not configured for this deployment`);
 }
 
 export async function getCheckoutSession(env: Bindings, principal: Principal, sessionId: string): Promise<CheckoutSessionView> {
@@ -130,13 +117,13 @@ export async function refundCheckoutSession(
     case 'not_found':
       throw new NotFoundError('Checkout session not found');
     case 'conflict':
-      throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This key was used with a different request');
+      throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was used with a different request');
     case 'not_configured':
-      throw new ServiceUnavailableError('PSP_NOT_CONFIGURED', 'the provider of this session is not configured');
+      throw new AppError('PSP_NOT_CONFIGURED', 'the provider of this session is not configured');
     case 'not_refundable':
-      throw new AppError('INVALID_STATE_TRANSITION', 409, `A ${result.status} session cannot be refunded`);
+      throw new AppError('INVALID_STATE_TRANSITION', `A ${result.status} session cannot be refunded`);
     case 'exceeds':
-      throw new AppError('REFUND_EXCEEDS_ORIGINAL', 400, `At most ${result.refundable} can still be refunded`, {
+      throw new AppError('REFUND_EXCEEDS_ORIGINAL', `At most ${result.refundable} can still be refunded`, {
         errors: [{ field: 'amount', message: `must be at most ${result.refundable}` }],
       });
     case 'failed':

@@ -32,7 +32,7 @@ export async function enrolFactor(env: Bindings, config: Config, principal: Prin
     factor: body.factor,
     normalized: normalized(body.factor, body.value),
   });
-  if (result.kind === 'conflict') throw new AppError('INTERNAL_ERROR', 500, 'Internal server error');
+  if (result.kind === 'conflict') throw new AppError('INTERNAL_ERROR', 'Internal server error');
   return {
     replaced: result.replaced,
     body: {

@@ -49,11 +49,7 @@ export async function confirmPaymentComplete(env: Bindings, body: PaymentComplet
   const snapshot = await paymentStub(env, body.paymentId).snapshot();
   if (!snapshot || snapshot.tenantId !== body.tenantId) throw new NotFoundError('Payment not found');
   if (!COMPLETED_PAYMENT_STATES.has(snapshot.state)) {
-    throw new AppError(
-      'INVALID_STATE_TRANSITION',
-      409,
-      `Payment is ${snapshot.status}: an order can only be completed by a completed payment`,
-    );
+    throw new AppError('INVALID_STATE_TRANSITION', `Payment is ${snapshot.status}: an order can only be completed by a completed payment`);
   }
   return {
     success: true,

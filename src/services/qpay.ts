@@ -1,9 +1,10 @@
 import type { Bindings, Config, Principal } from '../env';
 import { NotFoundError } from '../lib/errors';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
+import { pspFailureError } from '../lib/psp-errors';
 import { checkoutStub } from '../lib/stubs';
 import { qpayAdapter } from '../psp/checkout-registry';
-import { createCheckoutSession, notConfigured, pspFailureError } from './checkout';
+import { createCheckoutSession, notConfigured } from './checkout';
 
 /**
  * Seed 001's QPay flow on the checkout-session service: an invoice is a QPay checkout session (purpose

@@ -5,6 +5,7 @@ import type { Bindings, Config, Principal } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError } from '../lib/errors';
 import { keyedUuid } from '../lib/ids';
+import { pspFailureError } from '../lib/psp-errors';
 import { recoveryTransactionStub } from '../lib/stubs';
 import { checkoutAdapter } from '../psp/checkout-registry';
 import { StripeCheckoutAdapter } from '../psp/stripe/checkout';
@@ -12,7 +13,7 @@ import { checkoutErrorToFailure, fromStripeAmount, type StripeCheckoutSession } 
 import { createStripe } from '../psp/stripe/client';
 import type { PspConfig } from '../schemas/checkout';
 import type { RecordTransactionBody } from '../schemas/recovery';
-import { createCheckoutSession, notConfigured, pspFailureError } from './checkout';
+import { createCheckoutSession, notConfigured } from './checkout';
 
 /**
  * Stripe payment recovery, organization-scoped: a failed payment is recorded in its
@@ -64,7 +65,7 @@ export async function recordTransaction(
     tenantId: principal.tenantId,
     requestHash: await sha256Hex(canonicalJson(fields)),
   });
-  if (result.kind === 'conflict') throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This key was used with a different request');
+  if (result.kind === 'conflict') throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was used with a different request');
   return { view: result.view, replayed: result.kind === 'replayed' };
 }
 
@@ -75,7 +76,7 @@ export async function getTransaction(env: Bindings, principal: Principal, transa
 }
 
 function alreadyPaid(): AppError {
-  return new AppError('INVALID_STATE_TRANSITION', 409, 'This transaction is already paid');
+  return new AppError('INVALID_STATE_TRANSITION', 'This transaction is already paid');
 }
 
 function attached(result: AttachResult): { view: RecoveryTransactionView; created: boolean } {

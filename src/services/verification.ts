@@ -27,7 +27,7 @@ const CHECKOUT_PURPOSE = 'verification';
 
 export function userLocked(until: number): AppError {
   const seconds = Math.max(1, Math.ceil((until - Date.now()) / 1000));
-  return new AppError('USER_LOCKED', 423, 'Too many wrong factor values for this user; try again later', {
+  return new AppError('USER_LOCKED', 'Too many wrong factor values for this user; try again later', {
     headers: { 'Retry-After': String(seconds) },
   });
 }
@@ -117,7 +117,7 @@ export async function initiateVerification(
     const enrolled = orderFactors(enrolment.factors.map((f) => f.factor));
     const selection = selectFactors(enrolled, body.risk_level, amountHundredths);
     if (!selection.ok) {
-      throw new AppError('INSUFFICIENT_FACTORS', 422, `The user must have at least 2 factors enrolled (has ${selection.error.enrolled})`, {
+      throw new AppError('INSUFFICIENT_FACTORS', `The user must have at least 2 factors enrolled (has ${selection.error.enrolled})`, {
         errors: [{ field: 'user_uuid', message: selection.error.message }],
       });
     }
@@ -137,7 +137,7 @@ export async function initiateVerification(
             ? { provider: plan.provider, checkoutSessionId: null, error: plan.error }
             : { provider: plan.config.psp, checkoutSessionId: await checkoutSessionId, error: null },
     });
-    if (created.kind !== 'created') throw new AppError('INTERNAL_ERROR', 500, 'Internal server error');
+    if (created.kind !== 'created') throw new AppError('INTERNAL_ERROR', 'Internal server error');
     return created.view;
   })();
 
@@ -267,26 +267,26 @@ function verifyError(result: Exclude<VerifyResult, { kind: 'passed' | 'verified'
     case 'not_enrolled':
       return new ValidationError([{ field: 'factor', message: `${factor} is no longer enrolled for this user` }]);
     case 'locked':
-      return new AppError('VERIFICATION_LOCKED', 423, 'Too many wrong values: this verification session is locked');
+      return new AppError('VERIFICATION_LOCKED', 'Too many wrong values: this verification session is locked');
     case 'mismatch':
-      return new AppError('FACTOR_MISMATCH', 422, 'The value does not match', {
+      return new AppError('FACTOR_MISMATCH', 'The value does not match', {
         errors: [{ field: 'value', message: `does not match; ${attemptsText(result.view, factor)}` }],
       });
     case 'refused':
       switch (result.reason) {
         case 'expired':
-          return new AppError('SESSION_EXPIRED', 410, 'This verification session has expired; initiate a new one');
+          return new AppError('SESSION_EXPIRED', 'This verification session has expired; initiate a new one');
         case 'locked':
-          return new AppError('VERIFICATION_LOCKED', 423, 'This verification session is locked');
+          return new AppError('VERIFICATION_LOCKED', 'This verification session is locked');
         case 'verified':
-          return new AppError('INVALID_STATE_TRANSITION', 409, 'This verification session is already verified');
+          return new AppError('INVALID_STATE_TRANSITION', 'This verification session is already verified');
         case 'not_required':
           return new ValidationError([{ field: 'factor', message: `${factor} is not required by this session` }]);
         case 'already_passed':
           return new ValidationError([{ field: 'factor', message: `${factor} has already been passed` }]);
       }
   }
-  return new AppError('INTERNAL_ERROR', 500, 'Internal server error');
+  return new AppError('INTERNAL_ERROR', 'Internal server error');
 }
 
 export async function verifyFactor(

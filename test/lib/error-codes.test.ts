@@ -44,6 +44,8 @@ function emittedCodes(): Map<string, Set<number>> {
     }
     // Default codes of parameterised classes: ForbiddenError(message, code = 'FORBIDDEN').
     for (const m of text.matchAll(/\bcode\s*=\s*'([A-Z_]+)'\s*\)\s*\{\s*super\(code,\s*(\d{3})/g)) add(m[1] as string, Number(m[2]));
+    // The catalog (lib/error-catalog.ts): CODE: { status: 409, … }, the one status every use of the code gets.
+    for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]+): \{ status: (\d{3})\b/gm)) add(m[1] as string, Number(m[2]));
     // Refusals a Durable Object returns and the worker renders: { status: 403, code: 'CODE' }.
     for (const m of text.matchAll(/refusal:\s*\{\s*status:\s*(\d{3}),\s*code:\s*'([A-Z_]+)'/g)) add(m[2] as string, Number(m[1]));
   }
