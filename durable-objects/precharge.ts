@@ -19,7 +19,8 @@ export type PrechargeOrder = {
   context: { accessToken?: string; ip?: string; userAgent?: string; deviceFingerprint?: string };
 };
 
-export type PrechargeRefusal = { status: number; code: string; message: string; field?: string };
+/** `currentProfile`: the reservation was priced with an older event profile; reprice with this one and run again. */
+export type PrechargeRefusal = { status: number; code: string; message: string; field?: string; currentProfile?: EventProfile };
 export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
 export type PrechargeStep = { name: string; run(order: PrechargeOrder): Promise<PrechargeStepResult> };
 
@@ -41,7 +42,11 @@ export async function runPrecharge(steps: readonly PrechargeStep[], order: Prech
   return { ok: true, undo: undoAll };
 }
 
-/** Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. */
+/**
+ * Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. The
+ * reservation names the profile version the order was priced with; the EventDO refuses it if the profile
+ * has changed since (STALE_PROFILE, nothing reserved).
+ */
 export function purchaseLimitsStep(env: Bindings): PrechargeStep {
   return {
     name: 'purchase-limits',
@@ -53,8 +58,20 @@ export function purchaseLimitsStep(env: Bindings): PrechargeStep {
         paymentMethod: order.paymentMethodId,
         addressKey: order.addressKey,
         quantity: order.ticketCount,
+        profileVersion: order.event.version,
       });
       if (reserved.ok) return { ok: true, undo: async () => void (await stub.release(order.transactionId)) };
+      if (reserved.code === 'STALE_PROFILE') {
+        return {
+          ok: false,
+          refusal: {
+            status: 409,
+            code: 'STALE_PROFILE',
+            message: 'The event changed while the order was priced',
+            currentProfile: reserved.profile,
+          },
+        };
+      }
       if (reserved.code === 'PURCHASE_LIMIT_EXCEEDED') {
         return { ok: false, refusal: { status: 403, code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
       }
