@@ -15,7 +15,8 @@ import { postgresAddress, startWsProxy } from './ws-proxy.ts';
 /**
  * `npm run dev`: the whole local stack in one process — Postgres (DATABASE_URL, else PGlite persisted
  * under .wrangler/pglite), the WebSocket-to-TCP proxy, the PSP sandbox, .dev.vars, then `wrangler dev`.
- * Ctrl-C stops everything. Env: PORT (8787), DATABASE_URL, PSP_SANDBOX_PORT (12111).
+ * Ctrl-C stops everything. Env: PORT (8787), DATABASE_URL, PSP_SANDBOX_PORT (12111), DEV_INSPECTOR_PORT (wrangler's
+ * DevTools inspector on 127.0.0.1, for `npm run bench:profile`; unset: wrangler's default).
  */
 const root = process.cwd();
 const port = Number(process.env.PORT ?? 8787);
@@ -147,6 +148,7 @@ async function main() {
         '--show-interactive-dev-session=false',
         '--persist-to',
         path.join(stateDir, 'state'),
+        ...(process.env.DEV_INSPECTOR_PORT ? ['--inspector-port', process.env.DEV_INSPECTOR_PORT, '--inspector-ip', '127.0.0.1'] : []),
       ],
       // wrangler's launcher runs whichever `node` comes first on PATH; make that this Node (≥ 22.12).
       // The rest keeps wrangler off the network: no metrics or error reports, no banner (whose update

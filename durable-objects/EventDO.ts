@@ -26,12 +26,24 @@ const SCHEMA = [
 
 export const RESERVATION_TTL_MS = 30 * 60_000;
 
-export type PurchaseRequest = { reservationId: string; userId: string; paymentMethod: string; addressKey: string | null; quantity: number };
+export type PurchaseRequest = {
+  reservationId: string;
+  userId: string;
+  paymentMethod: string;
+  addressKey: string | null;
+  quantity: number;
+  /**
+   * The profile version the caller priced the order with (its cached copy). When the profile has changed
+   * since, nothing is reserved and the current profile comes back, so the caller reprices and asks again.
+   */
+  profileVersion?: number;
+};
 export type PurchaseCounts = { byUser: number; byPaymentMethod: number; byAddress: number };
 export type ReserveResult =
   | { ok: true; alreadyReserved: boolean }
   | { ok: false; code: 'PURCHASE_LIMIT_EXCEEDED'; message: string; field: string }
-  | { ok: false; code: 'NOT_FOUND'; message: string };
+  | { ok: false; code: 'NOT_FOUND'; message: string }
+  | { ok: false; code: 'STALE_PROFILE'; profile: EventProfile };
 
 type ProfileBody = Omit<EventProfile, 'version' | 'updatedAt'>;
 
@@ -78,6 +90,9 @@ export class EventDO extends OutboxObject {
   async reserve(request: PurchaseRequest): Promise<ReserveResult> {
     const profile = this.profile();
     if (!profile) return { ok: false, code: 'NOT_FOUND', message: 'Event not found' };
+    if (request.profileVersion !== undefined && request.profileVersion !== profile.version) {
+      return { ok: false, code: 'STALE_PROFILE', profile };
+    }
     const now = Date.now();
     const result = this.ctx.storage.transactionSync((): ReserveResult => {
       const existing = this.ctx.storage.sql

@@ -3,13 +3,14 @@ import { planRefund } from '../src/domain/refunds';
 import { parseConfig } from '../src/env';
 import { AppError } from '../src/lib/errors';
 import { pspFailureError } from '../src/lib/psp-errors';
-import { eventStub, venueStub } from '../src/lib/stubs';
+import { eventStub } from '../src/lib/stubs';
 import { pspAdapter } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
 import type { ProcessPaymentBody } from '../src/schemas/payments';
 import { OutboxObject } from './OutboxObject';
 import { idempotent } from './payment/idempotency';
-import { addressKey, priceOrder } from './payment/pricing';
+import { limitConfirmDueAt, runLimitConfirm, scheduleLimitConfirm } from './payment/limit-confirm';
+import { priceAndReserve } from './payment/order';
 import { insertApiRefund, processingRefund } from './payment/refunds';
 import { errorReply, type ObjectResponse, type Reply, successBody } from './payment/replies';
 import { PAYMENT_SCHEMA_STEPS, type PaymentRow, type RefundRow } from './payment/schema';
@@ -17,7 +18,6 @@ import { type PaymentSnapshot, toSnapshot } from './payment/snapshot';
 import { PaymentStore } from './payment/store';
 import { nextState, PAYMENT_EVENT_OF } from './payment/transitions';
 import { WebhookOrder } from './payment/webhook-order';
-import { purchaseLimitsStep, runPrecharge } from './precharge';
 
 export type { ObjectResponse } from './payment/replies';
 export type { PaymentSnapshot } from './payment/snapshot';
@@ -84,30 +84,9 @@ export class PaymentDO extends OutboxObject {
       return { status: 200, body: successBody(existing) };
 
     const { request } = input;
-    const [profile, pricing] = await Promise.all([
-      eventStub(this.env, input.tenantId, request.eventId).profile(),
-      venueStub(this.env, input.tenantId, request.venueId).pricing(),
-    ]);
-    const order = priceOrder(request, profile, pricing);
-    if (!order.ok) return errorReply(input, new AppError('VALIDATION_ERROR', 'Validation failed', { errors: order.errors }));
-    const { event, venue, ticketCount, tax, fees } = order;
-
-    const precharge = await runPrecharge([purchaseLimitsStep(this.env)], {
-      transactionId: input.transactionId,
-      tenantId: input.tenantId,
-      userId: input.userId,
-      event,
-      venue,
-      ticketCount,
-      paymentMethodId: request.paymentMethod.paymentMethodId,
-      addressKey: addressKey(request.customerAddress),
-      context: { ...input.context, deviceFingerprint: request.deviceFingerprint },
-    });
-    if (!precharge.ok) {
-      const { refusal } = precharge;
-      const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
-      return errorReply(input, new AppError(refusal.code, refusal.message, { errors }));
-    }
+    const priced = await priceAndReserve(this.env, input);
+    if (!priced.ok) return priced.reply;
+    const { event, venue, tax, fees } = priced.order;
 
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
@@ -140,8 +119,14 @@ export class PaymentDO extends OutboxObject {
       );
       this.store.emit(previous ? 'payment.retrying' : 'payment.created', now);
     });
-    await this.rearm();
-    return this.charge(input);
+    // The alarm is armed once the charge has an outcome, so this row and the outcome's leave in one flush
+    // instead of two. Committed rows are never stranded: every way out re-arms here, and an object that
+    // restarts re-arms in its constructor.
+    try {
+      return await this.charge(input);
+    } finally {
+      await this.rearm();
+    }
   }
 
   /** Calls the PSP for the current attempt (same deterministic key on every retry) and applies the outcome. */
@@ -188,8 +173,8 @@ export class PaymentDO extends OutboxObject {
   private async applyOutcome(input: ProcessInput, outcome: PspChargeOutcome): Promise<Reply> {
     switch (outcome.status) {
       case 'succeeded': {
+        // The reservation is confirmed from the alarm (limit-confirm.ts), off the reply's path.
         const row = await this.settle('payment.succeeded', { pspReference: outcome.reference, chargeReference: outcome.chargeReference });
-        await eventStub(this.env, row.tenant_id, row.event_id).confirm(row.transaction_id);
         return { status: 200, body: successBody(row) };
       }
       case 'processing': {
@@ -239,6 +224,7 @@ export class PaymentDO extends OutboxObject {
         now,
       );
       if (next.value !== current.state || event === 'payment.succeeded' || event === 'payment.failed') this.store.emit(event, now);
+      if (next.value === 'PAID' && current.state !== 'PAID') scheduleLimitConfirm(this.ctx.storage.sql, current, now);
       this.webhooks.drainParked(now);
       return this.store.current();
     });
@@ -350,10 +336,17 @@ export class PaymentDO extends OutboxObject {
       chargeReference: outcome.status === 'succeeded' ? outcome.chargeReference : null,
       failureCode: outcome.status === 'declined' ? outcome.declineCode : undefined,
     });
-    const events = eventStub(this.env, settled.tenant_id, settled.event_id);
-    if (settled.state === 'PAID') await events.confirm(settled.transaction_id);
-    if (settled.state === 'PAYMENT_FAILED') await events.release(settled.transaction_id);
+    // A PAID one has its reservation confirmed from the alarm (scheduled by settle).
+    if (settled.state === 'PAYMENT_FAILED') await eventStub(this.env, settled.tenant_id, settled.event_id).release(settled.transaction_id);
     return { action: 'converged' };
+  }
+
+  protected override nextDeadline(): number | null {
+    return limitConfirmDueAt(this.ctx.storage.sql);
+  }
+
+  protected override async onDeadline(now: number): Promise<void> {
+    await runLimitConfirm(this.ctx.storage.sql, this.env, now);
   }
 
   // ── PSP notifications ──────────────────────────────────────────────────────

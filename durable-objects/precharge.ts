@@ -20,7 +20,13 @@ export type PrechargeOrder = {
   context: { accessToken?: string; ip?: string; userAgent?: string; deviceFingerprint?: string };
 };
 
-export type PrechargeRefusal = { code: ErrorCode; message: string; field?: string };
+/**
+ * Why the pipeline stopped: a refusal the client sees (a catalog code), or STALE_PROFILE, which only says
+ * the reservation was priced with an older event profile: reprice with `currentProfile` and run again.
+ */
+export type PrechargeRefusal =
+  | { code: ErrorCode; message: string; field?: string; currentProfile?: undefined }
+  | { code: 'STALE_PROFILE'; message: string; field?: undefined; currentProfile: EventProfile };
 export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
 export type PrechargeStep = { name: string; run(order: PrechargeOrder): Promise<PrechargeStepResult> };
 
@@ -42,7 +48,11 @@ export async function runPrecharge(steps: readonly PrechargeStep[], order: Prech
   return { ok: true, undo: undoAll };
 }
 
-/** Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. */
+/**
+ * Purchase limits (per order, user, payment method, address), counted and reserved in the EventDO. The
+ * reservation names the profile version the order was priced with; the EventDO refuses it if the profile
+ * has changed since (STALE_PROFILE, nothing reserved).
+ */
 export function purchaseLimitsStep(env: Bindings): PrechargeStep {
   return {
     name: 'purchase-limits',
@@ -54,8 +64,19 @@ export function purchaseLimitsStep(env: Bindings): PrechargeStep {
         paymentMethod: order.paymentMethodId,
         addressKey: order.addressKey,
         quantity: order.ticketCount,
+        profileVersion: order.event.version,
       });
       if (reserved.ok) return { ok: true, undo: async () => void (await stub.release(order.transactionId)) };
+      if (reserved.code === 'STALE_PROFILE') {
+        return {
+          ok: false,
+          refusal: {
+            code: 'STALE_PROFILE',
+            message: 'The event changed while the order was priced',
+            currentProfile: reserved.profile,
+          },
+        };
+      }
       if (reserved.code === 'PURCHASE_LIMIT_EXCEEDED') {
         return { ok: false, refusal: { code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
       }

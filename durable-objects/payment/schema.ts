@@ -1,5 +1,6 @@
 import type { PaymentState } from '../../src/domain/payment-state';
 import type { PspId } from '../../src/psp/types';
+import { LIMIT_CONFIRM_SCHEMA_STEP } from './limit-confirm';
 
 /** PaymentDO's own schema steps (after the outbox's), applied in order; never edit or reorder a step. */
 export const PAYMENT_SCHEMA_STEPS = [
@@ -29,6 +30,8 @@ export const PAYMENT_SCHEMA_STEPS = [
      status TEXT NOT NULL CHECK (status IN ('applied', 'parked', 'stale', 'ignored')),
      received_at INTEGER NOT NULL, settled_at INTEGER
    )`,
+  // A paid order's purchase reservation still to be confirmed in its EventDO (limit-confirm.ts).
+  LIMIT_CONFIRM_SCHEMA_STEP,
 ] as const;
 
 /** The single `payment` row (id = 1). */

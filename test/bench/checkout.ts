@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { machineLoad, message, ms, type PaymentBenchOptions, percentile, type Reply, send, sleep } from './payments/shared.ts';
+import { healthLine, machineLoad, message, ms, type PaymentBenchOptions, percentile, type Reply, send, sleep } from './payments/shared.ts';
 import { formatColumns, formatKeyValue } from './table.ts';
 import type { Signer } from './tokens.ts';
 
@@ -111,6 +111,7 @@ export async function tokenStampede(b: CheckoutBench): Promise<string> {
     ...cold,
     ...boundary,
     ['note', "seed 001's Redis lock lets waiters fall back to their own fetch; TokenBrokerDO single-flights inside one object"],
+    ['GET /health (same run)', healthLine(b.o.health)],
     ['machine', machineLoad()],
   ]);
 }
@@ -153,6 +154,8 @@ export async function checkoutOverhead(b: CheckoutBench): Promise<string> {
   return [
     `(e) checkout-session overhead per provider (POST /v1/checkout-sessions, 1 connection, sandbox latency ${OVERHEAD_LATENCY_MS} ms per upstream call)`,
     formatColumns(['provider', 'status mix', 'p50 ms', 'p99 ms', 'upstream calls/create', 'sandbox latency ms', 'overhead p50 ms'], cells),
+    'goal: overhead p50 ≤ 15 ms per provider',
+    healthLine(b.o.health),
     machineLoad(),
   ].join('\n');
 }

@@ -16,6 +16,8 @@ import type { Signer } from '../tokens.ts';
  * Alongside the client-side numbers, Worker-side durations are read from the app's request log lines in the stack's log.
  */
 export type PaymentBenchOptions = {
+  /** GET /health of the same run at 10 connections: what every table is printed beside. */
+  health: { rps: number; p50: number };
   root: string;
   baseUrl: string;
   sandboxUrl: string;
@@ -65,6 +67,15 @@ export function machineLoad(): string {
   const [one] = os.loadavg();
   return `machine: ${os.availableParallelism()} cores, 1-min load average ${(one ?? 0).toFixed(2)} at the end of this benchmark`;
 }
+
+/** The line under a table that names this run's GET /health, for the ratio. */
+export function healthLine(health: { rps: number; p50: number }): string {
+  return `GET /health in the same run: ${health.rps.toFixed(1)} requests/s, p50 ${health.p50.toFixed(1)} ms (10 connections)`;
+}
+
+/** requests/s as a share of GET /health's in the same run. */
+export const ratioToHealth = (rps: number, health: { rps: number }) =>
+  Number.isFinite(health.rps) && health.rps > 0 ? `${((100 * rps) / health.rps).toFixed(1)}%` : '-';
 
 /** Nearest-rank percentile of unsorted samples. */
 export function percentile(samples: number[], p: number): number | undefined {
@@ -162,7 +173,7 @@ export class Bench {
   private adminCount = 0;
   readonly tenant = `bench-${randomUUID()}`;
   readonly o: PaymentBenchOptions;
-  private readonly sign: Signer;
+  readonly sign: Signer;
   constructor(o: PaymentBenchOptions, sign: Signer) {
     this.o = o;
     this.sign = sign;

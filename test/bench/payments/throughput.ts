@@ -5,11 +5,13 @@ import {
   type Bench,
   errorCode,
   HIGH_LIMITS,
+  healthLine,
   machineLoad,
   message,
   ms,
   percentile,
   REQUEST_TIMEOUT_MS,
+  ratioToHealth,
   sleep,
   THROUGHPUT_EVENTS,
   THROUGHPUT_RUNS,
@@ -131,6 +133,8 @@ export async function throughput(b: Bench): Promise<string> {
     'our overhead = p50 − latency (ms)',
     'Worker p50 ms',
     'Worker overhead (ms)',
+    'GET /health req/s (same run)',
+    'ratio to /health',
   ];
   const cells = rows.map(({ latencyMs, connections, seconds, result, intents, workerMs }) => [
     `${latencyMs} ms`,
@@ -146,6 +150,8 @@ export async function throughput(b: Bench): Promise<string> {
     (result.latency.p50 - latencyMs).toFixed(1),
     ms(percentile(workerMs, 50)),
     ms((percentile(workerMs, 50) ?? Number.NaN) - latencyMs),
+    b.o.health.rps.toFixed(1),
+    ratioToHealth(result.requests.average, b.o.health),
   ]);
   const lines = [
     '(b) process throughput: distinct payments (own Idempotency-Key each)',
@@ -154,6 +160,8 @@ export async function throughput(b: Bench): Promise<string> {
     'PIs for the 2xx = POST /v1/payment_intents the sandbox saw for the transactions answered 2xx in the row (1 each expected)',
     "Worker p50 = the app's own duration of those requests (its request log line), i.e. without wrangler dev's local proxying;",
     '  p50 − latency is measured at the client and includes that proxying and queueing behind the other connections',
+    'ratio to /health = requests/s of the row ÷ GET /health requests/s at 10 connections measured in the same run',
+    healthLine(b.o.health),
     machineLoad(),
   ];
   for (const row of rows) {
