@@ -3,7 +3,7 @@ import { planRefund } from '../src/domain/refunds';
 import { parseConfig } from '../src/env';
 import { AppError } from '../src/lib/errors';
 import { eventStub, venueStub } from '../src/lib/stubs';
-import { pspAdapter } from '../src/psp/registry';
+import { ticketPayments } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
 import type { ProcessPaymentBody } from '../src/schemas/payments';
 import { OutboxObject } from './OutboxObject';
@@ -147,7 +147,7 @@ export class PaymentDO extends OutboxObject {
   private async charge(input: ProcessInput): Promise<Reply> {
     const row = this.store.current();
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).charge({
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).charge({
       transactionId: row.transaction_id,
       tenantId: row.tenant_id,
       amount: row.amount,
@@ -289,7 +289,7 @@ export class PaymentDO extends OutboxObject {
       refund = this.store.refundRow(refundId) as RefundRow;
     }
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).refund({
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).refund({
       transactionId: row.transaction_id,
       refundId: refund.refund_id,
       reference: row.psp_reference as string,
@@ -343,7 +343,10 @@ export class PaymentDO extends OutboxObject {
       return { action: 'abandoned' };
     }
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).retrieveCharge(row.psp_reference, row.connected_account ?? undefined);
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).retrieveCharge(
+      row.psp_reference,
+      row.connected_account ?? undefined,
+    );
     if (!result.ok) return { action: 'unchanged' };
     const outcome = result.value;
     if (outcome.status === 'requires_action' || outcome.status === 'processing') return { action: 'unchanged' };

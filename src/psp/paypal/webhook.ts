@@ -142,7 +142,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
   if (!resource || typeof resource !== 'object') return [];
 
   if (event.event_type === 'CHECKOUT.ORDER.APPROVED') {
-    // Approved, not paid: the owning object captures (CheckoutAdapter.capture).
+    // Approved, not paid: the owning object captures (CheckoutCapability.capture).
     const order = resource as unknown as PaypalOrder;
     const unit = order.purchase_units?.[0];
     return [

@@ -1,5 +1,4 @@
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -9,6 +8,7 @@ import type {
   CreatedCheckout,
   InboundNotification,
   NotificationContext,
+  NotifyingCheckout,
 } from '../checkout';
 import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
@@ -46,7 +46,7 @@ type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
  * back to our notification URL by GET, /consult is the server-side truth, processModification type "2" refunds.
  * `CheckoutInput.merchantAccount` is not sent: the key is the configured `apiKey` (the OrderHash needs its key).
  */
-export class TilopayCheckoutAdapter implements CheckoutAdapter {
+export class TilopayCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'tilopay' as const;
   private readonly base: string;
 
