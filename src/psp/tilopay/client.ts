@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type {
   CheckoutInput,
   CheckoutNotification,
@@ -38,6 +39,9 @@ export type TilopayCheckoutConfig = {
   apiPassword: string;
   timeoutMs: number;
 };
+
+/** processPayment's answer: the hosted page's URL (other fields are not read). */
+const ProcessPaymentAnswer = z.looseObject({ url: z.string().min(1) });
 
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
@@ -94,8 +98,9 @@ export class TilopayCheckoutAdapter implements NotifyingCheckout {
     // No idempotency key at Tilopay and the order number may be used once (**unconfirmed**): never retried.
     const res = await this.call({ method: 'POST', path: '/processPayment', json: body.value, retry: false });
     if (!res.ok) return res;
-    const url = (res.value.body as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string' || !url) return unexpectedResponse('Tilopay processPayment answered without a url');
+    const answer = ProcessPaymentAnswer.safeParse(res.value.body);
+    if (!answer.success) return unexpectedResponse('Tilopay processPayment answered without a url');
+    const { url } = answer.data;
     // Tilopay documents no expiry for the hosted page: expiresAt null.
     return { ok: true, value: { reference: body.value.orderNumber, checkoutUrl: url, expiresAt: null, details: {} } };
   }
