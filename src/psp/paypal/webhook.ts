@@ -131,15 +131,15 @@ const Links = z
   .optional()
   .catch(undefined);
 const OrderResource = z.looseObject({
-  id: z.unknown(),
+  id: z.unknown().optional(),
   purchase_units: z
-    .array(z.looseObject({ custom_id: z.unknown(), reference_id: z.unknown(), amount: Money }))
+    .array(z.looseObject({ custom_id: z.unknown().optional(), reference_id: z.unknown().optional(), amount: Money }))
     .optional()
     .catch(undefined),
 });
 const CaptureResource = z.looseObject({
-  id: z.unknown(),
-  custom_id: z.unknown(),
+  id: z.unknown().optional(),
+  custom_id: z.unknown().optional(),
   amount: Money,
   supplementary_data: z
     .looseObject({ related_ids: z.looseObject({ order_id: z.unknown() }).optional().catch(undefined) })
@@ -147,10 +147,10 @@ const CaptureResource = z.looseObject({
     .catch(undefined),
 });
 const RefundResource = z.looseObject({
-  id: z.unknown(),
-  status: z.unknown(),
-  custom_id: z.unknown(),
-  invoice_id: z.unknown(),
+  id: z.unknown().optional(),
+  status: z.unknown().optional(),
+  custom_id: z.unknown().optional(),
+  invoice_id: z.unknown().optional(),
   amount: Money,
   links: Links,
 });

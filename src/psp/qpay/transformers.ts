@@ -136,18 +136,18 @@ const Text = z.string().min(1);
 const InvoiceCreatedBody = z.looseObject({
   invoice_id: Text,
   qPay_shortUrl: Text,
-  qr_text: z.unknown(),
-  qr_image: z.unknown(),
-  urls: z.unknown(),
+  qr_text: z.unknown().optional(),
+  qr_image: z.unknown().optional(),
+  urls: z.unknown().optional(),
 });
 const InvoiceBody = z.looseObject({
   invoice_id: Text,
   invoice_status: Text,
-  sender_invoice_no: z.unknown(),
-  total_amount: z.unknown(),
-  gross_amount: z.unknown(),
-  enable_expiry: z.unknown(),
-  expiry_date: z.unknown(),
+  sender_invoice_no: z.unknown().optional(),
+  total_amount: z.unknown().optional(),
+  gross_amount: z.unknown().optional(),
+  enable_expiry: z.unknown().optional(),
+  expiry_date: z.unknown().optional(),
 });
 
 export function fromQpayInvoiceCreated(body: unknown, input: CheckoutInput): PspResult<CreatedCheckout> {
