@@ -9,8 +9,8 @@ import {
 import type { LedgerLine } from '../src/domain/ledger';
 import { parseConfig } from '../src/env';
 import { createLogger, parseLogLevel } from '../src/lib/logger';
-import type { CheckoutAdapter, CheckoutNotification, CheckoutProvider, CheckoutRefundResult } from '../src/psp/checkout';
-import { checkoutAdapter } from '../src/psp/checkout-registry';
+import type { CheckoutCapability, CheckoutNotification, CheckoutProvider, CheckoutRefundResult } from '../src/psp/checkout';
+import { checkoutAdapter } from '../src/psp/registry';
 import type { PspFailure } from '../src/psp/types';
 import { createdRecord, creatingRecord, ourExpiry, sessionInput } from './checkout/create';
 import { checkRetry, checksExhausted, isExpired, nextDeadline, sessionDue } from './checkout/deadlines';
@@ -75,7 +75,7 @@ export class CheckoutSessionDO extends OutboxObject {
     return parseConfig(this.env as Parameters<typeof parseConfig>[0]);
   }
 
-  private adapter(provider: CheckoutProvider): CheckoutAdapter | null {
+  private adapter(provider: CheckoutProvider): CheckoutCapability | null {
     return checkoutAdapter(this.env as Parameters<typeof checkoutAdapter>[0], this.config, provider);
   }
 
@@ -297,7 +297,7 @@ export class CheckoutSessionDO extends OutboxObject {
   }
 
   /** Records the provider's answer for one of our refunds and moves the session's refunded amount. */
-  private settleRefund(refundId: string, result: CheckoutRefundResult, adapter: CheckoutAdapter | null): void {
+  private settleRefund(refundId: string, result: CheckoutRefundResult, adapter: CheckoutCapability | null): void {
     const pollable = result.status === 'pending' && Boolean(adapter?.retrieveRefund);
     recordRefundResult(this.ctx.storage.sql, refundId, result, pollable, Date.now());
     this.recomputeRefunded('refund');

@@ -4,7 +4,7 @@ import { parseConfig } from '../src/env';
 import { AppError } from '../src/lib/errors';
 import { pspFailureError } from '../src/lib/psp-errors';
 import { eventStub } from '../src/lib/stubs';
-import { pspAdapter } from '../src/psp/registry';
+import { ticketPayments } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
 import type { ProcessPaymentBody } from '../src/schemas/payments';
 import { OutboxObject } from './OutboxObject';
@@ -133,7 +133,7 @@ export class PaymentDO extends OutboxObject {
   private async charge(input: ProcessInput): Promise<Reply> {
     const row = this.store.current();
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).charge({
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).charge({
       transactionId: row.transaction_id,
       tenantId: row.tenant_id,
       amount: row.amount,
@@ -274,7 +274,7 @@ export class PaymentDO extends OutboxObject {
       refund = this.store.refundRow(refundId) as RefundRow;
     }
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).refund({
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).refund({
       transactionId: row.transaction_id,
       refundId: refund.refund_id,
       reference: row.psp_reference as string,
@@ -326,7 +326,10 @@ export class PaymentDO extends OutboxObject {
       return { action: 'abandoned' };
     }
     const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).retrieveCharge(row.psp_reference, row.connected_account ?? undefined);
+    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).retrieveCharge(
+      row.psp_reference,
+      row.connected_account ?? undefined,
+    );
     if (!result.ok) return { action: 'unchanged' };
     const outcome = result.value;
     if (outcome.status === 'requires_action' || outcome.status === 'processing') return { action: 'unchanged' };

@@ -16,7 +16,8 @@ import {
 } from 'drizzle-orm/pg-core';
 import { API_STATUSES } from '../domain/payment-state';
 import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, RECOVERY_STATUSES } from '../notifications/types';
-import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
+import { CHECKOUT_STATUSES } from '../psp/checkout';
+import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 
 /**
  * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),

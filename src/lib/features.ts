@@ -1,5 +1,6 @@
 import type { Config } from '../env';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
+import type { CheckoutProvider } from '../psp/checkout';
+import { PSP_DESCRIPTORS, pspDescriptor } from '../psp/registry';
 
 /**
  * What this deployment can do (GET /info), read from what is configured rather than
@@ -8,14 +9,13 @@ import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
  */
 export const PRIMARY_PROCESSOR = 'stripe';
 
-/** The checkout registry's rule: Stripe needs its webhook secret (the API key is required config); others need their whole credential set. */
+/** Each provider's descriptor says: Stripe needs its webhook secret (the API key is required config); others their whole credential set. */
 export function isPspConfigured(config: Config, provider: CheckoutProvider): boolean {
-  if (provider === 'stripe') return Boolean(config.psp.stripeSecretKey && config.psp.stripeWebhookSecret);
-  return config.psp.providers[provider] !== undefined;
+  return pspDescriptor(provider).configured(config);
 }
 
 export function deploymentFeatures(config: Config) {
-  const providers = Object.fromEntries(CHECKOUT_PROVIDERS.map((p) => [p, isPspConfigured(config, p)])) as Record<CheckoutProvider, boolean>;
+  const providers = Object.fromEntries(PSP_DESCRIPTORS.map((d) => [d.id, d.configured(config)])) as Record<CheckoutProvider, boolean>;
   return {
     stripe: providers.stripe,
     square: providers.square,

@@ -1,3 +1,4 @@
+import type { ProviderId } from './registry';
 import type { PspResult } from './types';
 
 /**
@@ -7,8 +8,8 @@ import type { PspResult } from './types';
  * back to the object that owns the session. Amounts are integer minor units of `currency` (ISO 4217
  * exponents); each adapter converts to its wire format in its transformers.
  */
-export const CHECKOUT_PROVIDERS = ['stripe', 'adyen', 'square', 'mercadopago', 'paypal', 'tilopay', 'qpay'] as const;
-export type CheckoutProvider = (typeof CHECKOUT_PROVIDERS)[number];
+/** Every provider offers hosted checkout; the registry (registry.ts) lists them. */
+export type CheckoutProvider = ProviderId;
 
 /** CONTRACTS.md §0.1. */
 export const CHECKOUT_STATUSES = [
@@ -182,8 +183,8 @@ export class WebhookPayloadError extends Error {
   }
 }
 
-export interface CheckoutAdapter {
-  readonly provider: CheckoutProvider;
+/** The checkout capability of an adapter (adapter.ts): hosted sessions, their read-back, cancel and refunds. */
+export interface CheckoutCapability {
   createSession(input: CheckoutInput): Promise<PspResult<CreatedCheckout>>;
   retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>>;
   /** Makes an unpaid session unpayable (Stripe expire, QPay cancel); ok(false) where the provider has no such call. */
@@ -196,12 +197,17 @@ export interface CheckoutAdapter {
    * the owning object when a notification or read-back says `processing`; idempotent per session.
    */
   capture?(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>>;
-  /**
-   * Verifies a notification (signature, or the provider's verification call where that is all it offers)
-   * and maps it to common notifications (an Adyen batch holds several). Throws WebhookVerificationError
-   * when it is not authentic and WebhookPayloadError when it is not well-formed; events that do not concern
-   * checkouts map to [] or to `ignored` notifications. With a context, an adapter whose check costs a provider
-   * call (or whose notification is unsigned) makes no call and returns [] for sessions that are not ours.
-   */
+}
+
+/**
+ * A checkout-only provider's adapter class: the checkout capability plus its notifications. `parseNotification`
+ * verifies (signature, or the provider's verification call where that is all it offers) and maps to common
+ * notifications (an Adyen batch holds several). Throws WebhookVerificationError when it is not authentic and
+ * WebhookPayloadError when it is not well-formed; events that do not concern checkouts map to [] or to `ignored`
+ * notifications. With a context, an adapter whose check costs a provider call (or whose notification is unsigned)
+ * makes no call and returns [] for sessions that are not ours.
+ */
+export interface NotifyingCheckout extends CheckoutCapability {
+  readonly provider: string;
   parseNotification(request: InboundNotification, context?: NotificationContext): Promise<CheckoutNotification[]>;
 }

@@ -1,5 +1,4 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError } from '../lib/errors';
 import { createRouter } from '../lib/router';
 import { requireAuth, requireRole } from '../middleware/auth';
 import { userRateLimit } from '../middleware/rate-limit';
@@ -17,7 +16,7 @@ import {
   TransactionIdParam,
   TransactionResponse,
 } from '../schemas/recovery';
-import { receiveStripeWebhook } from '../services/psp-webhooks';
+import { receivePspWebhook, webhookNotConfigured } from '../services/psp-webhooks';
 import {
   createRecoveryCheckout,
   createRecoveryPaymentLink,
@@ -166,13 +165,6 @@ export const recoveryRoutes = createRouter()
     c.json(await recoverySessionStatus(c.env, c.var.config, c.var.principal, c.req.valid('param').id), 200),
   )
   .openapi(webhookRoute, async (c) => {
-    const secret = c.var.config.psp.stripeWebhookSecret;
-    // 503, not 400: Stripe retries, so nothing is lost while the secret is being set.
-    if (!secret) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'Stripe webhooks are not configured');
-    const status = await receiveStripeWebhook(
-      c.env,
-      { body: await c.req.text(), signature: c.req.header('stripe-signature'), secret },
-      c.var.logger,
-    );
-    return c.json({ received: true as const, status }, 200);
+    const { results } = await receivePspWebhook(c.env, c.var.config, 'stripe', c.req.raw, c.var.logger, webhookNotConfigured('Stripe'));
+    return c.json({ received: true as const, status: results.join(',') }, 200);
   });

@@ -1,8 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { AppError } from '../lib/errors';
 import { createRouter } from '../lib/router';
 import { errorResponses } from '../schemas/common';
-import { receiveSquareWebhook, receiveStripeWebhook } from '../services/psp-webhooks';
+import { receivePspWebhook, webhookNotConfigured } from '../services/psp-webhooks';
 
 const WebhookAck = z.object({ received: z.literal(true), status: z.string() }).openapi('WebhookAck');
 
@@ -31,22 +30,10 @@ const squareRoute = createRoute({
 
 export const webhookRoutes = createRouter()
   .openapi(stripeRoute, async (c) => {
-    const status = await receiveStripeWebhook(
-      c.env,
-      { body: await c.req.text(), signature: c.req.header('stripe-signature'), secret: c.env.STRIPE_WEBHOOK_SECRET },
-      c.var.logger,
-    );
-    return c.json({ received: true as const, status }, 200);
+    const { results } = await receivePspWebhook(c.env, c.var.config, 'stripe', c.req.raw, c.var.logger, webhookNotConfigured('Stripe'));
+    return c.json({ received: true as const, status: results.join(',') }, 200);
   })
   .openapi(squareRoute, async (c) => {
-    const key = c.env.SQUARE_WEBHOOK_SIGNATURE_KEY;
-    const url = c.env.SQUARE_WEBHOOK_NOTIFICATION_URL;
-    // 503, not 400: Square retries, so nothing is lost while the secret is being set.
-    if (!key || !url) throw new AppError('WEBHOOK_NOT_CONFIGURED', 'Square webhooks are not configured');
-    const status = await receiveSquareWebhook(
-      c.env,
-      { body: await c.req.text(), signature: c.req.header('x-square-hmacsha256-signature'), signatureKey: key, notificationUrl: url },
-      c.var.logger,
-    );
-    return c.json({ received: true as const, status }, 200);
+    const { results } = await receivePspWebhook(c.env, c.var.config, 'square', c.req.raw, c.var.logger, webhookNotConfigured('Square'));
+    return c.json({ received: true as const, status: results.join(',') }, 200);
   });

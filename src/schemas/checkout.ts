@@ -1,8 +1,22 @@
 import { z } from '@hono/zod-openapi';
-import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
+import { CHECKOUT_STATUSES } from '../psp/checkout';
+import { PSP_PROVIDERS as CHECKOUT_PROVIDERS, type CheckoutCurrency, PSP_DESCRIPTORS, pspDescriptor } from '../psp/registry';
 
-/** Seed 000's PSP_CONFIG.SUPPORTED_CURRENCIES, extended with MNT for QPay (whole tugrik). */
-export const SUPPORTED_CHECKOUT_CURRENCIES = ['USD', 'EUR', 'BRL', 'CRC', 'MXN', 'ARS', 'MNT'] as const;
+/** Every currency some provider takes (each descriptor lists its own): seed 000's list, and MNT for QPay (whole tugrik). */
+export const SUPPORTED_CHECKOUT_CURRENCIES = [...new Set(PSP_DESCRIPTORS.flatMap((d) => d.currencies))] as [
+  CheckoutCurrency,
+  ...CheckoutCurrency[],
+];
+
+/** Why a provider does not take a currency, in the provider's terms; null when it does. */
+function currencyRefusal(provider: (typeof CHECKOUT_PROVIDERS)[number], currency: CheckoutCurrency): string | null {
+  const descriptor = pspDescriptor(provider);
+  if (descriptor.currencies.includes(currency)) return null;
+  const takers = PSP_DESCRIPTORS.filter((d) => (d.currencies as readonly string[]).includes(currency));
+  if (takers.length === 1 && takers[0]) return `${currency} is supported with ${takers[0].name} only`;
+  if (descriptor.currencies.length === 1) return `${descriptor.name} accepts ${descriptor.currencies[0]} only`;
+  return `${descriptor.name} does not accept ${currency}`;
+}
 /** Seed 000's PSP_CONFIG.MAX_METADATA_SIZE: 2 KB, measured as the UTF-8 JSON the client sent. */
 export const MAX_METADATA_BYTES = 2048;
 
@@ -49,10 +63,9 @@ export const PspConfig = z
     metadata: CheckoutMetadata.optional(),
   })
   .superRefine((c, ctx) => {
-    // MNT exists for QPay (which takes nothing else); no other provider here settles tugrik.
-    if (c.psp === 'qpay' && c.currency !== 'MNT') ctx.addIssue({ code: 'custom', path: ['currency'], message: 'QPay accepts MNT only' });
-    if (c.psp !== 'qpay' && c.currency === 'MNT')
-      ctx.addIssue({ code: 'custom', path: ['currency'], message: 'MNT is supported with QPay only' });
+    // Each provider takes its descriptor's currencies (MNT exists for QPay, which takes nothing else).
+    const refusal = currencyRefusal(c.psp, c.currency);
+    if (refusal) ctx.addIssue({ code: 'custom', path: ['currency'], message: refusal });
   })
   .openapi('PspConfig');
 export type PspConfig = z.output<typeof PspConfig>;

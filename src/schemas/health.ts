@@ -1,5 +1,6 @@
 import { z } from '@hono/zod-openapi';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
+import type { CheckoutProvider } from '../psp/checkout';
+import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 
 export const ComponentStatus = z.enum(['healthy', 'degraded', 'unhealthy']);
 

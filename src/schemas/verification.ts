@@ -15,7 +15,8 @@ import {
   VERIFICATION_STATUSES,
 } from '../domain/factors';
 import { decimalToMinor } from '../domain/money';
-import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
+import { CHECKOUT_STATUSES } from '../psp/checkout';
+import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 import { boundedFreeForm } from './common';
 
 /** NoTap: enrolment, initiate, verify, state. Factor values appear in requests only, never in a response. */

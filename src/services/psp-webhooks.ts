@@ -1,69 +1,178 @@
-import type { Bindings } from '../env';
+import type { NotificationResult } from '../../durable-objects/CheckoutSessionDO';
+import type { BodySummary } from '../../durable-objects/WebhookInboxDO';
+import type { Bindings, Config } from '../env';
+import { AppError, PayloadTooLargeError } from '../lib/errors';
+import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import type { Logger } from '../lib/logger';
-import { WebhookPayloadError, WebhookVerificationError } from '../psp/checkout';
-import { squareCheckoutEventToNotifications, verifySquareCheckoutEvent } from '../psp/square/checkout-webhook';
-import { type SquareEvent, squareEventToPspEvent, squareIgnoredReason } from '../psp/square/webhook';
-import { stripeCheckoutEventToNotifications } from '../psp/stripe/checkout-webhook';
+import { checkoutStub, paymentStub, recoveryTransactionStub, webhookInboxStub } from '../lib/stubs';
+import type { RecoveryRoute, WebhookCapability, WebhookEvents } from '../psp/adapter';
 import {
-  type StripeEventLike,
-  stripeEventToPspEvent,
-  stripeIgnoredReason,
-  verifyStripeWebhook,
-  WebhookSignatureError,
-} from '../psp/stripe/webhook';
-import { bodySummary, dispatchCheckoutNotifications, webhookRejected } from './checkout-webhooks';
-import { applyRecoveryStripeEvent } from './recovery-webhooks';
-import { dispatchPspEvent } from './webhooks';
+  type CheckoutNotification,
+  type CheckoutProvider,
+  type InboundNotification,
+  type NotificationContext,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../psp/checkout';
+import { type ProviderId, pspDescriptor, pspWith } from '../psp/registry';
+import type { PspEvent } from '../psp/types';
+import { notConfigured } from './checkout';
 
 /**
- * Stripe and Square notify one endpoint per account, so one notification may concern a hosted checkout
- * session, a recovery transaction (Stripe) or a ticket payment. Each is verified and its shape checked once
- * (400 WEBHOOK_SIGNATURE_INVALID / WEBHOOK_PAYLOAD_INVALID), then handed to every owner it names; one that
- * names none goes to the ticket-payment flow, which keeps unroutable ones as unmatched and those nothing acts
- * on as ignored. Returns the owners' results, comma-separated.
+ * The one entry for PSP notifications, whatever URL they arrive at: the provider's adapter verifies and maps
+ * (400 WEBHOOK_SIGNATURE_INVALID / WEBHOOK_PAYLOAD_INVALID), then each owner it names gets it: checkout
+ * sessions (CheckoutSessionDO), recovery transactions (RecoveryTransactionDO) and, for a notification that names
+ * neither, ticket payments (PaymentDO). Deduplication happens in the owner; what no owner takes is kept in
+ * WebhookInboxDO as unmatched, and what is authentic but acted on by nothing as ignored. A well-formed authentic
+ * notification is never a 5xx unless the provider could not be asked (then the provider delivers it again).
  */
-export async function receiveStripeWebhook(
+export type WebhookReceipt = {
+  results: string[];
+  notifications: CheckoutNotification[];
+};
+
+export async function receivePspWebhook(
   env: Bindings,
-  raw: { body: string; signature: string | undefined; secret: string },
+  config: Config,
+  provider: ProviderId,
+  req: Request,
   logger?: Logger,
-): Promise<string> {
-  let event: StripeEventLike;
-  try {
-    event = await verifyStripeWebhook(raw.body, raw.signature, raw.secret);
-  } catch (err) {
-    if (err instanceof WebhookSignatureError || err instanceof WebhookPayloadError) webhookRejected(logger, 'stripe', err);
-    throw err;
-  }
-  const body = await bodySummary(raw.body);
+  /** What a deployment without the provider's webhook credentials answers (default 503 PSP_NOT_CONFIGURED). */
+  unconfigured: () => AppError = () => notConfigured(provider),
+): Promise<WebhookReceipt> {
+  const adapter = pspWith(env, config, provider, 'webhooks');
+  if (!adapter) throw unconfigured();
+  const inbound = await inboundFrom(req, pspDescriptor(provider).webhook.maxBodyBytes);
+  const events = await verifyNotification(provider, adapter.webhooks, inbound, logger, sessionOwnership(env, provider));
+  const body = await bodySummary(inbound.rawBody);
   const results: string[] = [];
-  const checkout = stripeCheckoutEventToNotifications(event);
-  if (checkout.length > 0) results.push(...(await dispatchCheckoutNotifications(env, checkout, body)).results);
-  const recovery = await applyRecoveryStripeEvent(env, event);
-  if (recovery !== 'ignored') results.push(`recovery:${recovery}`);
-  if (results.length === 0) {
-    results.push(await dispatchPspEvent(env, stripeEventToPspEvent(event), { body, ignoredReason: stripeIgnoredReason(event) }));
-  }
-  return results.join(',');
+  if (events.checkout.length > 0) results.push(...(await dispatchCheckoutNotifications(env, events.checkout, body)));
+  if (events.recovery) results.push(`recovery:${await applyRecoveryEvent(env, events.recovery)}`);
+  // A notification no checkout or recovery names belongs to the ticket-payment flow (where the provider has one).
+  if (results.length === 0 && events.payment)
+    results.push(await dispatchPspEvent(env, events.payment.event, body, events.payment.ignoredReason));
+  return { results, notifications: events.checkout };
 }
 
-export async function receiveSquareWebhook(
-  env: Bindings,
-  raw: { body: string; signature: string | undefined; signatureKey: string; notificationUrl: string },
-  logger?: Logger,
-): Promise<string> {
-  let event: SquareEvent;
-  try {
-    event = await verifySquareCheckoutEvent(
-      { method: 'POST', url: raw.notificationUrl, headers: { 'x-square-hmacsha256-signature': raw.signature ?? '' }, rawBody: raw.body },
-      raw.signatureKey,
-      raw.notificationUrl,
-    );
-  } catch (err) {
-    if (err instanceof WebhookVerificationError || err instanceof WebhookPayloadError) webhookRejected(logger, 'square', err);
-    throw err;
+/** For the endpoints a provider shares with other flows: 503, not 400, so the provider retries while the secret is being set. */
+export function webhookNotConfigured(name: string): () => AppError {
+  return () => new AppError('WEBHOOK_NOT_CONFIGURED', `${name} webhooks are not configured`);
+}
+
+/** The reason is logged (bounded: it may quote the body's structure); the response stays generic. */
+function webhookRejected(logger: Logger | undefined, provider: string, err: Error): never {
+  if (err instanceof WebhookPayloadError) {
+    logger?.warn('webhook.malformed', { provider, reason: err.message.slice(0, 200) });
+    throw new AppError('WEBHOOK_PAYLOAD_INVALID', 'Webhook payload is not a well-formed event');
   }
-  const body = await bodySummary(raw.body);
-  const checkout = squareCheckoutEventToNotifications(event);
-  if (checkout.length > 0) return (await dispatchCheckoutNotifications(env, checkout, body)).results.join(',');
-  return dispatchPspEvent(env, squareEventToPspEvent(event), { body, ignoredReason: squareIgnoredReason(event) });
+  logger?.warn('webhook.rejected', { provider, reason: err.message.slice(0, 200) });
+  throw new AppError('WEBHOOK_SIGNATURE_INVALID', 'Webhook verification failed');
+}
+
+/** Lets adapters whose check costs a provider call, or whose notification is unsigned, skip sessions that are not ours. */
+function sessionOwnership(env: Bindings, provider: CheckoutProvider): NotificationContext {
+  return {
+    ownsSession: async (sessionId) =>
+      CHECKOUT_SESSION_ID.test(sessionId) && (await checkoutStub(env, sessionId).acceptsNotificationsFrom(provider)),
+  };
+}
+
+async function verifyNotification(
+  provider: ProviderId,
+  webhooks: WebhookCapability,
+  inbound: InboundNotification,
+  logger: Logger | undefined,
+  context: NotificationContext,
+): Promise<WebhookEvents> {
+  try {
+    return await webhooks.receive(inbound, context);
+  } catch (err) {
+    if (err instanceof WebhookVerificationError || err instanceof WebhookPayloadError) webhookRejected(logger, provider, err);
+    // The provider could not be asked to confirm (PayPal verification, Tilopay consult): have it deliver again.
+    logger?.warn('webhook.unconfirmed', { provider, reason: err instanceof Error ? err.message : String(err) });
+    throw notReady(provider);
+  }
+}
+
+async function dispatchCheckoutNotifications(
+  env: Bindings,
+  notifications: CheckoutNotification[],
+  body: BodySummary,
+): Promise<(NotificationResult | 'unmatched' | 'ignored')[]> {
+  const results: (NotificationResult | 'unmatched' | 'ignored')[] = [];
+  for (const n of notifications) {
+    if (n.ignored) {
+      const kept = await webhookInboxStub(env, n.provider).recordIgnored(
+        { ...n, transactionId: n.sessionId, tenantId: null },
+        n.ignored,
+        body,
+      );
+      results.push(kept === 'recorded' ? 'ignored' : 'duplicate');
+      continue;
+    }
+    let result: NotificationResult | 'unmatched' = 'unknown_session';
+    if (n.sessionId && CHECKOUT_SESSION_ID.test(n.sessionId)) result = await checkoutStub(env, n.sessionId).applyNotification(n);
+    if (result === 'unknown_session' && pspDescriptor(n.provider).webhook.keepsUnmatched) {
+      await webhookInboxStub(env, n.provider).recordUnmatched({ ...n, transactionId: n.sessionId, tenantId: null }, body);
+      result = 'unmatched';
+    }
+    // The session is still being created, or the provider could not confirm: make the provider deliver again.
+    if (result === 'not_ready' || result === 'check_failed') {
+      throw notReady(n.provider);
+    }
+    results.push(result);
+  }
+  return results;
+}
+
+/** A verified event that names a recovery transaction, applied by its object. */
+async function applyRecoveryEvent(env: Bindings, route: RecoveryRoute) {
+  return recoveryTransactionStub(env, route.tenantId, route.transactionId).applyStripeEvent(route.tenantId, route.event);
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Hands a verified PSP event to the object that owns its transaction. One that no transaction of ours owns is
+ * kept as unmatched, except an event nothing acts on (kind 'other': a type or status we do not handle), kept as
+ * ignored with `ignoredReason`.
+ */
+async function dispatchPspEvent(env: Bindings, event: PspEvent, body: BodySummary, ignoredReason: string): Promise<string> {
+  if (event.transactionId && UUID.test(event.transactionId)) {
+    const { status } = await paymentStub(env, event.transactionId).applyPspEvent(event);
+    if (status !== 'unknown_transaction') return status;
+  }
+  const inbox = webhookInboxStub(env, event.provider);
+  if (event.kind === 'other') {
+    const kept = await inbox.recordIgnored(event, ignoredReason, body);
+    return kept === 'recorded' ? 'ignored' : 'duplicate';
+  }
+  const kept = await inbox.recordUnmatched(event, body);
+  return kept === 'recorded' ? 'unmatched' : 'duplicate';
+}
+
+/** 503: the provider delivers the notification again later. */
+function notReady(provider: string): AppError {
+  return new AppError('WEBHOOK_NOT_READY', `${provider} notification could not be confirmed yet; it will be retried`);
+}
+
+/** What is kept of a raw body: its size and SHA-256, never the body (it can be up to MAX_BODY_BYTES). */
+async function bodySummary(rawBody: string): Promise<BodySummary> {
+  const bytes = new TextEncoder().encode(rawBody);
+  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return { bytes: bytes.byteLength, sha256: Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('') };
+}
+
+/** The request as the adapters read it; `maxBytes` caps the body below the app-wide limit (413 beyond it). */
+async function inboundFrom(req: Request, maxBytes?: number): Promise<InboundNotification> {
+  const headers: Record<string, string> = {};
+  req.headers.forEach((v, k) => {
+    headers[k.toLowerCase()] = v;
+  });
+  const method = req.method === 'GET' ? 'GET' : 'POST';
+  if (method === 'GET') return { method, url: req.url, headers, rawBody: '' };
+  if (maxBytes !== undefined && Number(headers['content-length'] ?? 0) > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  const raw = await req.arrayBuffer();
+  if (maxBytes !== undefined && raw.byteLength > maxBytes) throw new PayloadTooLargeError(maxBytes);
+  return { method, url: req.url, headers, rawBody: new TextDecoder().decode(raw) };
 }

@@ -3,7 +3,7 @@ import { NotFoundError } from '../lib/errors';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import { pspFailureError } from '../lib/psp-errors';
 import { checkoutStub } from '../lib/stubs';
-import { qpayAdapter } from '../psp/checkout-registry';
+import { pspWith } from '../psp/registry';
 import { createCheckoutSession, notConfigured } from './checkout';
 
 /**
@@ -53,9 +53,9 @@ export async function createQpayPaymentSession(
 
 /** Paid or not, asked of QPay's payment check, for the invoice's owner only. */
 export async function qpayPaymentStatus(env: Bindings, config: Config, principal: Principal, invoiceId: string) {
-  const adapter = qpayAdapter(env, config);
+  const adapter = pspWith(env, config, 'qpay', 'invoices');
   if (!adapter) throw notConfigured('qpay');
-  const invoice = await adapter.invoice(invoiceId);
+  const invoice = await adapter.invoices.invoice(invoiceId);
   if (!invoice.ok) {
     if (invoice.failure.status === 404 || invoice.failure.code === 'INVOICE_NOTFOUND') throw new NotFoundError('Invoice not found');
     throw pspFailureError('qpay', invoice.failure);

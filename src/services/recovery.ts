@@ -1,4 +1,3 @@
-import type Stripe from 'stripe';
 import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery-types';
 import { canonicalJson } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
@@ -7,10 +6,8 @@ import { AppError, NotFoundError } from '../lib/errors';
 import { keyedUuid } from '../lib/ids';
 import { pspFailureError } from '../lib/psp-errors';
 import { recoveryTransactionStub } from '../lib/stubs';
-import { checkoutAdapter } from '../psp/checkout-registry';
-import { StripeCheckoutAdapter } from '../psp/stripe/checkout';
-import { checkoutErrorToFailure, fromStripeAmount, type StripeCheckoutSession } from '../psp/stripe/checkout-transformers';
-import { createStripe } from '../psp/stripe/client';
+import type { HostedSessionView } from '../psp/adapter';
+import { pspWith } from '../psp/registry';
 import type { PspConfig } from '../schemas/checkout';
 import type { RecordTransactionBody } from '../schemas/recovery';
 import { createCheckoutSession, notConfigured } from './checkout';
@@ -154,9 +151,9 @@ export async function createRecoveryPaymentLink(
   if (!t) throw new NotFoundError('Transaction not found');
   if (t.paymentLinkId) return { view: t, created: false };
   if (t.recoveryStatus === 'completed') throw alreadyPaid();
-  const adapter = checkoutAdapter(env, config, 'stripe');
-  if (!(adapter instanceof StripeCheckoutAdapter)) throw notConfigured('stripe');
-  const link = await adapter.createPaymentLink({
+  const adapter = pspWith(env, config, 'stripe', 'paymentLinks');
+  if (!adapter) throw notConfigured('stripe');
+  const link = await adapter.paymentLinks.createPaymentLink({
     amount: t.amount,
     currency: t.currency,
     description: t.description,
@@ -167,22 +164,6 @@ export async function createRecoveryPaymentLink(
   });
   if (!link.ok) throw pspFailureError('stripe', link.failure);
   return attached(await stub.attachPaymentLink(principal.tenantId, link.value));
-}
-
-const stripeClients = new WeakMap<Config, Stripe>();
-
-function stripeFor(config: Config): Stripe {
-  let client = stripeClients.get(config);
-  if (!client) {
-    const { psp } = config;
-    client = createStripe({
-      secretKey: psp.stripeSecretKey,
-      baseUrl: psp.sandboxUrl ? `${psp.sandboxUrl.replace(/\/$/, '')}/stripe` : undefined,
-      timeoutMs: psp.timeoutMs,
-    });
-    stripeClients.set(config, client);
-  }
-  return client;
 }
 
 export type RecoverySessionStatus = {
@@ -206,15 +187,15 @@ export async function recoverySessionStatus(
   principal: Principal,
   sessionId: string,
 ): Promise<RecoverySessionStatus> {
-  let session: StripeCheckoutSession;
-  try {
-    session = (await stripeFor(config).checkout.sessions.retrieve(sessionId)) as unknown as StripeCheckoutSession;
-  } catch (err) {
-    const failure = checkoutErrorToFailure(err);
-    if (failure.status === 404) throw new NotFoundError('Checkout session not found');
-    throw pspFailureError('stripe', failure);
+  const adapter = pspWith(env, config, 'stripe', 'sessionLookup');
+  if (!adapter) throw notConfigured('stripe');
+  const read = await adapter.sessionLookup.lookupSession(sessionId);
+  if (!read.ok) {
+    if (read.failure.status === 404) throw new NotFoundError('Checkout session not found');
+    throw pspFailureError('stripe', read.failure);
   }
-  const metadata = session.metadata ?? {};
+  const session: HostedSessionView = read.value;
+  const metadata = session.metadata;
   const transactionId = metadata.edgepay_recovery_transaction_id;
   if (!transactionId || metadata.edgepay_tenant_id !== principal.tenantId) throw new NotFoundError('Checkout session not found');
   const t = await recoveryTransactionStub(env, principal.tenantId, transactionId).get(principal.tenantId);
@@ -222,9 +203,9 @@ export async function recoverySessionStatus(
   return {
     sessionId: session.id,
     status: session.status,
-    paymentStatus: session.payment_status,
-    amountTotal: session.currency ? fromStripeAmount(session.amount_total, session.currency) : null,
-    currency: session.currency ? session.currency.toUpperCase() : null,
+    paymentStatus: session.paymentStatus,
+    amountTotal: session.amountTotal,
+    currency: session.currency,
     transactionId: t.transactionId,
     recoveryStatus: t.recoveryStatus,
   };

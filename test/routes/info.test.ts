@@ -2,8 +2,8 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import { type Bindings, parseConfig } from '../../src/env';
 import { deploymentFeatures } from '../../src/lib/features';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../../src/psp/checkout';
-import { checkoutAdapter } from '../../src/psp/checkout-registry';
+import type { CheckoutProvider } from '../../src/psp/checkout';
+import { PSP_PROVIDERS as CHECKOUT_PROVIDERS, checkoutAdapter } from '../../src/psp/registry';
 import { call, callWithEnv, json } from '../helpers/app';
 
 type Info = { features: Record<string, unknown> & { providers: Record<CheckoutProvider, boolean> } };

@@ -1,5 +1,4 @@
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -8,6 +7,7 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotifyingCheckout,
 } from '../checkout';
 import { type PspHttpRequest, pspRequest } from '../http';
 import { invalidRequest, type PspResult } from '../types';
@@ -34,7 +34,7 @@ export type AdyenCheckoutConfig = {
  * Adyen Checkout API v71 Hosted Checkout: POST /sessions with mode "hosted", refunds on the
  * payment's pspReference. The outcome of a session and of a refund only arrives in standard notifications.
  */
-export class AdyenCheckoutAdapter implements CheckoutAdapter {
+export class AdyenCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'adyen' as const;
   private readonly apiUrl: string;
   private hmacKey: Promise<CryptoKey> | null = null;

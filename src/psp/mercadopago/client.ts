@@ -1,5 +1,4 @@
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -8,6 +7,7 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotifyingCheckout,
 } from '../checkout';
 import { type PspHttpRequest, pspRequest } from '../http';
 import { invalidRequest, type PspFailure, type PspResult } from '../types';
@@ -47,7 +47,7 @@ export class MercadoPagoLookupError extends Error {
  * MercadoPago Checkout Pro: preferences, payments read-back, refunds. Every POST carries an
  * X-Idempotency-Key derived from our deterministic key, so POSTs are retried like reads.
  */
-export class MercadoPagoCheckoutAdapter implements CheckoutAdapter {
+export class MercadoPagoCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'mercadopago' as const;
   private readonly apiUrl: string;
 

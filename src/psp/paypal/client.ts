@@ -1,6 +1,5 @@
 import { sha256Hex } from '../../lib/crypto';
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -10,6 +9,7 @@ import type {
   CreatedCheckout,
   InboundNotification,
   NotificationContext,
+  NotifyingCheckout,
 } from '../checkout';
 import { namesOwnedSession, WebhookVerificationError } from '../checkout';
 import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
@@ -50,7 +50,7 @@ export type PaypalCheckoutConfig = {
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
 /** Hosted checkout with PayPal Orders v2: create an order, the payer approves it, we capture it. */
-export class PaypalCheckoutAdapter implements CheckoutAdapter {
+export class PaypalCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'paypal' as const;
   private readonly base: string;
   private readonly now: () => number;

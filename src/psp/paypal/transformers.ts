@@ -204,7 +204,7 @@ export function paypalPayerUrl(order: PaypalOrder): string | null {
 }
 
 /** A refund's capture id, from its `up` link (…/v2/payments/captures/{id}). */
-export function paypalRefundCaptureId(refund: PaypalRefund): string | null {
+export function paypalRefundCaptureId(refund: Pick<PaypalRefund, 'links'>): string | null {
   const up = refund.links?.find((l) => l.rel === 'up')?.href;
   const match = up ? /\/captures\/([^/?#]+)/.exec(up) : null;
   return match ? decodeURIComponent(match[1] as string) : null;

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import {
   type CheckoutNotification,
   type InboundNotification,
@@ -7,15 +8,7 @@ import {
   WebhookPayloadError,
   WebhookVerificationError,
 } from '../checkout';
-import {
-  fromPaypalMoney,
-  type PaypalCapture,
-  type PaypalOrder,
-  type PaypalRefund,
-  parsePaypalInvoiceId,
-  paypalRefundCaptureId,
-  paypalRefundStatus,
-} from './transformers';
+import { fromPaypalMoney, parsePaypalInvoiceId, paypalRefundCaptureId, paypalRefundStatus } from './transformers';
 
 /**
  * PayPal webhooks. A notification carries PAYPAL-TRANSMISSION-ID/-TIME/-SIG, PAYPAL-CERT-URL
@@ -130,6 +123,38 @@ const MAPPED_EVENTS = new Set(['CHECKOUT.ORDER.APPROVED', ...Object.keys(CAPTURE
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
+// The resources as the mapping reads them: every field optional and read defensively (a mistyped one reads as
+// absent, as the mapping's own checks expect), so the schemas type the reads without refusing more than before.
+const Money = z.looseObject({ currency_code: z.string(), value: z.string() }).optional().catch(undefined);
+const Links = z
+  .array(z.looseObject({ href: z.string(), rel: z.string() }))
+  .optional()
+  .catch(undefined);
+const OrderResource = z.looseObject({
+  id: z.unknown().optional(),
+  purchase_units: z
+    .array(z.looseObject({ custom_id: z.unknown().optional(), reference_id: z.unknown().optional(), amount: Money }))
+    .optional()
+    .catch(undefined),
+});
+const CaptureResource = z.looseObject({
+  id: z.unknown().optional(),
+  custom_id: z.unknown().optional(),
+  amount: Money,
+  supplementary_data: z
+    .looseObject({ related_ids: z.looseObject({ order_id: z.unknown() }).optional().catch(undefined) })
+    .optional()
+    .catch(undefined),
+});
+const RefundResource = z.looseObject({
+  id: z.unknown().optional(),
+  status: z.unknown().optional(),
+  custom_id: z.unknown().optional(),
+  invoice_id: z.unknown().optional(),
+  amount: Money,
+  links: Links,
+});
+
 /** A verified event → common notifications; events that do not concern checkouts → []. */
 export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutNotification[] {
   const base = {
@@ -142,8 +167,8 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
   if (!resource || typeof resource !== 'object') return [];
 
   if (event.event_type === 'CHECKOUT.ORDER.APPROVED') {
-    // Approved, not paid: the owning object captures (CheckoutAdapter.capture).
-    const order = resource as unknown as PaypalOrder;
+    // Approved, not paid: the owning object captures (CheckoutCapability.capture).
+    const order = OrderResource.parse(resource);
     const unit = order.purchase_units?.[0];
     return [
       {
@@ -158,7 +183,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
 
   const captureStatus = CAPTURE_EVENTS[event.event_type];
   if (captureStatus) {
-    const capture = resource as unknown as PaypalCapture;
+    const capture = CaptureResource.parse(resource);
     return [
       {
         ...base,
@@ -171,9 +196,10 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
   }
 
   if (REFUND_EVENTS.has(event.event_type)) {
-    const refund = resource as unknown as PaypalRefund;
+    const refund = RefundResource.parse(resource);
     const money = fromPaypalMoney(refund.amount);
-    if (typeof refund.id !== 'string' || !refund.id || refund.id.length > MAX_EVENT_ID_LENGTH || !money) {
+    const refundReference = text(refund.id);
+    if (!refundReference || refundReference.length > MAX_EVENT_ID_LENGTH || !money) {
       throw new WebhookPayloadError(`PayPal ${event.event_type} without a readable refund`);
     }
     const status = typeof refund.status === 'string' ? paypalRefundStatus(refund.status) : null;
@@ -191,7 +217,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
         paymentReference: paypalRefundCaptureId(refund),
         observed: {
           kind: 'refund',
-          refundReference: refund.id,
+          refundReference,
           refundId: parsePaypalInvoiceId(text(refund.invoice_id) ?? undefined),
           status,
           amount: money.amount,

@@ -1,5 +1,4 @@
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -9,6 +8,7 @@ import type {
   CreatedCheckout,
   InboundNotification,
   NotificationContext,
+  NotifyingCheckout,
 } from '../checkout';
 import { namesOwnedSession } from '../checkout';
 import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
@@ -41,7 +41,7 @@ export type QpayCheckoutConfig = {
  * bank-app deeplink. Bearer tokens come from the broker (`TokenSource`); a 401 invalidates the token and
  * retries once (withBearerToken). QPay has no idempotency key, so only reads are retried.
  */
-export class QpayCheckoutAdapter implements CheckoutAdapter {
+export class QpayCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'qpay' as const;
   private readonly baseUrl: string;
 

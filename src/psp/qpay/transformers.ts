@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import { decimalToMinor } from '../../domain/money';
 import type { CheckoutInput, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
 import type { PspFailure, PspResult } from '../types';
@@ -129,9 +130,30 @@ function stringFields(record: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
+// The answers as read here (qpay-go / qpay-sdk shapes): the ids the flow needs are required, the rest is read
+// defensively (a mistyped optional field reads as absent, as before).
+const Text = z.string().min(1);
+const InvoiceCreatedBody = z.looseObject({
+  invoice_id: Text,
+  qPay_shortUrl: Text,
+  qr_text: z.unknown().optional(),
+  qr_image: z.unknown().optional(),
+  urls: z.unknown().optional(),
+});
+const InvoiceBody = z.looseObject({
+  invoice_id: Text,
+  invoice_status: Text,
+  sender_invoice_no: z.unknown().optional(),
+  total_amount: z.unknown().optional(),
+  gross_amount: z.unknown().optional(),
+  enable_expiry: z.unknown().optional(),
+  expiry_date: z.unknown().optional(),
+});
+
 export function fromQpayInvoiceCreated(body: unknown, input: CheckoutInput): PspResult<CreatedCheckout> {
-  if (!isObject(body) || !isText(body.invoice_id) || !isText(body.qPay_shortUrl)) return unexpectedResponse('invoice creation body');
-  const created = body as unknown as QpayInvoiceCreated;
+  const parsed = InvoiceCreatedBody.safeParse(body);
+  if (!parsed.success || !isObject(body)) return unexpectedResponse('invoice creation body');
+  const created = parsed.data;
   return {
     ok: true,
     value: {
@@ -227,11 +249,13 @@ export function snapshotFromPaymentCheck(body: unknown, invoiceAmountMinor: numb
   return { ok: true, value: null };
 }
 
-function parseInvoice(body: unknown): PspResult<QpayInvoice & { amountMinor: number }> {
-  if (!isObject(body) || !isText(body.invoice_id) || !isText(body.invoice_status)) return unexpectedResponse('invoice body');
-  const amountMinor = qpayAmountToMinor(body.total_amount ?? body.gross_amount);
+function parseInvoice(body: unknown): PspResult<z.output<typeof InvoiceBody> & { amountMinor: number }> {
+  const parsed = InvoiceBody.safeParse(body);
+  if (!parsed.success || !isObject(body)) return unexpectedResponse('invoice body');
+  const invoice = parsed.data;
+  const amountMinor = qpayAmountToMinor(invoice.total_amount ?? invoice.gross_amount);
   if (amountMinor === null) return unexpectedResponse('invoice amount');
-  return { ok: true, value: { ...(body as unknown as QpayInvoice), amountMinor } };
+  return { ok: true, value: { ...invoice, amountMinor } };
 }
 
 /**

@@ -1,5 +1,4 @@
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -8,6 +7,7 @@ import type {
   CheckoutSnapshot,
   CreatedCheckout,
   InboundNotification,
+  NotifyingCheckout,
 } from '../checkout';
 import { type PspHttpRequest, pspRequest } from '../http';
 import type { PspResult } from '../types';
@@ -16,14 +16,13 @@ import {
   openLinkSnapshot,
   paymentLinkRequest,
   paymentView,
+  readSquare,
   refundRequest,
   refundResult,
   SQUARE_VERSION,
-  type SquareCheckoutPayment,
-  type SquareCheckoutRefund,
-  type SquarePaymentLink,
-} from './checkout-transformers';
-import { parseSquareCheckoutNotification } from './checkout-webhook';
+} from './transformers';
+import { parseSquareCheckoutNotification } from './webhook';
+import { PaymentLinkResponse, PaymentResponse, RefundResponse, type SquarePayment } from './wire';
 
 export type SquareCheckoutConfig = {
   /** https://connect.squareup.com (production), https://connect.squareupsandbox.com, or `<sandbox>/square`. */
@@ -52,7 +51,7 @@ export async function squareRefundIdempotencyKey(key: string): Promise<string> {
  * for links in our contract, and no lookup of a link's payment without the Orders API (not in our
  * contract): until a payment.updated notification names the payment, a read-back sees the link as open.
  */
-export class SquareCheckoutAdapter implements CheckoutAdapter {
+export class SquareCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'square' as const;
   private readonly base: string;
 
@@ -66,8 +65,9 @@ export class SquareCheckoutAdapter implements CheckoutAdapter {
     // idempotency_key in the body: Square answers a retry with the same link.
     const res = await this.request({ method: 'POST', path: '/v2/online-checkout/payment-links', json: body.value, retry: true });
     if (!res.ok) return res;
-    const link = (res.value as { payment_link?: SquarePaymentLink }).payment_link;
-    if (!link?.id || !link.url) return malformed('payment link');
+    const read = readSquare(PaymentLinkResponse, res.value, 'payment link');
+    if (!read.ok) return read;
+    const link = read.value.payment_link;
     return {
       ok: true,
       value: { reference: link.id, checkoutUrl: link.url, expiresAt: null, details: link.order_id ? { order_id: link.order_id } : {} },
@@ -82,8 +82,8 @@ export class SquareCheckoutAdapter implements CheckoutAdapter {
         retry: true,
       });
       if (!res.ok) return res;
-      if (!(res.value as { payment_link?: SquarePaymentLink }).payment_link?.id) return malformed('payment link');
-      return { ok: true, value: openLinkSnapshot() };
+      const read = readSquare(PaymentLinkResponse, res.value, 'payment link');
+      return read.ok ? { ok: true, value: openLinkSnapshot() } : read;
     }
     const payment = await this.payment(ref.paymentReference);
     if (!payment.ok) return payment;
@@ -111,26 +111,26 @@ export class SquareCheckoutAdapter implements CheckoutAdapter {
     if (!body.ok) return body;
     const res = await this.request({ method: 'POST', path: '/v2/refunds', json: body.value, retry: true });
     if (!res.ok) return res;
-    const refund = (res.value as { refund?: SquareCheckoutRefund }).refund;
-    return refund?.id ? refundResult(refund, input.currency) : malformed('refund');
+    const read = readSquare(RefundResponse, res.value, 'refund');
+    return read.ok ? refundResult(read.value.refund, input.currency) : read;
   }
 
   async retrieveRefund(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>> {
     const res = await this.request({ method: 'GET', path: `/v2/refunds/${encodeURIComponent(refundReference)}`, retry: true });
     if (!res.ok) return res;
-    const refund = (res.value as { refund?: SquareCheckoutRefund }).refund;
-    return refund?.id ? refundResult(refund, ref.currency) : malformed('refund');
+    const read = readSquare(RefundResponse, res.value, 'refund');
+    return read.ok ? refundResult(read.value.refund, ref.currency) : read;
   }
 
   parseNotification(request: InboundNotification): Promise<CheckoutNotification[]> {
     return parseSquareCheckoutNotification(request, this.config.signatureKey, this.config.notificationUrl);
   }
 
-  private async payment(id: string): Promise<PspResult<SquareCheckoutPayment>> {
+  private async payment(id: string): Promise<PspResult<SquarePayment>> {
     const res = await this.request({ method: 'GET', path: `/v2/payments/${encodeURIComponent(id)}`, retry: true });
     if (!res.ok) return res;
-    const payment = (res.value as { payment?: SquareCheckoutPayment }).payment;
-    return payment?.id ? { ok: true, value: payment } : malformed('payment');
+    const read = readSquare(PaymentResponse, res.value, 'payment');
+    return read.ok ? { ok: true, value: read.value.payment } : read;
   }
 
   private async request(req: {
@@ -150,8 +150,4 @@ export class SquareCheckoutAdapter implements CheckoutAdapter {
     });
     return res.ok ? { ok: true, value: res.value.body } : res;
   }
-}
-
-function malformed<T>(what: string): PspResult<T> {
-  return { ok: false, failure: { kind: 'unavailable', retryable: true, message: `Square answered without a ${what}` } };
 }

@@ -1,9 +1,19 @@
 import { z } from 'zod';
-import { MAX_EVENT_ID_LENGTH, MAX_EVENT_TYPE_LENGTH, timestampOr, WebhookPayloadError } from '../checkout';
-import { WebhookSignatureError } from '../stripe/webhook';
+import type { WebhookEvents } from '../adapter';
+import {
+  type CheckoutNotification,
+  type InboundNotification,
+  MAX_EVENT_ID_LENGTH,
+  MAX_EVENT_TYPE_LENGTH,
+  timestampOr,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../checkout';
 import type { PspEvent } from '../types';
-import type { SquareCheckoutPayment, SquareCheckoutRefund } from './checkout-transformers';
-import { type SquarePaymentStatus, type SquareRefundStatus, squarePaymentToOutcome, squareRefundToOutcome } from './transformers';
+import { parseEdgepayNote, paymentView, squarePaymentToOutcome, squareRefundCheckoutStatus, squareRefundToOutcome } from './transformers';
+import { isSquarePaymentStatus, isSquareRefundStatus, PaymentObject, RefundObject, SquarePayment, SquareRefund } from './wire';
+
+export const SQUARE_SIGNATURE_HEADER = 'x-square-hmacsha256-signature';
 
 const encoder = new TextEncoder();
 
@@ -25,12 +35,12 @@ export async function verifySquareWebhook(
   signatureKey: string,
   notificationUrl: string,
 ): Promise<void> {
-  if (!signature) throw new WebhookSignatureError('Missing x-square-hmacsha256-signature header');
+  if (!signature) throw new WebhookVerificationError('Missing x-square-hmacsha256-signature header');
   const mac = fromBase64(signature.trim());
-  if (mac === null || mac.length !== 32) throw new WebhookSignatureError('Malformed Square signature');
+  if (mac === null || mac.length !== 32) throw new WebhookVerificationError('Malformed Square signature');
   const key = await crypto.subtle.importKey('raw', encoder.encode(signatureKey), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify']);
   if (!(await crypto.subtle.verify('HMAC', key, mac, encoder.encode(notificationUrl + rawBody)))) {
-    throw new WebhookSignatureError('Square signature does not match');
+    throw new WebhookVerificationError('Square signature does not match');
   }
 }
 
@@ -38,25 +48,6 @@ export async function verifySquareWebhook(
 // Only what the checkout and ticket mappings read is checked; other fields pass through untouched.
 
 const Id = z.string().min(1).max(MAX_EVENT_ID_LENGTH);
-const Money = z.looseObject({ amount: z.number().int().nonnegative(), currency: z.string().min(1).max(16) });
-const Status = z.string().min(1).max(64);
-
-const PaymentSchema = z.looseObject({
-  id: Id,
-  status: Status,
-  amount_money: Money.nullish(),
-  total_money: Money.nullish(),
-  refunded_money: Money.nullish(),
-  reference_id: z.string().max(255).nullish(),
-  note: z.string().max(500).nullish(),
-});
-const RefundSchema = z.looseObject({
-  id: Id,
-  status: Status,
-  amount_money: Money,
-  payment_id: Id.nullish(),
-  reason: z.string().max(500).nullish(),
-});
 
 const Envelope = z.looseObject({
   event_id: Id,
@@ -79,7 +70,7 @@ export type SquareEvent = {
   data?: {
     type?: string | null;
     id?: string | null;
-    object?: { payment?: SquareCheckoutPayment; refund?: SquareCheckoutRefund } | null;
+    object?: Record<string, unknown> | null;
   } | null;
 };
 
@@ -110,27 +101,22 @@ export function readSquareEvent(rawBody: string): SquareEvent {
   if (kind) {
     const object = data?.object?.[kind];
     if (object === undefined || object === null) throw new WebhookPayloadError(`Square ${type} event without data.object.${kind}`);
-    const checked = (kind === 'payment' ? PaymentSchema : RefundSchema).safeParse(object);
+    const checked = (kind === 'payment' ? PaymentObject : RefundObject).safeParse(object);
     if (!checked.success) refused(`Square ${type} event's ${kind}`, checked.error);
   }
-  return envelope.data as SquareEvent;
+  return envelope.data;
 }
 
-const PAYMENT_STATUSES: readonly string[] = ['APPROVED', 'PENDING', 'COMPLETED', 'CANCELED', 'FAILED'] satisfies SquarePaymentStatus[];
-const REFUND_STATUSES: readonly string[] = ['PENDING', 'COMPLETED', 'REJECTED', 'FAILED'] satisfies SquareRefundStatus[];
-
-/** Statuses this code maps; Square may add others, which a webhook acknowledges and ignores. */
-export function isSquarePaymentStatus(value: unknown): value is SquarePaymentStatus {
-  return typeof value === 'string' && PAYMENT_STATUSES.includes(value);
-}
-export function isSquareRefundStatus(value: unknown): value is SquareRefundStatus {
-  return typeof value === 'string' && REFUND_STATUSES.includes(value);
+/** The event's payment or refund read with a schema; null when it carries none of that shape. */
+function objectOf<S extends z.ZodType>(event: SquareEvent, key: 'payment' | 'refund', schema: S): z.output<S> | null {
+  const parsed = schema.safeParse(event.data?.object?.[key]);
+  return parsed.success ? parsed.data : null;
 }
 
 /** Why an event maps to kind 'other': a type no owner reads, or a status Square added after this code. */
 export function squareIgnoredReason(event: SquareEvent): 'unknown_status' | 'unhandled_type' {
-  const payment = event.data?.object?.payment;
-  const refund = event.data?.object?.refund;
+  const payment = objectOf(event, 'payment', PaymentObject);
+  const refund = objectOf(event, 'refund', RefundObject);
   if (payment && !isSquarePaymentStatus(payment.status)) return 'unknown_status';
   if (refund && !isSquareRefundStatus(refund.status)) return 'unknown_status';
   return 'unhandled_type';
@@ -140,8 +126,8 @@ export function squareIgnoredReason(event: SquareEvent): 'unknown_status' | 'unh
 export function squareEventToPspEvent(event: SquareEvent): PspEvent {
   const occurredAt = timestampOr(event.created_at, Date.now());
   const base = { provider: 'square' as const, eventId: event.event_id, type: event.type, tenantId: null, occurredAt };
-  const payment = event.data?.object?.payment;
-  if ((event.type === 'payment.created' || event.type === 'payment.updated') && payment && isSquarePaymentStatus(payment.status)) {
+  const payment = objectOf(event, 'payment', SquarePayment);
+  if ((event.type === 'payment.created' || event.type === 'payment.updated') && payment) {
     return {
       ...base,
       kind: 'payment',
@@ -150,8 +136,8 @@ export function squareEventToPspEvent(event: SquareEvent): PspEvent {
       outcome: squarePaymentToOutcome(payment),
     };
   }
-  const refund = event.data?.object?.refund;
-  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund && isSquareRefundStatus(refund.status)) {
+  const refund = objectOf(event, 'refund', SquareRefund);
+  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund) {
     const outcome = squareRefundToOutcome(refund);
     // A Square refund names only the payment; routing it needs the payment's transaction (kept unmatched until then).
     return {
@@ -166,4 +152,98 @@ export function squareEventToPspEvent(event: SquareEvent): PspEvent {
     };
   }
   return { ...base, kind: 'other', transactionId: null };
+}
+
+// ---- payment-link checkouts ----------------------------------------------------------------------
+
+/**
+ * Square notifications for payment links (CONTRACTS.md §3.5): `x-square-hmacsha256-signature` over the
+ * notification URL as registered with Square + the raw body. `payment.updated` routes by the Payment's
+ * `note` (our link's payment_note, `edgepay:<sessionId>`); `refund.created/updated` by the refund's
+ * `reason` (`edgepay:<sessionId>:<refundId>`, set by our refunds). Anything else (including a status Square
+ * adds later) maps to [].
+ */
+export async function verifySquareCheckoutEvent(
+  request: InboundNotification,
+  signatureKey: string,
+  notificationUrl: string,
+): Promise<SquareEvent> {
+  if (request.method !== 'POST') throw new WebhookVerificationError('Square notifications are POST requests');
+  await verifySquareWebhook(request.rawBody, request.headers[SQUARE_SIGNATURE_HEADER], signatureKey, notificationUrl);
+  return readSquareEvent(request.rawBody);
+}
+
+export function squareCheckoutEventToNotifications(event: SquareEvent): CheckoutNotification[] {
+  const base = {
+    provider: 'square' as const,
+    eventId: event.event_id,
+    type: event.type,
+    reference: null,
+    occurredAt: timestampOr(event.created_at, Date.now()),
+  };
+
+  const payment = objectOf(event, 'payment', SquarePayment);
+  if (event.type === 'payment.updated' && payment) {
+    const ours = parseEdgepayNote(payment.note);
+    if (!ours) return [];
+    const currency = (payment.total_money ?? payment.amount_money)?.currency ?? '';
+    const view = paymentView(payment, currency);
+    return [
+      {
+        ...base,
+        sessionId: ours.sessionId,
+        paymentReference: payment.id,
+        // A payment Square reports with inconsistent money stays a trigger: the owner reads it back.
+        observed: view.ok
+          ? { kind: 'payment', status: view.value.status, amount: view.value.total, amountRefunded: view.value.refunded }
+          : null,
+      },
+    ];
+  }
+
+  const refund = objectOf(event, 'refund', SquareRefund);
+  if ((event.type === 'refund.created' || event.type === 'refund.updated') && refund) {
+    const ours = parseEdgepayNote(refund.reason);
+    if (!ours) return [];
+    const amount = refund.amount_money;
+    return [
+      {
+        ...base,
+        sessionId: ours.sessionId,
+        paymentReference: refund.payment_id ?? null,
+        observed:
+          amount && Number.isSafeInteger(amount.amount) && amount.amount >= 0
+            ? {
+                kind: 'refund',
+                refundReference: refund.id,
+                refundId: ours.refundId,
+                status: squareRefundCheckoutStatus(refund.status),
+                amount: amount.amount,
+              }
+            : null,
+      },
+    ];
+  }
+  return [];
+}
+
+export async function parseSquareCheckoutNotification(
+  request: InboundNotification,
+  signatureKey: string,
+  notificationUrl: string,
+): Promise<CheckoutNotification[]> {
+  return squareCheckoutEventToNotifications(await verifySquareCheckoutEvent(request, signatureKey, notificationUrl));
+}
+
+/** One verified Square notification for both owners: payment-link checkouts first, else the ticket-payment flow. */
+export async function receiveSquareNotification(
+  request: InboundNotification,
+  signatureKey: string,
+  notificationUrl: string,
+): Promise<WebhookEvents> {
+  const event = await verifySquareCheckoutEvent(request, signatureKey, notificationUrl);
+  return {
+    checkout: squareCheckoutEventToNotifications(event),
+    payment: { event: squareEventToPspEvent(event), ignoredReason: squareIgnoredReason(event) },
+  };
 }

@@ -1,70 +1,30 @@
-import type { PspChargeOutcome, PspFailure, PspRefundOutcome } from '../types';
+import type { z } from 'zod';
+import { currencyExponent } from '../../domain/money';
+import type { CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
+import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type PspResult, unexpectedResponse } from '../types';
+import {
+  readStripeError,
+  type StripeCharge,
+  type StripeCheckoutSession,
+  type StripeErrorLike,
+  type StripePaymentIntent,
+  type StripeRefund,
+  type StripeSessionIntent,
+} from './wire';
 
-/** The PaymentIntent fields the adapter reads (Stripe API; CONTRACTS.md §1.3). */
-export type StripePaymentIntent = {
-  id: string;
-  object: 'payment_intent';
-  amount: number;
-  amount_received?: number | null;
-  currency: string;
-  status: StripePaymentIntentStatus;
-  latest_charge?: string | { id: string } | null;
-  last_payment_error?: { code?: string | null; decline_code?: string | null; message?: string | null } | null;
-  next_action?: { type: string; redirect_to_url?: { url?: string | null } | null } | null;
-  metadata?: Record<string, string> | null;
-};
+/**
+ * Stripe's answers → the common model (CONTRACTS.md §1): PaymentIntents and refunds of ticket payments,
+ * Checkout Sessions and their refunds, amounts, errors. The objects are read with the schemas of wire.ts.
+ */
 
-export type StripePaymentIntentStatus =
-  | 'requires_payment_method'
-  | 'requires_confirmation'
-  | 'requires_action'
-  | 'processing'
-  | 'requires_capture'
-  | 'canceled'
-  | 'succeeded';
-
-const PAYMENT_INTENT_STATUSES: readonly string[] = [
-  'requires_payment_method',
-  'requires_confirmation',
-  'requires_action',
-  'processing',
-  'requires_capture',
-  'canceled',
-  'succeeded',
-] satisfies StripePaymentIntentStatus[];
-
-/** A status this code maps; Stripe may add others, which a webhook acknowledges and ignores. */
-export function isStripePaymentIntentStatus(value: unknown): value is StripePaymentIntentStatus {
-  return typeof value === 'string' && PAYMENT_INTENT_STATUSES.includes(value);
+/** A response of the stripe package read with its wire schema: another shape is an unexpected response, not a crash. */
+export function readStripe<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(`Stripe answered a ${what} we cannot read${at}`);
 }
-
-const REFUND_STATUSES: readonly (string | null)[] = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled', null] satisfies (
-  | StripeRefund['status']
-  | null
-)[];
-
-export function isStripeRefundStatus(value: unknown): value is StripeRefund['status'] {
-  return (typeof value === 'string' || value === null) && REFUND_STATUSES.includes(value);
-}
-
-export type StripeRefund = {
-  id: string;
-  object: 'refund';
-  amount: number;
-  status: 'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled' | null;
-};
-
-/** What an error thrown by the stripe package carries (StripeError and subclasses). */
-export type StripeErrorLike = {
-  type?: string;
-  rawType?: string;
-  statusCode?: number;
-  code?: string;
-  decline_code?: string;
-  message?: string;
-  payment_intent?: StripePaymentIntent;
-  raw?: { payment_intent?: StripePaymentIntent };
-};
 
 /** Stripe minor units equal ours for every currency Stripe lists as non zero-decimal; currency codes are lower case on the wire. */
 export function toStripeCurrency(currency: string): string {
@@ -119,10 +79,9 @@ export function paymentIntentToOutcome(intent: StripePaymentIntent): PspChargeOu
 /** A card error is an outcome (the customer's bank said no), not a failure of Stripe. */
 export function cardErrorToOutcome(err: StripeErrorLike): PspChargeOutcome | null {
   if (err.type !== 'StripeCardError' && err.rawType !== 'card_error') return null;
-  const intent = err.payment_intent ?? err.raw?.payment_intent;
   return {
     status: 'declined',
-    reference: intent?.id ?? null,
+    reference: err.paymentIntentId ?? null,
     declineCode: err.decline_code ?? err.code ?? 'card_declined',
     message: err.message ?? 'Your card was declined',
   };
@@ -145,4 +104,202 @@ export function refundToOutcome(refund: StripeRefund): PspRefundOutcome {
   if (status === 'succeeded') return { status: 'succeeded', reference: refund.id, amount: refund.amount };
   if (status === 'failed' || status === 'canceled') return { status: 'failed', reference: refund.id, amount: refund.amount };
   return { status: 'pending', reference: refund.id, amount: refund.amount };
+}
+
+// ---- amounts -------------------------------------------------------------------------------------
+
+/**
+ * Stripe amounts are the currency's minor units, with one deviation from ISO 4217 among our currencies:
+ * ISK is zero-decimal in ISO but Stripe keeps it two-decimal on the wire (100 = 1 króna, whole krónur only).
+ * HUF and TWD are two-decimal for charges on Stripe as in ISO; UGX is zero-decimal on both.
+ */
+const STRIPE_EXTRA_DIGITS: Readonly<Record<string, number>> = { ISK: 2 };
+
+function exponentFor(currency: string): PspResult<number> {
+  const exponent = currencyExponent(currency);
+  if (!exponent.ok)
+    return { ok: false, failure: { kind: 'invalid_request', retryable: false, message: `unsupported currency ${currency}` } };
+  return { ok: true, value: exponent.value };
+}
+
+/** Our minor units → Stripe's integer amount. Three-decimal currencies must end in 0 on Stripe (§0.2). */
+export function toStripeAmount(amount: number, currency: string): PspResult<number> {
+  const exponent = exponentFor(currency.toUpperCase());
+  if (!exponent.ok) return exponent;
+  if (!Number.isSafeInteger(amount) || amount <= 0) {
+    return {
+      ok: false,
+      failure: { kind: 'invalid_request', retryable: false, message: `amount must be a positive integer, got ${amount}` },
+    };
+  }
+  if (exponent.value === 3 && amount % 10 !== 0) {
+    return {
+      ok: false,
+      failure: {
+        kind: 'invalid_request',
+        retryable: false,
+        message: `Stripe needs ${currency.toUpperCase()} amounts in multiples of 10 minor units`,
+      },
+    };
+  }
+  const scaled = amount * 10 ** (STRIPE_EXTRA_DIGITS[currency.toUpperCase()] ?? 0);
+  if (!Number.isSafeInteger(scaled))
+    return { ok: false, failure: { kind: 'invalid_request', retryable: false, message: 'amount too large' } };
+  return { ok: true, value: scaled };
+}
+
+/** Stripe's integer amount → our minor units; null when it is not an exact amount of the currency (a mismatch, never rounded). */
+export function fromStripeAmount(value: unknown, currency: string): number | null {
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0) return null;
+  const code = currency.toUpperCase();
+  if (!exponentFor(code).ok) return null;
+  const factor = 10 ** (STRIPE_EXTRA_DIGITS[code] ?? 0);
+  return value % factor === 0 ? value / factor : null;
+}
+
+function amountMismatch(what: string, value: unknown, currency: string): PspFailure {
+  return {
+    kind: 'invalid_request',
+    retryable: false,
+    message: `Stripe answered ${what} ${String(value)} that is not an exact ${currency.toUpperCase()} amount`,
+  };
+}
+
+// ---- responses -----------------------------------------------------------------------------------
+
+/** PaymentIntent → common status (CONTRACTS.md §1.4 PI rows); exhaustive. */
+export function paymentIntentCheckoutStatus(intent: Pick<StripePaymentIntent, 'status' | 'last_payment_error'>): CheckoutStatus {
+  const status = intent.status;
+  switch (status) {
+    case 'requires_payment_method':
+      return intent.last_payment_error ? 'failed' : 'open';
+    case 'requires_confirmation':
+    case 'requires_action':
+      return 'open';
+    case 'processing':
+    case 'requires_capture':
+      return 'processing';
+    case 'succeeded':
+      return 'succeeded';
+    case 'canceled':
+      return 'canceled';
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown Stripe PaymentIntent status ${String(unknown)}`);
+    }
+  }
+}
+
+/** A succeeded payment with refunds is refunded / partially_refunded by amount (CONTRACTS.md §0.1). */
+export function withRefunds(status: CheckoutStatus, captured: number, refunded: number): CheckoutStatus {
+  if (status !== 'succeeded' || refunded <= 0) return status;
+  return refunded >= captured ? 'refunded' : 'partially_refunded';
+}
+
+/** Session (+ its PaymentIntent when expanded) → common status, before refunds (CONTRACTS.md §1.4). */
+export function checkoutSessionStatus(
+  session: Pick<StripeCheckoutSession, 'status' | 'payment_status'>,
+  intent: StripeSessionIntent | null,
+): CheckoutStatus {
+  const status = session.status;
+  switch (status) {
+    case 'expired':
+      return 'expired';
+    case null:
+    case 'open':
+      // A PaymentIntent behind an open session reflects attempts (a declined one is failed but still retryable).
+      return intent ? paymentIntentCheckoutStatus(intent) : 'open';
+    case 'complete':
+      if (session.payment_status === 'paid' || session.payment_status === 'no_payment_required') return 'succeeded';
+      // Delayed methods: complete + unpaid until checkout.session.async_payment_succeeded/failed.
+      return intent && intent.status !== 'succeeded' ? paymentIntentCheckoutStatus(intent) : 'processing';
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown Stripe Checkout Session status ${String(unknown)}`);
+    }
+  }
+}
+
+export function expandedIntent(session: StripeCheckoutSession): StripeSessionIntent | null {
+  return session.payment_intent && typeof session.payment_intent === 'object' ? session.payment_intent : null;
+}
+
+export function intentId(session: { payment_intent?: string | { id: string } | null }): string | null {
+  const intent = session.payment_intent;
+  if (!intent) return null;
+  return typeof intent === 'string' ? intent : intent.id;
+}
+
+/** A session retrieved with expand payment_intent and payment_intent.latest_charge → the common snapshot. */
+export function checkoutSnapshot(session: StripeCheckoutSession, fallbackCurrency: string): PspResult<CheckoutSnapshot> {
+  const currency = session.currency ?? fallbackCurrency;
+  const intent = expandedIntent(session);
+  const latest = intent?.latest_charge;
+  const charge = latest && typeof latest === 'object' ? latest : null;
+  const base = checkoutSessionStatus(session, intent);
+  let paidWire = 0;
+  if (base === 'succeeded') {
+    if (charge && charge.status !== 'failed') paidWire = charge.amount;
+    else if (intent?.status === 'succeeded') paidWire = intent.amount_received ?? intent.amount;
+    else paidWire = session.amount_total ?? 0;
+  }
+  const refundedWire = base === 'succeeded' && charge ? charge.amount_refunded : 0;
+  const amountPaid = fromStripeAmount(paidWire, currency);
+  if (amountPaid === null) return { ok: false, failure: amountMismatch('amount', paidWire, currency) };
+  const amountRefunded = fromStripeAmount(refundedWire, currency);
+  if (amountRefunded === null) return { ok: false, failure: amountMismatch('amount_refunded', refundedWire, currency) };
+  const status = withRefunds(base, amountPaid, amountRefunded);
+  return { ok: true, value: { status, paymentReference: intentId(session), amountPaid, amountRefunded } };
+}
+
+/** A charge's refund state: refunded when fully refunded, partially_refunded in between (CONTRACTS.md §1.4 charge rows). */
+export function chargeCheckoutStatus(charge: Pick<StripeCharge, 'amount' | 'amount_refunded' | 'refunded'>): CheckoutStatus {
+  if (charge.refunded || charge.amount_refunded >= charge.amount) return 'refunded';
+  return charge.amount_refunded > 0 ? 'partially_refunded' : 'succeeded';
+}
+
+/** Refund status (CONTRACTS.md §1.4 refund rows): pending/requires_action → pending; failed/canceled → failed. */
+export function refundCheckoutStatus(refund: Pick<StripeRefund, 'status'>): CheckoutRefundResult['status'] {
+  const status = refund.status;
+  switch (status) {
+    case 'succeeded':
+      return 'succeeded';
+    case 'failed':
+    case 'canceled':
+      return 'failed';
+    case 'pending':
+    case 'requires_action':
+    case null:
+      return 'pending';
+    default: {
+      const unknown: never = status;
+      throw new Error(`unknown Stripe refund status ${String(unknown)}`);
+    }
+  }
+}
+
+export function checkoutRefundResult(refund: StripeRefund, fallbackCurrency: string): PspResult<CheckoutRefundResult> {
+  const currency = refund.currency ?? fallbackCurrency;
+  const amount = fromStripeAmount(refund.amount, currency);
+  if (amount === null) return { ok: false, failure: amountMismatch('refund amount', refund.amount, currency) };
+  return { ok: true, value: { reference: refund.id, status: refundCheckoutStatus(refund), amount } };
+}
+
+// ---- errors --------------------------------------------------------------------------------------
+
+const SECRETS = [/\b(?:sk|rk|pk)_(?:test|live)_[A-Za-z0-9*]+/g, /\bwhsec_[A-Za-z0-9_]+/g];
+
+/** Stripe's own messages mask keys ("sk_test_****1234"); anything key-shaped is removed all the same. */
+export function redactStripeSecrets(message: string): string {
+  return SECRETS.reduce((text, pattern) => text.replace(pattern, '[redacted]'), message);
+}
+
+/** An error thrown by the stripe package → PspFailure; the SDK's timeout is its own kind here. */
+export function checkoutErrorToFailure(err: unknown): PspFailure {
+  const e = readStripeError(err);
+  if (e.type === 'StripeConnectionError' && (e.detailCode === 'ETIMEDOUT' || /timeout/i.test(e.message ?? ''))) {
+    return { kind: 'timeout', retryable: true, message: redactStripeSecrets(e.message ?? 'no answer from Stripe in time') };
+  }
+  const failure = errorToFailure(e);
+  return { ...failure, message: redactStripeSecrets(failure.message) };
 }

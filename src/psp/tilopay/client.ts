@@ -1,5 +1,5 @@
+import { z } from 'zod';
 import type {
-  CheckoutAdapter,
   CheckoutInput,
   CheckoutNotification,
   CheckoutRef,
@@ -9,6 +9,7 @@ import type {
   CreatedCheckout,
   InboundNotification,
   NotificationContext,
+  NotifyingCheckout,
 } from '../checkout';
 import { Deadline, type PspHttpCall, type PspHttpResponse, pspRequest, withBearerToken } from '../http';
 import type { TokenSource } from '../tokens';
@@ -39,6 +40,9 @@ export type TilopayCheckoutConfig = {
   timeoutMs: number;
 };
 
+/** processPayment's answer: the hosted page's URL (other fields are not read). */
+const ProcessPaymentAnswer = z.looseObject({ url: z.string().min(1) });
+
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
 /**
@@ -46,7 +50,7 @@ type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
  * back to our notification URL by GET, /consult is the server-side truth, processModification type "2" refunds.
  * `CheckoutInput.merchantAccount` is not sent: the key is the configured `apiKey` (the OrderHash needs its key).
  */
-export class TilopayCheckoutAdapter implements CheckoutAdapter {
+export class TilopayCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'tilopay' as const;
   private readonly base: string;
 
@@ -94,8 +98,9 @@ export class TilopayCheckoutAdapter implements CheckoutAdapter {
     // No idempotency key at Tilopay and the order number may be used once (**unconfirmed**): never retried.
     const res = await this.call({ method: 'POST', path: '/processPayment', json: body.value, retry: false });
     if (!res.ok) return res;
-    const url = (res.value.body as { url?: unknown } | null)?.url;
-    if (typeof url !== 'string' || !url) return unexpectedResponse('Tilopay processPayment answered without a url');
+    const answer = ProcessPaymentAnswer.safeParse(res.value.body);
+    if (!answer.success) return unexpectedResponse('Tilopay processPayment answered without a url');
+    const { url } = answer.data;
     // Tilopay documents no expiry for the hosted page: expiresAt null.
     return { ok: true, value: { reference: body.value.orderNumber, checkoutUrl: url, expiresAt: null, details: {} } };
   }

@@ -6,6 +6,7 @@ import { createSquareProvider } from '../../../dev/sandbox/square.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
 import { WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
+import { SquareCheckoutAdapter, type SquareCheckoutConfig } from '../../../src/psp/square/client.ts';
 import {
   describeSquareError,
   fromSquareMoney,
@@ -16,8 +17,7 @@ import {
   squareRefundCheckoutStatus,
   toSquareMoney,
   withRefunds,
-} from '../../../src/psp/square/checkout-transformers.ts';
-import { SquareCheckoutAdapter, type SquareCheckoutConfig } from '../../../src/psp/square/client.ts';
+} from '../../../src/psp/square/transformers.ts';
 import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Square payment-link adapter against the in-process Square emulator over real HTTP. */

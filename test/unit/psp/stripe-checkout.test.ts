@@ -5,23 +5,24 @@ import { createStripeProvider } from '../../../dev/sandbox/stripe.ts';
 import type { RecordedWebhook } from '../../../dev/sandbox/webhooks.ts';
 import type { CheckoutInput, CheckoutRef, CheckoutRefundInput, InboundNotification } from '../../../src/psp/checkout.ts';
 import { WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
-import { StripeCheckoutAdapter } from '../../../src/psp/stripe/checkout.ts';
+import { createStripe, StripeCheckoutAdapter } from '../../../src/psp/stripe/client.ts';
+import {
+  checkoutExpiresAt,
+  STRIPE_CHECKOUT_EXPIRY_SLACK_S,
+  STRIPE_CHECKOUT_MAX_EXPIRY_S,
+  STRIPE_CHECKOUT_MIN_EXPIRY_S,
+} from '../../../src/psp/stripe/requests.ts';
 import {
   chargeCheckoutStatus,
   checkoutErrorToFailure,
-  checkoutExpiresAt,
   checkoutSessionStatus,
   checkoutSnapshot,
   fromStripeAmount,
   paymentIntentCheckoutStatus,
   redactStripeSecrets,
   refundCheckoutStatus,
-  STRIPE_CHECKOUT_EXPIRY_SLACK_S,
-  STRIPE_CHECKOUT_MAX_EXPIRY_S,
-  STRIPE_CHECKOUT_MIN_EXPIRY_S,
   toStripeAmount,
-} from '../../../src/psp/stripe/checkout-transformers.ts';
-import { createStripe } from '../../../src/psp/stripe/client.ts';
+} from '../../../src/psp/stripe/transformers.ts';
 import { inboundOf as inbound, useProviderSandbox } from './provider-sandbox.ts';
 
 /** The Stripe checkout adapter (official stripe package) against the in-process Stripe emulator over real HTTP. */
