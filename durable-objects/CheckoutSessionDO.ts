@@ -40,18 +40,6 @@ import type {
 } from './checkout/types';
 import { OutboxObject } from './OutboxObject';
 
-export type {
-  CheckoutProjection,
-  CheckoutPurpose,
-  CheckoutRefundView,
-  CheckoutSessionView,
-  CreateCheckoutCommand,
-  CreateCheckoutResult,
-  NotificationResult,
-  RefundCheckoutCommand,
-  RefundCheckoutResult,
-} from './checkout/types';
-
 /**
  * One object per hosted checkout session (any provider; QPay invoices and NoTap's parallel sessions
  * included), named by our session id. It owns the provider call that creates the session (single-flight,

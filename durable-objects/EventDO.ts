@@ -1,5 +1,6 @@
 import { checkPurchaseLimits } from '../src/domain/limits';
 import type { EventProfile } from '../src/schemas/catalog';
+import type { PurchaseCounts, PurchaseRequest, ReserveResult } from './event/types';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
 
@@ -25,13 +26,6 @@ const SCHEMA = [
 ] as const;
 
 export const RESERVATION_TTL_MS = 30 * 60_000;
-
-export type PurchaseRequest = { reservationId: string; userId: string; paymentMethod: string; addressKey: string | null; quantity: number };
-export type PurchaseCounts = { byUser: number; byPaymentMethod: number; byAddress: number };
-export type ReserveResult =
-  | { ok: true; alreadyReserved: boolean }
-  | { ok: false; code: 'PURCHASE_LIMIT_EXCEEDED'; message: string; field: string }
-  | { ok: false; code: 'NOT_FOUND'; message: string };
 
 type ProfileBody = Omit<EventProfile, 'version' | 'updatedAt'>;
 

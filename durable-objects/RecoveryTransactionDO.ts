@@ -9,7 +9,6 @@ import { dueReminders, fireReminder, nextReminderDue, startReminders } from './r
 import { loadRecord, markEventSeen } from './recovery/rows';
 import { RECOVERY_SCHEMA } from './recovery/schema';
 import { newRecord, reopens } from './recovery/status';
-import { applyCheckoutUpdate, applyStripeEvent } from './recovery/webhooks';
 import type {
   AttachCheckoutCommand,
   AttachResult,
@@ -23,7 +22,8 @@ import type {
   RecoveryRecord,
   RecoveryStripeEvent,
   RecoveryTransactionView,
-} from './recovery-types';
+} from './recovery/types';
+import { applyCheckoutUpdate, applyStripeEvent } from './recovery/webhooks';
 
 /**
  * One object per failed payment to recover, named by (organization = tenant, transaction id). It keeps the

@@ -1,3 +1,11 @@
+import {
+  type BodySummary,
+  type InboxRecordResult,
+  MAX_EVENT_TYPE,
+  MAX_WEBHOOK_ID,
+  type UnmatchedNotification,
+  type WebhookReceived,
+} from './inbox/types';
 import { OutboxObject } from './OutboxObject';
 
 /**
@@ -9,24 +17,6 @@ import { OutboxObject } from './OutboxObject';
  */
 const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)'] as const;
 
-/** Size and SHA-256 of the raw body as received: what is kept of it (a body can be up to MAX_BODY_BYTES). */
-export type BodySummary = { bytes: number; sha256: string };
-
-/** Any provider notification nobody acts on (a PspEvent, a CheckoutNotification). */
-export type UnmatchedNotification = {
-  provider: string;
-  eventId: string;
-  type: string;
-  transactionId?: string | null;
-  tenantId?: string | null;
-  reference?: string | null;
-  paymentReference?: string | null;
-};
-
-// The webhook_inbox columns (webhook_id 255, event_type 128); ids beyond that were refused when parsed.
-const MAX_ID = 255;
-const MAX_TYPE = 128;
-
 function bounded(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' ? value.slice(0, max) : null;
 }
@@ -36,11 +26,11 @@ export class WebhookInboxDO extends OutboxObject {
     super(ctx, env, 'WebhookInboxDO', SCHEMA);
   }
 
-  async recordUnmatched(event: UnmatchedNotification, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+  async recordUnmatched(event: UnmatchedNotification, body?: BodySummary): Promise<InboxRecordResult> {
     return this.record(event, 'unmatched', null, body);
   }
 
-  async recordIgnored(event: UnmatchedNotification, reason: string, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+  async recordIgnored(event: UnmatchedNotification, reason: string, body?: BodySummary): Promise<InboxRecordResult> {
     return this.record(event, 'ignored', reason, body);
   }
 
@@ -53,17 +43,17 @@ export class WebhookInboxDO extends OutboxObject {
     status: 'unmatched' | 'ignored',
     reason: string | null,
     body: BodySummary | undefined,
-  ): Promise<'recorded' | 'duplicate'> {
+  ): Promise<InboxRecordResult> {
     const now = Date.now();
-    const eventId = event.eventId.slice(0, MAX_ID);
+    const eventId = event.eventId.slice(0, MAX_WEBHOOK_ID);
     const summary = {
       provider: event.provider,
       eventId,
-      type: event.type.slice(0, MAX_TYPE),
-      transactionId: bounded(event.transactionId, MAX_ID),
-      tenantId: bounded(event.tenantId, MAX_ID),
-      reference: bounded(event.reference, MAX_ID),
-      paymentReference: bounded(event.paymentReference, MAX_ID),
+      type: event.type.slice(0, MAX_EVENT_TYPE),
+      transactionId: bounded(event.transactionId, MAX_WEBHOOK_ID),
+      tenantId: bounded(event.tenantId, MAX_WEBHOOK_ID),
+      reference: bounded(event.reference, MAX_WEBHOOK_ID),
+      paymentReference: bounded(event.paymentReference, MAX_WEBHOOK_ID),
       outcome: status,
       ...(reason ? { reason: reason.slice(0, 64) } : {}),
       ...(body ? { bodyBytes: body.bytes, bodySha256: body.sha256 } : {}),
@@ -73,21 +63,15 @@ export class WebhookInboxDO extends OutboxObject {
         .exec('INSERT INTO seen (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', eventId, now)
         .toArray();
       if (fresh.length === 0) return 'duplicate' as const;
-      this.outbox.append(
-        {
-          type: 'webhook.received',
-          ...(summary.tenantId ? { tenantId: summary.tenantId } : {}),
-          payload: {
-            provider: summary.provider,
-            webhookId: eventId,
-            eventType: summary.type,
-            transactionId: summary.transactionId,
-            status,
-            payload: summary,
-          },
-        },
-        now,
-      );
+      const payload: WebhookReceived = {
+        provider: summary.provider,
+        webhookId: eventId,
+        eventType: summary.type,
+        transactionId: summary.transactionId,
+        status,
+        payload: summary,
+      };
+      this.outbox.append({ type: 'webhook.received', ...(summary.tenantId ? { tenantId: summary.tenantId } : {}), payload }, now);
       return 'recorded' as const;
     });
     await this.rearm();

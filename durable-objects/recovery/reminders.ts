@@ -1,9 +1,9 @@
 import { parseConfig } from '../../src/env';
 import { reminderTimes } from '../../src/notifications/schedule';
-import type { RecoveryRecord } from '../recovery-types';
 import type { RecoveryContext } from './context';
 import { queueDeliveries } from './deliveries';
 import { emitReminderDue } from './projection';
+import type { RecoveryRecord } from './types';
 
 /**
  * The first link starts the schedule (config RECOVERY_REMINDER_SCHEDULE, first at once); reopening starts a fresh

@@ -1,5 +1,5 @@
-import type { RecoveryPaymentAttempt, RecoveryRecord, RecoveryReminderView } from '../recovery-types';
 import type { AttemptRow, DeliveryRow, ReminderRow } from './schema';
+import type { RecoveryPaymentAttempt, RecoveryRecord, RecoveryReminderView } from './types';
 
 /** The transaction, stored as one JSON row; null before it is recorded. */
 export function loadRecord(sql: SqlStorage): RecoveryRecord | null {

@@ -1,5 +1,5 @@
 import type { DeliveryStatus, NotificationChannel } from '../../src/notifications/types';
-import type { RecoveryPaymentAttempt, RecoveryReminderView } from '../recovery-types';
+import type { RecoveryPaymentAttempt, RecoveryReminderView } from './types';
 
 /**
  * RecoveryTransactionDO's own schema steps (after the outbox's). Steps that have shipped are never edited

@@ -1,5 +1,21 @@
-import type { CheckoutStatus } from '../psp/checkout';
 import type { LedgerLine } from './ledger';
+
+/** The providers a hosted checkout session can be at. */
+export const CHECKOUT_PROVIDERS = ['stripe', 'adyen', 'square', 'mercadopago', 'paypal', 'tilopay', 'qpay'] as const;
+export type CheckoutProvider = (typeof CHECKOUT_PROVIDERS)[number];
+
+/** A checkout session's status, whatever its provider calls it (each adapter maps its own words to these). */
+export const CHECKOUT_STATUSES = [
+  'open',
+  'processing',
+  'succeeded',
+  'failed',
+  'expired',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 
 /**
  * The state of a hosted checkout session as its owning object keeps it, and how a provider's

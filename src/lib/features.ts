@@ -1,5 +1,5 @@
+import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../domain/checkout';
 import type { Config } from '../env';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
 
 /**
  * What this deployment can do (GET /info), read from what is configured rather than

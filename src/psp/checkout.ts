@@ -1,4 +1,8 @@
+import type { CheckoutProvider, CheckoutStatus } from '../domain/checkout';
 import type { PspResult } from './types';
+
+// The status vocabulary is the domain's; the adapters import it from here.
+export { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES, type CheckoutProvider, type CheckoutStatus } from '../domain/checkout';
 
 /**
  * Hosted checkout sessions: the one interface the seven providers sit behind. Our side names a
@@ -7,22 +11,6 @@ import type { PspResult } from './types';
  * back to the object that owns the session. Amounts are integer minor units of `currency` (ISO 4217
  * exponents); each adapter converts to its wire format in its transformers.
  */
-export const CHECKOUT_PROVIDERS = ['stripe', 'adyen', 'square', 'mercadopago', 'paypal', 'tilopay', 'qpay'] as const;
-export type CheckoutProvider = (typeof CHECKOUT_PROVIDERS)[number];
-
-/** CONTRACTS.md §0.1. */
-export const CHECKOUT_STATUSES = [
-  'open',
-  'processing',
-  'succeeded',
-  'failed',
-  'expired',
-  'canceled',
-  'refunded',
-  'partially_refunded',
-] as const;
-export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
-
 export type CheckoutInput = {
   /** Our session id: `cko` + 32 lowercase hex characters (alphanumeric, 35 chars; fits every provider's reference field). */
   sessionId: string;

@@ -1,5 +1,4 @@
-import { z } from 'zod';
-import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recovery-types';
+import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recovery/types';
 import { withDb } from '../db/client';
 import { recordUnparsableMessage } from '../db/repos/dead-letters';
 import { type Bindings, parseConfig } from '../env';
@@ -8,8 +7,8 @@ import { recoveryTransactionStub } from '../lib/stubs';
 import { type NotificationSenders, notificationSenders } from '../notifications';
 import { isPermanentDeliveryFailure } from '../notifications/schedule';
 import { renderRecoveryEmail, renderRecoverySms } from '../notifications/templates';
-import { NOTIFICATION_CHANNELS } from '../notifications/types';
 import type { PspFailure, PspResult } from '../psp/types';
+import { RecoveryDeliveryMessage } from './messages';
 import { queueRetryDelaySeconds } from './retry';
 
 /**
@@ -21,19 +20,6 @@ import { queueRetryDelaySeconds } from './retry';
  * consumer (queues/dlq.ts) records it in outbox_dlq. A refusal of the message itself (bad address) is final.
  * Messages carry ids only: no address, phone number or link travels through the queue or its dead letters.
  */
-export const RecoveryDeliveryMessage = z.object({
-  v: z.literal(1),
-  type: z.literal('recovery.reminder'),
-  /** `<deliveryId>:<channel>`: what outbox_dlq records as the event id. */
-  eventId: z.string().min(1).max(120),
-  tenantId: z.string().min(1),
-  transactionId: z.uuid(),
-  deliveryId: z.string().min(1).max(100),
-  reminderSeq: z.number().int().positive(),
-  channel: z.enum(NOTIFICATION_CHANNELS),
-});
-export type RecoveryDeliveryMessage = z.infer<typeof RecoveryDeliveryMessage>;
-
 export async function consumeDeliveries(
   batch: MessageBatch<unknown>,
   env: Bindings,

@@ -1,10 +1,10 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+import type { CheckoutProvider } from '../domain/checkout';
 import type { AppEnv } from '../env';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import { createRouter } from '../lib/router';
 import { checkoutStub } from '../lib/stubs';
-import type { CheckoutProvider } from '../psp/checkout';
 import { errorResponses } from '../schemas/common';
 import {
   bodySummary,

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
+import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../domain/checkout';
 
 /** Seed 000's PSP_CONFIG.SUPPORTED_CURRENCIES, extended with MNT for QPay (whole tugrik). */
 export const SUPPORTED_CHECKOUT_CURRENCIES = ['USD', 'EUR', 'BRL', 'CRC', 'MXN', 'ARS', 'MNT'] as const;

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../psp/checkout';
+import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../domain/checkout';
 
 export const ComponentStatus = z.enum(['healthy', 'degraded', 'unhealthy']);
 

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../domain/checkout';
 import {
   COLOR_LENGTH,
   COLOR_PALETTE,
@@ -15,7 +16,6 @@ import {
   VERIFICATION_STATUSES,
 } from '../domain/factors';
 import { decimalToMinor } from '../domain/money';
-import { CHECKOUT_PROVIDERS, CHECKOUT_STATUSES } from '../psp/checkout';
 import { boundedFreeForm } from './common';
 
 /** NoTap: enrolment, initiate, verify, state. Factor values appear in requests only, never in a response. */

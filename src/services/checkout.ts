@@ -4,14 +4,14 @@ import type {
   CheckoutSessionView,
   CreateCheckoutResult,
   RefundCheckoutResult,
-} from '../../durable-objects/CheckoutSessionDO';
+} from '../../durable-objects/checkout/types';
+import type { CheckoutProvider } from '../domain/checkout';
 import { canonicalJson } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
 import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError, ServiceUnavailableError } from '../lib/errors';
 import { checkoutSessionIdFor } from '../lib/ids';
 import { checkoutStub } from '../lib/stubs';
-import type { CheckoutProvider } from '../psp/checkout';
 import type { PspFailure } from '../psp/types';
 import type { PspConfig } from '../schemas/checkout';
 

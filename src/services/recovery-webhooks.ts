@@ -1,4 +1,4 @@
-import type { RecoveryEventResult, RecoveryStripeEvent } from '../../durable-objects/recovery-types';
+import type { RecoveryEventResult, RecoveryStripeEvent } from '../../durable-objects/recovery/types';
 import type { Bindings } from '../env';
 import { recoveryTransactionStub } from '../lib/stubs';
 import { fromStripeAmount } from '../psp/stripe/checkout-transformers';

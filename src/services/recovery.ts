@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery-types';
+import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery/types';
 import { canonicalJson } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
 import { sha256Hex } from '../lib/crypto';

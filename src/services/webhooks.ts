@@ -1,4 +1,4 @@
-import type { BodySummary } from '../../durable-objects/WebhookInboxDO';
+import type { BodySummary } from '../../durable-objects/inbox/types';
 import type { Bindings } from '../env';
 import { paymentStub, webhookInboxStub } from '../lib/stubs';
 import type { PspEvent } from '../psp/types';

@@ -1,8 +1,8 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../../src/domain/checkout';
 import { type Bindings, parseConfig } from '../../src/env';
 import { deploymentFeatures } from '../../src/lib/features';
-import { CHECKOUT_PROVIDERS, type CheckoutProvider } from '../../src/psp/checkout';
 import { checkoutAdapter } from '../../src/psp/checkout-registry';
 import { call, callWithEnv, json } from '../helpers/app';
 
