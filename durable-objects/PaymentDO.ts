@@ -1,6 +1,5 @@
 import { type PaymentEvent, toApiStatus, transition } from '../src/domain/payment-state';
 import { planRefund } from '../src/domain/refunds';
-import { parseConfig } from '../src/env';
 import { eventStub, venueStub } from '../src/lib/stubs';
 import { pspAdapter } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
@@ -119,8 +118,7 @@ export class PaymentDO extends OutboxObject {
   /** Calls the PSP for the current attempt (same deterministic key on every retry) and applies the outcome. */
   private async charge(input: ProcessInput): Promise<Reply> {
     const row = this.store.current();
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).charge({
+    const result = await pspAdapter(this.config, row.provider).charge({
       transactionId: row.transaction_id,
       tenantId: row.tenant_id,
       amount: row.amount,
@@ -283,8 +281,7 @@ export class PaymentDO extends OutboxObject {
       await this.rearm();
       refund = this.store.refundRow(refundId) as RefundRow;
     }
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).refund({
+    const result = await pspAdapter(this.config, row.provider).refund({
       transactionId: row.transaction_id,
       refundId: refund.refund_id,
       reference: row.psp_reference as string,
@@ -347,8 +344,7 @@ export class PaymentDO extends OutboxObject {
       await eventStub(this.env, failed.tenant_id, failed.event_id).release(failed.transaction_id);
       return { action: 'abandoned' };
     }
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await pspAdapter(config, row.provider).retrieveCharge(row.psp_reference, row.connected_account ?? undefined);
+    const result = await pspAdapter(this.config, row.provider).retrieveCharge(row.psp_reference, row.connected_account ?? undefined);
     if (!result.ok) return { action: 'unchanged' };
     const outcome = result.value;
     if (outcome.status === 'requires_action' || outcome.status === 'processing') return { action: 'unchanged' };

@@ -1,7 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
 import { afterUserFailure, FACTORS, type Factor, factorDigestMessage, USER_LOCKOUT_WINDOW_MS } from '../src/domain/factors';
-import { parseConfig } from '../src/env';
 import { fromHex, importHmacKey, toHex } from '../src/lib/crypto';
+import { objectConfig } from './config';
 import type { CheckResult, Enrolment, EnrolResult, FactorValueCommand } from './factors/types';
 import { applySchema } from './sql';
 
@@ -35,7 +35,7 @@ export class UserFactorsDO extends DurableObject<Env> {
   }
 
   private key(): Promise<CryptoKey> {
-    const pepper = parseConfig(this.env as Parameters<typeof parseConfig>[0]).notap.factorPepper;
+    const pepper = objectConfig(this.env).notap.factorPepper;
     if (this.hmacKey?.pepper !== pepper) this.hmacKey = { pepper, key: importHmacKey(pepper) };
     return this.hmacKey.key;
   }

@@ -1,6 +1,7 @@
 import { type AttemptState, applyAttempt, asOf, attemptRefusal, attemptsLeft, type Factor } from '../src/domain/factors';
 import { userFactorsStub } from '../src/lib/stubs';
 import { OutboxObject } from './OutboxObject';
+import { JsonRecord, jsonRecordTable } from './record';
 import {
   type CreateVerificationCommand,
   type CreateVerificationResult,
@@ -19,7 +20,7 @@ import {
  * after verification even when it was created after initiate answered. A record is kept for
  * RETAIN_AFTER_EXPIRY_MS past its expiry (for GET), then deleted. Nothing here is projected to Postgres.
  */
-const SCHEMA = ['CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)'] as const;
+const SCHEMA = [jsonRecordTable('session')];
 
 type SessionRecord = Omit<VerificationView, 'attemptsLeft' | 'passedFactors'> & {
   passedFactors: Factor[];
@@ -37,15 +38,11 @@ export class VerificationDO extends OutboxObject {
   }
 
   private load(): SessionRecord | null {
-    const row = this.ctx.storage.sql.exec<{ data: string }>('SELECT data FROM session WHERE id = 1').toArray()[0];
-    return row ? (JSON.parse(row.data) as SessionRecord) : null;
+    return new JsonRecord<SessionRecord>(this.ctx.storage.sql, 'session').load();
   }
 
   private save(record: SessionRecord): void {
-    this.ctx.storage.sql.exec(
-      'INSERT INTO session (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
-      JSON.stringify(record),
-    );
+    new JsonRecord<SessionRecord>(this.ctx.storage.sql, 'session').save(record);
   }
 
   private view(r: SessionRecord): VerificationView {

@@ -1,3 +1,4 @@
+import { adoptDedupTable, DedupInbox } from './dedup';
 import {
   type BodySummary,
   type InboxRecordResult,
@@ -15,7 +16,7 @@ import { OutboxObject } from './OutboxObject';
  * we do not know, an object the provider does not know) are kept as `ignored`. Each is kept once per event
  * id and projected to webhook_inbox. Matched events are recorded by their owner's object.
  */
-const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)'] as const;
+const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)', ...adoptDedupTable('seen')];
 
 function bounded(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' ? value.slice(0, max) : null;
@@ -59,10 +60,7 @@ export class WebhookInboxDO extends OutboxObject {
       ...(body ? { bodyBytes: body.bytes, bodySha256: body.sha256 } : {}),
     };
     const result = this.ctx.storage.transactionSync(() => {
-      const fresh = this.ctx.storage.sql
-        .exec('INSERT INTO seen (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', eventId, now)
-        .toArray();
-      if (fresh.length === 0) return 'duplicate' as const;
+      if (!new DedupInbox(this.ctx.storage.sql).claim(eventId, now)) return 'duplicate' as const;
       const payload: WebhookReceived = {
         provider: summary.provider,
         webhookId: eventId,

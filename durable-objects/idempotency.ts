@@ -7,14 +7,8 @@ export type StoredIdempotencyRecord = IdempotencyRecord & { body: string | null 
 /**
  * An object's idempotency records (API.md "Idempotency"), one per scope: the request's fingerprint, whether
  * it is still running (with a lease) or finished, and the finished answer. The decision itself is
- * domain/idempotency.ts's; this only keeps the records. The owning object's schema creates the table
- * (`IDEMPOTENCY_TABLE_STEP`).
+ * domain/idempotency.ts's; this only keeps the records, in the `idempotency` table the owning object's schema creates.
  */
-export const IDEMPOTENCY_TABLE_STEP = `CREATE TABLE idempotency (
-     scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
-     status INTEGER, body TEXT, expires_at INTEGER NOT NULL
-   )`;
-
 export class IdempotencyStore {
   constructor(private readonly sql: SqlStorage) {}
 

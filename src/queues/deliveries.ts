@@ -2,7 +2,7 @@ import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recove
 import { withDb } from '../db/client';
 import { recordUnparsableMessage } from '../db/repos/dead-letters';
 import { type Bindings, parseConfig } from '../env';
-import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { type Logger, loggerFor } from '../lib/logger';
 import { recoveryTransactionStub } from '../lib/stubs';
 import { type NotificationSenders, notificationSenders } from '../notifications';
 import { isPermanentDeliveryFailure } from '../notifications/schedule';
@@ -26,7 +26,7 @@ export async function consumeDeliveries(
   ctx: ExecutionContext,
   senders: NotificationSenders = notificationSenders(parseConfig(env)),
 ): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const logger = loggerFor(env, { queue: batch.queue });
   for (const msg of batch.messages) {
     const parsed = RecoveryDeliveryMessage.safeParse(msg.body);
     try {

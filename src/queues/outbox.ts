@@ -11,7 +11,7 @@ import { postLedger, recordWebhook, upsertPaymentTransaction, upsertRefund } fro
 import { claimEvent, type Tx } from '../db/repos/processed-events';
 import { clearRetry, recordRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
-import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { type Logger, loggerFor } from '../lib/logger';
 import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { summarizeFailure } from './failures';
@@ -105,7 +105,7 @@ export async function consumeOutbox(
   ctx: ExecutionContext,
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const logger = loggerFor(env, { queue: batch.queue });
   await withDatabaseOrRetryBatch(batch, env, ctx, logger, (db) => applyBatch(db, env, batch, handlers, logger));
 }
 

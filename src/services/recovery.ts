@@ -1,8 +1,7 @@
 import type Stripe from 'stripe';
 import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery/types';
-import { canonicalJson } from '../domain/idempotency';
+import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
-import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError } from '../lib/errors';
 import { keyedUuid } from '../lib/ids';
 import { recoveryTransactionStub } from '../lib/stubs';
@@ -62,7 +61,7 @@ export async function recordTransaction(
     ...fields,
     transactionId,
     tenantId: principal.tenantId,
-    requestHash: await sha256Hex(canonicalJson(fields)),
+    requestHash: await fingerprint(fields),
   });
   if (result.kind === 'conflict') throw new AppError('IDEMPOTENCY_KEY_REUSED', 422, 'This key was used with a different request');
   return { view: result.view, replayed: result.kind === 'replayed' };
