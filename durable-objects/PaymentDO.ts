@@ -7,7 +7,7 @@ import { OutboxObject } from './OutboxObject';
 import { idempotent } from './payment/idempotency';
 import { addressKey, priceOrder } from './payment/pricing';
 import { insertApiRefund, processingRefund } from './payment/refunds';
-import { successBody } from './payment/replies';
+import { pspDidNotAnswer, successBody } from './payment/replies';
 import { PAYMENT_SCHEMA_STEPS, type PaymentRow, type RefundRow } from './payment/schema';
 import { toSnapshot } from './payment/snapshot';
 import { PaymentStore } from './payment/store';
@@ -135,16 +135,7 @@ export class PaymentDO extends OutboxObject {
       if (failure.retryable) {
         // State stays PROCESSING: a client retry repeats the same PSP operation; reconciliation gives up
         // after 15 minutes, and a success that did happen still arrives as a webhook.
-        return {
-          ok: false,
-          refusal: {
-            status: 502,
-            code: 'PSP_UNAVAILABLE',
-            message: 'The payment provider did not answer; retry with the same Idempotency-Key',
-            retryable: true,
-            details: { transactionId: input.transactionId },
-          },
-        };
+        return pspDidNotAnswer({ transactionId: input.transactionId });
       }
       await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind });
       if (failure.code === 'resource_missing') {
@@ -293,15 +284,7 @@ export class PaymentDO extends OutboxObject {
     });
     if (!result.ok) {
       if (result.failure.retryable) {
-        return {
-          ok: false,
-          refusal: {
-            status: 502,
-            code: 'PSP_UNAVAILABLE',
-            message: 'The payment provider did not answer; retry with the same Idempotency-Key',
-            retryable: true,
-          },
-        };
+        return pspDidNotAnswer();
       }
       this.webhooks.settleRefund(refund.refund_id, 'failed', null, Date.now());
       await this.rearm();

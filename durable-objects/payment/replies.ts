@@ -44,6 +44,12 @@ export function resultOf(stored: StoredAnswer): Answer {
   };
 }
 
+/** The PSP did not answer: nothing is settled, and a retry with the same key repeats the same PSP operation. */
+export function pspDidNotAnswer(details?: RefusalDetails): Reply {
+  const message = 'The payment provider did not answer; retry with the same Idempotency-Key';
+  return { ok: false, refusal: { status: 502, code: 'PSP_UNAVAILABLE', message, retryable: true, ...(details ? { details } : {}) } };
+}
+
 /** The success body of a payment request (200, or 202 while the PSP is still processing). nftStatus stays null until NFT minting ships. */
 export function successBody(row: PaymentRow) {
   return {
