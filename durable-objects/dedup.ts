@@ -26,8 +26,4 @@ export class DedupInbox {
       .toArray();
     return fresh.length > 0;
   }
-
-  has(eventId: string): boolean {
-    return this.sql.exec('SELECT 1 FROM dedup_inbox WHERE event_id = ?', eventId).toArray().length > 0;
-  }
 }
