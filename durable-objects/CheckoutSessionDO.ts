@@ -7,15 +7,13 @@ import {
   refundableAmount,
 } from '../src/domain/checkout';
 import type { LedgerLine } from '../src/domain/ledger';
-import { parseConfig } from '../src/env';
-import { createLogger, parseLogLevel } from '../src/lib/logger';
 import type { CheckoutCapability, CheckoutNotification, CheckoutProvider, CheckoutRefundResult } from '../src/psp/checkout';
 import { checkoutAdapter } from '../src/psp/registry';
 import type { PspFailure } from '../src/psp/types';
 import { createdRecord, creatingRecord, ourExpiry, sessionInput } from './checkout/create';
 import { checkRetry, checksExhausted, isExpired, nextDeadline, sessionDue } from './checkout/deadlines';
 import { ledgerLines } from './checkout/ledger';
-import { markSeen, paymentObservation } from './checkout/notifications';
+import { paymentObservation } from './checkout/notifications';
 import { providerRef, toProjection, toRefundView, toView } from './checkout/projection';
 import {
   deleteRefund,
@@ -27,7 +25,7 @@ import {
   scheduleRefundCheck,
   succeededAmount,
 } from './checkout/refunds';
-import { deleteSession, loadRefundRows, loadSession, type RefundRow, SCHEMA, type SessionRecord, saveSession } from './checkout/schema';
+import { loadRefundRows, type RefundRow, SCHEMA, type SessionRecord, sessionRecord } from './checkout/schema';
 import { advance, differs, snapshotObservation, stateOf } from './checkout/state';
 import type {
   CheckoutRefundView,
@@ -38,19 +36,8 @@ import type {
   RefundCheckoutCommand,
   RefundCheckoutResult,
 } from './checkout/types';
+import { DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
-
-export type {
-  CheckoutProjection,
-  CheckoutPurpose,
-  CheckoutRefundView,
-  CheckoutSessionView,
-  CreateCheckoutCommand,
-  CreateCheckoutResult,
-  NotificationResult,
-  RefundCheckoutCommand,
-  RefundCheckoutResult,
-} from './checkout/types';
 
 /**
  * One object per hosted checkout session (any provider; QPay invoices and NoTap's parallel sessions
@@ -67,24 +54,16 @@ export class CheckoutSessionDO extends OutboxObject {
     super(ctx, env, 'CheckoutSessionDO', SCHEMA);
   }
 
-  private get logger() {
-    return createLogger(parseLogLevel(this.env.LOG_LEVEL), { object: 'CheckoutSessionDO' });
-  }
-
-  private get config() {
-    return parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-  }
-
   private adapter(provider: CheckoutProvider): CheckoutCapability | null {
-    return checkoutAdapter(this.env as Parameters<typeof checkoutAdapter>[0], this.config, provider);
+    return checkoutAdapter(this.env, this.config, provider);
   }
 
   private load(): SessionRecord | null {
-    return loadSession(this.ctx.storage.sql);
+    return sessionRecord(this.ctx.storage.sql).load();
   }
 
   private save(record: SessionRecord): void {
-    saveSession(this.ctx.storage.sql, record);
+    sessionRecord(this.ctx.storage.sql).save(record);
   }
 
   private refundRows(): RefundRow[] {
@@ -126,7 +105,7 @@ export class CheckoutSessionDO extends OutboxObject {
     const created = await adapter.createSession(sessionInput(cmd, expiresAt));
     if (!created.ok) {
       // Nothing exists at the provider that anyone can pay (no URL was handed out): forget the attempt so the same key can try again.
-      deleteSession(this.ctx.storage.sql);
+      sessionRecord(this.ctx.storage.sql).delete();
       return { kind: 'failed', failure: created.failure };
     }
     const at = Date.now();
@@ -177,7 +156,7 @@ export class CheckoutSessionDO extends OutboxObject {
     if (!record) return 'unknown_session';
     if (record.provider !== n.provider) return 'unknown_session';
     if (record.phase !== 'created') return 'not_ready';
-    if (n.observed && !markSeen(this.ctx.storage.sql, n.eventId, Date.now())) return 'duplicate';
+    if (n.observed && !new DedupInbox(this.ctx.storage.sql).claim(n.eventId, Date.now())) return 'duplicate';
     const before = record.version;
     if (!n.observed) {
       // Only a trigger (unsigned or state-less): the provider is asked before anything is believed.

@@ -1,5 +1,6 @@
 import { checkPurchaseLimits } from '../src/domain/limits';
 import type { EventProfile } from '../src/schemas/catalog';
+import type { PurchaseCounts, PurchaseRequest, ReserveResult } from './event/types';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
 
@@ -25,25 +26,6 @@ const SCHEMA = [
 ] as const;
 
 export const RESERVATION_TTL_MS = 30 * 60_000;
-
-export type PurchaseRequest = {
-  reservationId: string;
-  userId: string;
-  paymentMethod: string;
-  addressKey: string | null;
-  quantity: number;
-  /**
-   * The profile version the caller priced the order with (its cached copy). When the profile has changed
-   * since, nothing is reserved and the current profile comes back, so the caller reprices and asks again.
-   */
-  profileVersion?: number;
-};
-export type PurchaseCounts = { byUser: number; byPaymentMethod: number; byAddress: number };
-export type ReserveResult =
-  | { ok: true; alreadyReserved: boolean }
-  | { ok: false; code: 'PURCHASE_LIMIT_EXCEEDED'; message: string; field: string }
-  | { ok: false; code: 'NOT_FOUND'; message: string }
-  | { ok: false; code: 'STALE_PROFILE'; profile: EventProfile };
 
 type ProfileBody = Omit<EventProfile, 'version' | 'updatedAt'>;
 

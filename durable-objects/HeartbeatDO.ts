@@ -1,5 +1,5 @@
+import type { HeartbeatBeat, HeartbeatPayload, HeartbeatStatus } from './heartbeat/types';
 import { OutboxObject } from './OutboxObject';
-import type { OutboxStatus } from './outbox';
 
 /**
  * The pipeline probe: one object whose every beat travels the whole write path of the platform —
@@ -8,9 +8,6 @@ import type { OutboxStatus } from './outbox';
  * and `beats_recorded` versus `last_seq` in Postgres shows whether any beat was lost or applied twice.
  */
 const SCHEMA = ['CREATE TABLE heartbeat (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, beat_at INTEGER NOT NULL)'] as const;
-
-export type HeartbeatBeat = { seq: number; eventId: string; beatAt: string };
-export type HeartbeatStatus = { lastSeq: number; lastBeatAt: string | null; outbox: OutboxStatus };
 
 export class HeartbeatDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
@@ -28,7 +25,8 @@ export class HeartbeatDO extends OutboxObject {
         now,
       );
       const beatAt = new Date(now).toISOString();
-      const eventId = this.outbox.append({ type: 'system.heartbeat', payload: { seq, beatAt } }, now);
+      const payload: HeartbeatPayload = { seq, beatAt };
+      const eventId = this.outbox.append({ type: 'system.heartbeat', payload }, now);
       return { seq, eventId, beatAt };
     });
     await this.rearm();

@@ -1,4 +1,7 @@
 import { DurableObject } from 'cloudflare:workers';
+import type { Config } from '../src/env';
+import { type Logger, loggerFor } from '../src/lib/logger';
+import { objectConfig } from './config';
 import { OUTBOX_SCHEMA_STEPS, OUTBOX_UPGRADE_STEPS, Outbox } from './outbox';
 import { applySchema, setAlarmNoLaterThan } from './sql';
 
@@ -10,7 +13,12 @@ import { applySchema, setAlarmNoLaterThan } from './sql';
 export abstract class OutboxObject extends DurableObject<Env> {
   protected readonly outbox: Outbox;
 
-  constructor(ctx: DurableObjectState, env: Env, objectName: string, ownSchemaSteps: readonly string[]) {
+  constructor(
+    ctx: DurableObjectState,
+    env: Env,
+    protected readonly objectName: string,
+    ownSchemaSteps: readonly string[],
+  ) {
     super(ctx, env);
     this.outbox = new Outbox(ctx.storage, { object: objectName, id: ctx.id.toString() });
     ctx.blockConcurrencyWhile(async () => {
@@ -19,6 +27,16 @@ export abstract class OutboxObject extends DurableObject<Env> {
       applySchema(ctx.storage, OUTBOX_UPGRADE_STEPS, '_outbox_schema');
       await this.rearm();
     });
+  }
+
+  /** The Worker's configuration, as this object sees it. */
+  protected get config(): Config {
+    return objectConfig(this.env);
+  }
+
+  /** Log lines of this object name it. */
+  protected get logger(): Logger {
+    return loggerFor(this.env, { object: this.objectName });
   }
 
   /** The outbox consumer confirms events it has put in Postgres, so they are not sent again. */

@@ -1,53 +1,24 @@
 import { type PaymentEvent, toApiStatus, transition } from '../src/domain/payment-state';
 import { planRefund } from '../src/domain/refunds';
-import { parseConfig } from '../src/env';
-import { AppError } from '../src/lib/errors';
-import { pspFailureError } from '../src/lib/psp-errors';
+import { pspFailureRefusal } from '../src/lib/psp-errors';
 import { eventStub } from '../src/lib/stubs';
 import { ticketPayments } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
-import type { ProcessPaymentBody } from '../src/schemas/payments';
 import { OutboxObject } from './OutboxObject';
 import { idempotent } from './payment/idempotency';
 import { limitConfirmDueAt, runLimitConfirm, scheduleLimitConfirm } from './payment/limit-confirm';
 import { priceAndReserve } from './payment/order';
 import { insertApiRefund, processingRefund } from './payment/refunds';
-import { errorReply, type ObjectResponse, type Reply, successBody } from './payment/replies';
+import { pspDidNotAnswer, successBody } from './payment/replies';
 import { PAYMENT_SCHEMA_STEPS, type PaymentRow, type RefundRow } from './payment/schema';
-import { type PaymentSnapshot, toSnapshot } from './payment/snapshot';
+import { toSnapshot } from './payment/snapshot';
 import { PaymentStore } from './payment/store';
 import { nextState, PAYMENT_EVENT_OF } from './payment/transitions';
+import type { PaymentResult, PaymentSnapshot, ProcessInput, PspEventStatus, ReconcileAction, RefundInput, Reply } from './payment/types';
 import { WebhookOrder } from './payment/webhook-order';
-
-export type { ObjectResponse } from './payment/replies';
-export type { PaymentSnapshot } from './payment/snapshot';
 
 /** A payment untouched this long in PENDING or PROCESSING is reconciled (API: stale PENDING > 15 min). */
 export const RECONCILE_STALE_MS = 15 * 60_000;
-
-export type ProcessInput = {
-  transactionId: string;
-  tenantId: string;
-  userId: string;
-  idempotencyKey: string;
-  fingerprint: string;
-  request: ProcessPaymentBody;
-  requestId: string;
-  path: string;
-  context: { accessToken?: string; ip?: string; userAgent?: string };
-};
-
-export type RefundInput = {
-  tenantId: string;
-  userId: string;
-  isAdmin: boolean;
-  idempotencyKey: string;
-  fingerprint: string;
-  amount?: number;
-  reason?: string;
-  requestId: string;
-  path: string;
-};
 
 /**
  * One object per transaction, named by the keyed hash of (tenant, user, Idempotency-Key): every
@@ -72,7 +43,7 @@ export class PaymentDO extends OutboxObject {
 
   // ── process ────────────────────────────────────────────────────────────────
 
-  process(input: ProcessInput): Promise<ObjectResponse> {
+  process(input: ProcessInput): Promise<PaymentResult> {
     return idempotent(this.ctx.storage.sql, 'process', input, () => this.executeProcess(input));
   }
 
@@ -81,7 +52,7 @@ export class PaymentDO extends OutboxObject {
     if (existing && existing.tenant_id !== input.tenantId) throw new Error('transaction id collision across tenants');
     if (existing?.state === 'PROCESSING') return this.charge(input);
     if (existing && existing.state !== 'PAYMENT_FAILED' && existing.state !== 'PENDING')
-      return { status: 200, body: successBody(existing) };
+      return { ok: true, status: 200, body: successBody(existing) };
 
     const { request } = input;
     const priced = await priceAndReserve(this.env, input);
@@ -132,8 +103,7 @@ export class PaymentDO extends OutboxObject {
   /** Calls the PSP for the current attempt (same deterministic key on every retry) and applies the outcome. */
   private async charge(input: ProcessInput): Promise<Reply> {
     const row = this.store.current();
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).charge({
+    const result = await ticketPayments(this.env, this.config, row.provider).charge({
       transactionId: row.transaction_id,
       tenantId: row.tenant_id,
       amount: row.amount,
@@ -150,22 +120,20 @@ export class PaymentDO extends OutboxObject {
       if (failure.retryable) {
         // State stays PROCESSING: a client retry repeats the same PSP operation; reconciliation gives up
         // after 15 minutes, and a success that did happen still arrives as a webhook.
-        return errorReply(
-          input,
-          new AppError('PSP_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key'),
-          { transactionId: input.transactionId },
-        );
+        return pspDidNotAnswer({ transactionId: input.transactionId });
       }
       await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind });
       if (failure.code === 'resource_missing') {
-        return errorReply(
-          input,
-          new AppError('VALIDATION_ERROR', 'Validation failed', {
+        return {
+          ok: false,
+          refusal: {
+            code: 'VALIDATION_ERROR',
+            message: 'Validation failed',
             errors: [{ field: 'paymentMethod.paymentMethodId', message: 'unknown payment method' }],
-          }),
-        );
+          },
+        };
       }
-      return errorReply(input, pspFailureError(row.provider, failure, 'paymentMethod'));
+      return { ok: false, refusal: pspFailureRefusal(row.provider, failure, 'paymentMethod') };
     }
     return this.applyOutcome(input, result.value);
   }
@@ -175,18 +143,22 @@ export class PaymentDO extends OutboxObject {
       case 'succeeded': {
         // The reservation is confirmed from the alarm (limit-confirm.ts), off the reply's path.
         const row = await this.settle('payment.succeeded', { pspReference: outcome.reference, chargeReference: outcome.chargeReference });
-        return { status: 200, body: successBody(row) };
+        return { ok: true, status: 200, body: successBody(row) };
       }
       case 'processing': {
         const row = await this.settle('payment.processing', { pspReference: outcome.reference });
-        return { status: 202, body: successBody(row) };
+        return { ok: true, status: 202, body: successBody(row) };
       }
       case 'requires_action': {
         await this.settle('payment.requires_action', { pspReference: outcome.reference });
-        return errorReply(input, new AppError('PAYMENT_REQUIRES_ACTION', 'The customer must complete an authentication step'), {
-          transactionId: input.transactionId,
-          nextAction: outcome.nextAction,
-        });
+        return {
+          ok: false,
+          refusal: {
+            code: 'PAYMENT_REQUIRES_ACTION',
+            message: 'The customer must complete an authentication step',
+            details: { transactionId: input.transactionId, nextAction: outcome.nextAction },
+          },
+        };
       }
       case 'declined':
       case 'canceled': {
@@ -194,7 +166,10 @@ export class PaymentDO extends OutboxObject {
         const row = await this.settle('payment.failed', { pspReference: outcome.reference, failureCode: declineCode });
         await eventStub(this.env, row.tenant_id, row.event_id).release(row.transaction_id);
         const message = outcome.status === 'declined' ? outcome.message : 'The payment was canceled';
-        return errorReply(input, new AppError('PAYMENT_FAILED', message), { transactionId: input.transactionId, declineCode });
+        return {
+          ok: false,
+          refusal: { code: 'PAYMENT_FAILED', message, details: { transactionId: input.transactionId, declineCode } },
+        };
       }
     }
   }
@@ -234,7 +209,7 @@ export class PaymentDO extends OutboxObject {
 
   // ── refunds ────────────────────────────────────────────────────────────────
 
-  refund(input: RefundInput): Promise<ObjectResponse> {
+  refund(input: RefundInput): Promise<PaymentResult> {
     return idempotent(this.ctx.storage.sql, `refund:${input.userId}:${input.idempotencyKey}`, input, () => this.executeRefund(input));
   }
 
@@ -242,7 +217,7 @@ export class PaymentDO extends OutboxObject {
     const now = Date.now();
     const row = this.store.row();
     if (!row || row.tenant_id !== input.tenantId || (!input.isAdmin && row.user_id !== input.userId)) {
-      return errorReply(input, new AppError('NOT_FOUND', 'Transaction not found'));
+      return { ok: false, refusal: { code: 'NOT_FOUND', message: 'Transaction not found' } };
     }
     // A retry of a refund whose PSP call did not answer repeats the same refund (same id, same PSP key).
     let refund = processingRefund(this.ctx.storage.sql, `${input.userId}:${input.idempotencyKey}`);
@@ -251,15 +226,22 @@ export class PaymentDO extends OutboxObject {
       if (!plan.ok) {
         const err = plan.error;
         return err.code === 'REFUND_EXCEEDS_ORIGINAL'
-          ? errorReply(input, new AppError('REFUND_EXCEEDS_ORIGINAL', err.message))
-          : errorReply(
-              input,
-              new AppError('VALIDATION_ERROR', 'Validation failed', { errors: [{ field: 'amount', message: err.message }] }),
-            );
+          ? { ok: false, refusal: { code: 'REFUND_EXCEEDS_ORIGINAL', message: err.message } }
+          : {
+              ok: false,
+              refusal: {
+                code: 'VALIDATION_ERROR',
+                message: 'Validation failed',
+                errors: [{ field: 'amount', message: err.message }],
+              },
+            };
       }
       const started = transition(row.state, 'refund.initiated');
       if (!started.ok)
-        return errorReply(input, new AppError('INVALID_STATE_TRANSITION', `A ${toApiStatus(row.state)} payment cannot be refunded`));
+        return {
+          ok: false,
+          refusal: { code: 'INVALID_STATE_TRANSITION', message: `A ${toApiStatus(row.state)} payment cannot be refunded` },
+        };
       const refundId = crypto.randomUUID();
       this.ctx.storage.transactionSync(() => {
         insertApiRefund(
@@ -273,8 +255,7 @@ export class PaymentDO extends OutboxObject {
       await this.rearm();
       refund = this.store.refundRow(refundId) as RefundRow;
     }
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).refund({
+    const result = await ticketPayments(this.env, this.config, row.provider).refund({
       transactionId: row.transaction_id,
       refundId: refund.refund_id,
       reference: row.psp_reference as string,
@@ -286,20 +267,24 @@ export class PaymentDO extends OutboxObject {
     });
     if (!result.ok) {
       if (result.failure.retryable) {
-        return errorReply(
-          input,
-          new AppError('PSP_UNAVAILABLE', 'The payment provider did not answer; retry with the same Idempotency-Key'),
-        );
+        return pspDidNotAnswer();
       }
       this.webhooks.settleRefund(refund.refund_id, 'failed', null, Date.now());
       await this.rearm();
-      return errorReply(input, pspFailureError(row.provider, result.failure, 'amount'));
+      return { ok: false, refusal: pspFailureRefusal(row.provider, result.failure, 'amount') };
     }
     const settled = this.webhooks.settleRefund(refund.refund_id, result.value.status, result.value.reference, Date.now());
     await this.rearm();
     if (settled.status === 'failed')
-      return errorReply(input, new AppError('PAYMENT_FAILED', 'The refund failed'), { refundId: settled.refund_id });
-    return { status: 200, body: { success: true, refund: { id: settled.refund_id, amount: settled.amount, status: settled.status } } };
+      return {
+        ok: false,
+        refusal: { code: 'PAYMENT_FAILED', message: 'The refund failed', details: { refundId: settled.refund_id } },
+      };
+    return {
+      ok: true,
+      status: 200,
+      body: { success: true, refund: { id: settled.refund_id, amount: settled.amount, status: settled.status } },
+    };
   }
 
   // ── reconciliation ─────────────────────────────────────────────────────────
@@ -310,7 +295,7 @@ export class PaymentDO extends OutboxObject {
    * asks the PSP where a PROCESSING payment stands and converges, gives up on a charge whose PSP call
    * never answered (a late success still arrives as a webhook and is applied), then retries parked events.
    */
-  async reconcile(staleAfterMs = RECONCILE_STALE_MS): Promise<{ action: 'none' | 'expired' | 'converged' | 'abandoned' | 'unchanged' }> {
+  async reconcile(staleAfterMs = RECONCILE_STALE_MS): Promise<{ action: ReconcileAction }> {
     await this.rearm();
     const row = this.store.row();
     const now = Date.now();
@@ -325,8 +310,7 @@ export class PaymentDO extends OutboxObject {
       await eventStub(this.env, failed.tenant_id, failed.event_id).release(failed.transaction_id);
       return { action: 'abandoned' };
     }
-    const config = parseConfig(this.env as Parameters<typeof parseConfig>[0]);
-    const result = await ticketPayments(this.env as Parameters<typeof parseConfig>[0], config, row.provider).retrieveCharge(
+    const result = await ticketPayments(this.env, this.config, row.provider).retrieveCharge(
       row.psp_reference,
       row.connected_account ?? undefined,
     );
@@ -360,9 +344,7 @@ export class PaymentDO extends OutboxObject {
    * nothing (state never regresses); one that belongs after it is parked and applied once its
    * predecessor has been (e.g. a refund notified before the payment's success).
    */
-  async applyPspEvent(
-    event: PspEvent,
-  ): Promise<{ status: 'applied' | 'parked' | 'stale' | 'ignored' | 'duplicate' | 'unknown_transaction' }> {
+  async applyPspEvent(event: PspEvent): Promise<{ status: PspEventStatus }> {
     const row = this.store.row();
     if (!row || (event.tenantId !== null && event.tenantId !== row.tenant_id)) return { status: 'unknown_transaction' };
     const now = Date.now();

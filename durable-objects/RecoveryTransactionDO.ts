@@ -1,15 +1,14 @@
-import { createLogger, parseLogLevel } from '../src/lib/logger';
 import type { NotificationChannel } from '../src/notifications/types';
+import { DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
 import type { RecoveryContext } from './recovery/context';
 import { applyDeliveryOutcome, findDelivery, planDelivery, settleDelivery, takeLease } from './recovery/deliveries';
 import { isKnownCheckout, planCheckout, withCheckoutSession, withPaymentLink } from './recovery/links';
 import { commitRecord, emitDelivery, transactionView } from './recovery/projection';
 import { dueReminders, fireReminder, nextReminderDue, startReminders } from './recovery/reminders';
-import { loadRecord, markEventSeen } from './recovery/rows';
+import { loadRecord } from './recovery/rows';
 import { RECOVERY_SCHEMA } from './recovery/schema';
 import { newRecord, reopens } from './recovery/status';
-import { applyCheckoutUpdate, applyStripeEvent } from './recovery/webhooks';
 import type {
   AttachCheckoutCommand,
   AttachResult,
@@ -23,7 +22,8 @@ import type {
   RecoveryRecord,
   RecoveryStripeEvent,
   RecoveryTransactionView,
-} from './recovery-types';
+} from './recovery/types';
+import { applyCheckoutUpdate, applyStripeEvent } from './recovery/webhooks';
 
 /**
  * One object per failed payment to recover, named by (organization = tenant, transaction id). It keeps the
@@ -46,10 +46,6 @@ import type {
 export class RecoveryTransactionDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'RecoveryTransactionDO', RECOVERY_SCHEMA);
-  }
-
-  private get logger() {
-    return createLogger(parseLogLevel(this.env.LOG_LEVEL), { object: 'RecoveryTransactionDO' });
   }
 
   private get rc(): RecoveryContext {
@@ -124,7 +120,7 @@ export class RecoveryTransactionDO extends OutboxObject {
     const now = Date.now();
     let saved = record;
     this.ctx.storage.transactionSync(() => {
-      const scheduled = startReminders(this.ctx.storage.sql, this.env, reopens(record), now);
+      const scheduled = startReminders(this.ctx.storage.sql, this.config.notifications.reminderScheduleSeconds, reopens(record), now);
       if (scheduled !== null) this.logger.info('recovery.reminders_scheduled', { transactionId: record.transactionId, count: scheduled });
       saved = commitRecord(this.rc, next, now);
     });
@@ -156,7 +152,7 @@ export class RecoveryTransactionDO extends OutboxObject {
   async applyStripeEvent(tenantId: string, e: RecoveryStripeEvent): Promise<RecoveryEventResult> {
     const record = this.loadFor(tenantId);
     if (!record) return 'unknown_transaction';
-    if (!markEventSeen(this.ctx.storage.sql, e.eventId, Date.now())) return 'duplicate';
+    if (!new DedupInbox(this.ctx.storage.sql).claim(e.eventId, Date.now())) return 'duplicate';
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
       commitRecord(this.rc, applyStripeEvent(this.rc, record, e), now);

@@ -2,8 +2,9 @@ import { DurableObject } from 'cloudflare:workers';
 import { isTokenUsable } from '../src/domain/token-expiry';
 import { Deadline } from '../src/psp/http';
 import { TOKEN_CLIENTS } from '../src/psp/token-clients';
-import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../src/psp/tokens';
+import { type TokenGrant, TokenRequestError } from '../src/psp/tokens';
 import { applySchema } from './sql';
+import type { BrokerCredentials, BrokeredToken, TryTokenResult } from './tokens/types';
 
 /**
  * One object per (provider, client id): the cached OAuth access token of that credential set, shared by
@@ -17,9 +18,6 @@ import { applySchema } from './sql';
 const SCHEMA = [
   'CREATE TABLE grant_ (id INTEGER PRIMARY KEY CHECK (id = 1), access_token TEXT NOT NULL, expires_at INTEGER NOT NULL, refresh_token TEXT, refresh_expires_at INTEGER, fetched_at INTEGER NOT NULL)',
 ] as const;
-
-export type BrokerCredentials = TokenCredentials;
-export type BrokeredToken = { accessToken: string; expiresAt: number };
 
 export class TokenBrokerDO extends DurableObject<Env> {
   private inflight: Promise<TokenGrant> | null = null;
@@ -59,7 +57,7 @@ export class TokenBrokerDO extends DurableObject<Env> {
   }
 
   /** token() with a failure as a value: an error thrown over RPC loses its class and status. */
-  async tryToken(credentials: BrokerCredentials): Promise<({ ok: true } & BrokeredToken) | { ok: false; status: number | null }> {
+  async tryToken(credentials: BrokerCredentials): Promise<TryTokenResult> {
     try {
       return { ok: true, ...(await this.token(credentials)) };
     } catch (err) {

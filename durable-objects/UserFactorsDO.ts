@@ -1,7 +1,8 @@
 import { DurableObject } from 'cloudflare:workers';
 import { afterUserFailure, FACTORS, type Factor, factorDigestMessage, USER_LOCKOUT_WINDOW_MS } from '../src/domain/factors';
-import { parseConfig } from '../src/env';
 import { fromHex, importHmacKey, toHex } from '../src/lib/crypto';
+import { objectConfig } from './config';
+import type { CheckResult, Enrolment, EnrolResult, FactorValueCommand } from './factors/types';
 import { applySchema } from './sql';
 
 /**
@@ -17,16 +18,6 @@ const SCHEMA = [
   'CREATE TABLE factors (factor TEXT PRIMARY KEY, digest TEXT NOT NULL, enrolled_at INTEGER NOT NULL)',
   'CREATE TABLE failures (seq INTEGER PRIMARY KEY AUTOINCREMENT, at INTEGER NOT NULL)',
 ] as const;
-
-export type FactorValueCommand = { tenantId: string; userUuid: string; factor: Factor; normalized: string };
-export type EnrolResult = { kind: 'enrolled'; factor: Factor; enrolledAt: number; replaced: boolean } | { kind: 'conflict' };
-export type EnrolledFactor = { factor: Factor; enrolledAt: number };
-export type Enrolment = { factors: EnrolledFactor[]; lockedUntil: number | null };
-export type CheckResult =
-  | { kind: 'match' }
-  | { kind: 'mismatch'; lockedUntil: number | null }
-  | { kind: 'locked'; until: number }
-  | { kind: 'not_enrolled' };
 
 type OwnerRow = { tenant_id: string; user_uuid: string; locked_until: number | null };
 type FactorRow = { factor: Factor; digest: string; enrolled_at: number };
@@ -44,7 +35,7 @@ export class UserFactorsDO extends DurableObject<Env> {
   }
 
   private key(): Promise<CryptoKey> {
-    const pepper = parseConfig(this.env as Parameters<typeof parseConfig>[0]).notap.factorPepper;
+    const pepper = objectConfig(this.env).notap.factorPepper;
     if (this.hmacKey?.pepper !== pepper) this.hmacKey = { pepper, key: importHmacKey(pepper) };
     return this.hmacKey.key;
   }

@@ -1,4 +1,5 @@
 import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
+import { adoptDedupTable, DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
 
@@ -11,7 +12,8 @@ const SCHEMA = [
   'CREATE TABLE applied_events (event_id TEXT PRIMARY KEY, applied_at INTEGER NOT NULL)',
   // Completed sales per UTC day, for the trailing-30-day volume that picks the fee tier.
   'CREATE TABLE daily_volume (day TEXT PRIMARY KEY, amount INTEGER NOT NULL)',
-] as const;
+  ...adoptDedupTable('applied_events', 'applied_at'),
+];
 
 const DAY_MS = 86_400_000;
 
@@ -52,14 +54,7 @@ export class VenueDO extends OutboxObject {
   /** Counts a completed sale toward the tier volume, once per event id. */
   recordSale(eventId: string, amount: number, at: number): boolean {
     return this.ctx.storage.transactionSync(() => {
-      const fresh = this.ctx.storage.sql
-        .exec(
-          'INSERT INTO applied_events (event_id, applied_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id',
-          eventId,
-          Date.now(),
-        )
-        .toArray();
-      if (fresh.length === 0) return false;
+      if (!new DedupInbox(this.ctx.storage.sql).claim(eventId, Date.now())) return false;
       const day = new Date(at).toISOString().slice(0, 10);
       this.ctx.storage.sql.exec(
         'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',

@@ -1,16 +1,15 @@
-import {
-  type AttemptState,
-  type AttemptsLeft,
-  applyAttempt,
-  asOf,
-  attemptRefusal,
-  attemptsLeft,
-  type Factor,
-  type RiskLevel,
-  type VerificationStatus,
-} from '../src/domain/factors';
+import { type AttemptState, applyAttempt, asOf, attemptRefusal, attemptsLeft, type Factor } from '../src/domain/factors';
 import { userFactorsStub } from '../src/lib/stubs';
 import { OutboxObject } from './OutboxObject';
+import { JsonRecord, jsonRecordTable } from './record';
+import {
+  type CreateVerificationCommand,
+  type CreateVerificationResult,
+  RETAIN_AFTER_EXPIRY_MS,
+  type VerificationView,
+  type VerifyCommand,
+  type VerifyResult,
+} from './verification/types';
 
 /**
  * One object per NoTap verification session (named by its `sess_…` id). It owns the required factors,
@@ -21,57 +20,7 @@ import { OutboxObject } from './OutboxObject';
  * after verification even when it was created after initiate answered. A record is kept for
  * RETAIN_AFTER_EXPIRY_MS past its expiry (for GET), then deleted. Nothing here is projected to Postgres.
  */
-const SCHEMA = ['CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)'] as const;
-
-export const RETAIN_AFTER_EXPIRY_MS = 24 * 3600_000;
-
-export type PspLink = {
-  provider: string;
-  /** Our checkout session id (cko…), known before the provider answers (derived from this session's id). */
-  checkoutSessionId: string | null;
-  /** Why there is no checkout session (a psp_error code), null while it may exist. */
-  error: string | null;
-};
-
-export type CreateVerificationCommand = {
-  sessionId: string;
-  tenantId: string;
-  userUuid: string;
-  riskLevel: RiskLevel;
-  /** As the merchant sent it (major units). */
-  transactionAmount: number;
-  requiredFactors: Factor[];
-  enrolledFactors: Factor[];
-  ttlSeconds: number;
-  psp: PspLink | null;
-};
-
-export type VerificationView = {
-  sessionId: string;
-  tenantId: string;
-  userUuid: string;
-  status: VerificationStatus;
-  riskLevel: RiskLevel;
-  transactionAmount: number;
-  requiredFactors: Factor[];
-  enrolledFactors: Factor[];
-  passedFactors: Factor[];
-  attemptsLeft: AttemptsLeft;
-  createdAt: number;
-  expiresAt: number;
-  verifiedAt: number | null;
-  psp: PspLink | null;
-};
-
-export type CreateVerificationResult = { kind: 'created'; view: VerificationView } | { kind: 'exists' };
-
-export type VerifyCommand = { tenantId: string; factor: Factor; normalized: string };
-export type VerifyResult =
-  | { kind: 'not_found' }
-  | { kind: 'refused'; reason: 'expired' | 'locked' | 'verified' | 'not_required' | 'already_passed'; view: VerificationView }
-  | { kind: 'user_locked'; until: number; view: VerificationView }
-  | { kind: 'not_enrolled'; view: VerificationView }
-  | { kind: 'passed' | 'verified' | 'mismatch' | 'locked'; view: VerificationView };
+const SCHEMA = [jsonRecordTable('session')];
 
 type SessionRecord = Omit<VerificationView, 'attemptsLeft' | 'passedFactors'> & {
   passedFactors: Factor[];
@@ -89,15 +38,11 @@ export class VerificationDO extends OutboxObject {
   }
 
   private load(): SessionRecord | null {
-    const row = this.ctx.storage.sql.exec<{ data: string }>('SELECT data FROM session WHERE id = 1').toArray()[0];
-    return row ? (JSON.parse(row.data) as SessionRecord) : null;
+    return new JsonRecord<SessionRecord>(this.ctx.storage.sql, 'session').load();
   }
 
   private save(record: SessionRecord): void {
-    this.ctx.storage.sql.exec(
-      'INSERT INTO session (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data',
-      JSON.stringify(record),
-    );
+    new JsonRecord<SessionRecord>(this.ctx.storage.sql, 'session').save(record);
   }
 
   private view(r: SessionRecord): VerificationView {

@@ -1,3 +1,12 @@
+import { adoptDedupTable, DedupInbox } from './dedup';
+import {
+  type BodySummary,
+  type InboxRecordResult,
+  MAX_EVENT_TYPE,
+  MAX_WEBHOOK_ID,
+  type UnmatchedNotification,
+  type WebhookReceived,
+} from './inbox/types';
 import { OutboxObject } from './OutboxObject';
 
 /**
@@ -7,25 +16,7 @@ import { OutboxObject } from './OutboxObject';
  * we do not know, an object the provider does not know) are kept as `ignored`. Each is kept once per event
  * id and projected to webhook_inbox. Matched events are recorded by their owner's object.
  */
-const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)'] as const;
-
-/** Size and SHA-256 of the raw body as received: what is kept of it (a body can be up to MAX_BODY_BYTES). */
-export type BodySummary = { bytes: number; sha256: string };
-
-/** Any provider notification nobody acts on (a PspEvent, a CheckoutNotification). */
-export type UnmatchedNotification = {
-  provider: string;
-  eventId: string;
-  type: string;
-  transactionId?: string | null;
-  tenantId?: string | null;
-  reference?: string | null;
-  paymentReference?: string | null;
-};
-
-// The webhook_inbox columns (webhook_id 255, event_type 128); ids beyond that were refused when parsed.
-const MAX_ID = 255;
-const MAX_TYPE = 128;
+const SCHEMA = ['CREATE TABLE seen (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)', ...adoptDedupTable('seen')];
 
 function bounded(value: string | null | undefined, max: number): string | null {
   return typeof value === 'string' ? value.slice(0, max) : null;
@@ -36,11 +27,11 @@ export class WebhookInboxDO extends OutboxObject {
     super(ctx, env, 'WebhookInboxDO', SCHEMA);
   }
 
-  async recordUnmatched(event: UnmatchedNotification, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+  async recordUnmatched(event: UnmatchedNotification, body?: BodySummary): Promise<InboxRecordResult> {
     return this.record(event, 'unmatched', null, body);
   }
 
-  async recordIgnored(event: UnmatchedNotification, reason: string, body?: BodySummary): Promise<'recorded' | 'duplicate'> {
+  async recordIgnored(event: UnmatchedNotification, reason: string, body?: BodySummary): Promise<InboxRecordResult> {
     return this.record(event, 'ignored', reason, body);
   }
 
@@ -53,41 +44,32 @@ export class WebhookInboxDO extends OutboxObject {
     status: 'unmatched' | 'ignored',
     reason: string | null,
     body: BodySummary | undefined,
-  ): Promise<'recorded' | 'duplicate'> {
+  ): Promise<InboxRecordResult> {
     const now = Date.now();
-    const eventId = event.eventId.slice(0, MAX_ID);
+    const eventId = event.eventId.slice(0, MAX_WEBHOOK_ID);
     const summary = {
       provider: event.provider,
       eventId,
-      type: event.type.slice(0, MAX_TYPE),
-      transactionId: bounded(event.transactionId, MAX_ID),
-      tenantId: bounded(event.tenantId, MAX_ID),
-      reference: bounded(event.reference, MAX_ID),
-      paymentReference: bounded(event.paymentReference, MAX_ID),
+      type: event.type.slice(0, MAX_EVENT_TYPE),
+      transactionId: bounded(event.transactionId, MAX_WEBHOOK_ID),
+      tenantId: bounded(event.tenantId, MAX_WEBHOOK_ID),
+      reference: bounded(event.reference, MAX_WEBHOOK_ID),
+      paymentReference: bounded(event.paymentReference, MAX_WEBHOOK_ID),
       outcome: status,
       ...(reason ? { reason: reason.slice(0, 64) } : {}),
       ...(body ? { bodyBytes: body.bytes, bodySha256: body.sha256 } : {}),
     };
     const result = this.ctx.storage.transactionSync(() => {
-      const fresh = this.ctx.storage.sql
-        .exec('INSERT INTO seen (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', eventId, now)
-        .toArray();
-      if (fresh.length === 0) return 'duplicate' as const;
-      this.outbox.append(
-        {
-          type: 'webhook.received',
-          ...(summary.tenantId ? { tenantId: summary.tenantId } : {}),
-          payload: {
-            provider: summary.provider,
-            webhookId: eventId,
-            eventType: summary.type,
-            transactionId: summary.transactionId,
-            status,
-            payload: summary,
-          },
-        },
-        now,
-      );
+      if (!new DedupInbox(this.ctx.storage.sql).claim(eventId, now)) return 'duplicate' as const;
+      const payload: WebhookReceived = {
+        provider: summary.provider,
+        webhookId: eventId,
+        eventType: summary.type,
+        transactionId: summary.transactionId,
+        status,
+        payload: summary,
+      };
+      this.outbox.append({ type: 'webhook.received', ...(summary.tenantId ? { tenantId: summary.tenantId } : {}), payload }, now);
       return 'recorded' as const;
     });
     await this.rearm();

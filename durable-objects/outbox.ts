@@ -1,3 +1,4 @@
+import { exponentialBackoff } from '../src/domain/backoff';
 import type { OutboxMessage } from '../src/queues/messages';
 
 /**
@@ -66,12 +67,12 @@ type Row = {
 };
 
 export function outboxBackoffMs(attempts: number): number {
-  return Math.min(1000 * 2 ** Math.max(0, attempts - 1), OUTBOX_MAX_BACKOFF_MS);
+  return exponentialBackoff(attempts, 1000, OUTBOX_MAX_BACKOFF_MS);
 }
 
 /** How long after its `sends`-th send an unconfirmed row is sent again. */
 export function outboxRedeliverAfterMs(sends: number): number {
-  return Math.min(OUTBOX_REDELIVER_AFTER_MS * 2 ** Math.max(0, sends - 1), OUTBOX_MAX_REDELIVER_MS);
+  return exponentialBackoff(sends, OUTBOX_REDELIVER_AFTER_MS, OUTBOX_MAX_REDELIVER_MS);
 }
 
 export class Outbox {

@@ -15,7 +15,7 @@ import {
   toErrorBody,
   UnsupportedMediaTypeError,
 } from './lib/errors';
-import { createLogger, parseLogLevel } from './lib/logger';
+import { loggerFor } from './lib/logger';
 import { createRouter } from './lib/router';
 import { bodyLimit } from './middleware/body-limit';
 import { unauthenticatedRateLimit } from './middleware/rate-limit';
@@ -53,7 +53,7 @@ export function toAppError(err: unknown): AppError {
 export function renderError(c: Context<AppEnv>, err: unknown): Response {
   const appError = toAppError(err);
   if (appError.status >= 500) {
-    const logger = c.get('logger') ?? createLogger(parseLogLevel(c.env?.LOG_LEVEL), { requestId: c.get('requestId') });
+    const logger = c.get('logger') ?? loggerFor(c.env, { requestId: c.get('requestId') });
     const cause = appError.cause ?? err;
     logger.error('request.error', {
       code: appError.code,

@@ -1,3 +1,4 @@
+import { scheduledBackoff } from '../../src/domain/backoff';
 import { isPayable } from '../../src/domain/checkout';
 import type { PspFailure } from '../../src/psp/types';
 import type { RefundRow, SessionRecord } from './schema';
@@ -37,6 +38,6 @@ export function checksExhausted(record: SessionRecord): boolean {
  */
 export function checkRetry(record: SessionRecord, failure: PspFailure, now: number): { checkAttempts: number; nextCheckAt: number | null } {
   const attempts = failure.retryable ? record.checkAttempts + 1 : EXPIRY_CHECK_BACKOFF_MS.length;
-  const delay = EXPIRY_CHECK_BACKOFF_MS[Math.min(attempts - 1, EXPIRY_CHECK_BACKOFF_MS.length - 1)] ?? 120_000;
+  const delay = scheduledBackoff(EXPIRY_CHECK_BACKOFF_MS, attempts - 1);
   return { checkAttempts: attempts, nextCheckAt: failure.retryable ? now + delay : null };
 }

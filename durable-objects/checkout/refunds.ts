@@ -1,3 +1,4 @@
+import { scheduledBackoff } from '../../src/domain/backoff';
 import type { CheckoutRefundResult } from '../../src/psp/checkout';
 import type { RefundRow } from './schema';
 
@@ -36,7 +37,7 @@ export function recordRefundResult(sql: SqlStorage, refundId: string, result: Ch
        version = version + 1, updated_at = ? WHERE refund_id = ?`,
     result.status,
     result.reference || null,
-    pollable ? now + (REFUND_CHECK_BACKOFF_MS[0] ?? 5_000) : null,
+    pollable ? now + scheduledBackoff(REFUND_CHECK_BACKOFF_MS, 0) : null,
     now,
     refundId,
   );
@@ -89,6 +90,6 @@ export function refundCheckDue(row: RefundRow, now: number): row is RefundRow & 
 /** The provider had no final answer yet: ask again later, backing off. */
 export function scheduleRefundCheck(sql: SqlStorage, row: RefundRow, now: number): void {
   const checks = row.checks + 1;
-  const delay = REFUND_CHECK_BACKOFF_MS[Math.min(checks, REFUND_CHECK_BACKOFF_MS.length - 1)] ?? 300_000;
+  const delay = scheduledBackoff(REFUND_CHECK_BACKOFF_MS, checks);
   sql.exec('UPDATE refunds SET checks = ?, next_check_at = ? WHERE refund_id = ?', checks, now + delay, row.refund_id);
 }

@@ -1,3 +1,5 @@
+import { adoptDedupTable } from '../dedup';
+import { JsonRecord, jsonRecordTable } from '../record';
 import type { CheckoutSessionView } from './types';
 
 /**
@@ -5,7 +7,7 @@ import type { CheckoutSessionView } from './types';
  * record (one JSON row) and the refund rows.
  */
 export const SCHEMA = [
-  'CREATE TABLE session (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)',
+  jsonRecordTable('session'),
   'CREATE TABLE seen_events (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)',
   `CREATE TABLE refunds (
      refund_id TEXT PRIMARY KEY, request_hash TEXT NOT NULL, amount INTEGER NOT NULL,
@@ -13,7 +15,8 @@ export const SCHEMA = [
      provider_refund_id TEXT UNIQUE, next_check_at INTEGER, checks INTEGER NOT NULL DEFAULT 0,
      version INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
    )`,
-] as const;
+  ...adoptDedupTable('seen_events'),
+];
 
 /** The stored session: its view (without refunds) plus what only the object itself needs. */
 export type SessionRecord = Omit<CheckoutSessionView, 'refunds'> & {
@@ -36,17 +39,9 @@ export type RefundRow = {
   updated_at: number;
 };
 
-export function loadSession(sql: SqlStorage): SessionRecord | null {
-  const row = sql.exec<{ data: string }>('SELECT data FROM session WHERE id = 1').toArray()[0];
-  return row ? (JSON.parse(row.data) as SessionRecord) : null;
-}
-
-export function saveSession(sql: SqlStorage, record: SessionRecord): void {
-  sql.exec('INSERT INTO session (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', JSON.stringify(record));
-}
-
-export function deleteSession(sql: SqlStorage): void {
-  sql.exec('DELETE FROM session WHERE id = 1');
+/** The stored session record. */
+export function sessionRecord(sql: SqlStorage): JsonRecord<SessionRecord> {
+  return new JsonRecord<SessionRecord>(sql, 'session');
 }
 
 export function loadRefundRows(sql: SqlStorage): RefundRow[] {

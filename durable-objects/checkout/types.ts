@@ -1,10 +1,17 @@
-import type { LedgerLine } from '../../src/domain/ledger';
-import type { CheckoutProvider, CheckoutStatus, JsonValue } from '../../src/psp/checkout';
+import { z } from 'zod';
+import { CHECKOUT_STATUSES, type CheckoutStatus } from '../../src/domain/checkout';
+import { LedgerLine } from '../../src/domain/ledger';
+import type { CheckoutProvider, JsonValue } from '../../src/psp/checkout';
+import { PSP_PROVIDERS } from '../../src/psp/registry';
 import type { PspFailure } from '../../src/psp/types';
 
-/** The command and result types of CheckoutSessionDO's RPC methods, and the payload of its outbox event. */
+/**
+ * The command and result types of CheckoutSessionDO's RPC methods, and the schema of its outbox event's
+ * payload: the object's type and what the outbox consumer parses with are the same declaration.
+ */
 
-export type CheckoutPurpose = 'checkout' | 'qpay_invoice' | 'verification' | 'recovery';
+export const CHECKOUT_PURPOSES = ['checkout', 'qpay_invoice', 'verification', 'recovery'] as const;
+export type CheckoutPurpose = (typeof CHECKOUT_PURPOSES)[number];
 
 export type CreateCheckoutCommand = {
   sessionId: string;
@@ -28,41 +35,44 @@ export type CreateCheckoutCommand = {
   requestHash: string;
 };
 
-export type CheckoutRefundView = {
-  refundId: string;
-  amount: number;
-  status: 'pending' | 'succeeded' | 'failed';
-  providerRefundId: string | null;
-  createdAt: number;
-  updatedAt: number;
-};
+export const CheckoutRefundView = z.object({
+  refundId: z.string().min(1),
+  amount: z.number().int(),
+  status: z.enum(['pending', 'succeeded', 'failed']),
+  providerRefundId: z.string().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+});
+export type CheckoutRefundView = z.infer<typeof CheckoutRefundView>;
 
-export type CheckoutSessionView = {
-  sessionId: string;
-  tenantId: string;
-  provider: CheckoutProvider;
-  purpose: CheckoutPurpose;
-  providerSessionId: string;
-  checkoutUrl: string;
-  status: CheckoutStatus;
-  amount: number;
-  currency: string;
-  amountPaid: number;
-  amountRefunded: number;
-  paymentReference: string | null;
-  merchantAccount: string;
-  merchantId: string | null;
-  metadata: Record<string, string>;
-  details: Record<string, JsonValue>;
-  successUrl: string;
-  cancelUrl: string;
-  expiresAt: number | null;
-  paidAt: number | null;
-  createdAt: number;
-  updatedAt: number;
-  version: number;
-  refunds: CheckoutRefundView[];
-};
+/** The session as it is projected: everything but the provider's details and the refunds. */
+export const CheckoutSessionRow = z.object({
+  sessionId: z.string().min(1),
+  tenantId: z.string().min(1),
+  provider: z.enum(PSP_PROVIDERS),
+  purpose: z.enum(CHECKOUT_PURPOSES),
+  providerSessionId: z.string(),
+  checkoutUrl: z.string(),
+  status: z.enum(CHECKOUT_STATUSES),
+  amount: z.number().int(),
+  currency: z.string().min(1),
+  amountPaid: z.number().int(),
+  amountRefunded: z.number().int(),
+  paymentReference: z.string().nullable(),
+  merchantAccount: z.string(),
+  merchantId: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+  successUrl: z.string(),
+  cancelUrl: z.string(),
+  expiresAt: z.number().nullable(),
+  paidAt: z.number().nullable(),
+  createdAt: z.number(),
+  updatedAt: z.number(),
+  version: z.number().int(),
+});
+export type CheckoutSessionRow = z.infer<typeof CheckoutSessionRow>;
+
+export type CheckoutSessionView = CheckoutSessionRow & { details: Record<string, JsonValue>; refunds: CheckoutRefundView[] };
 
 export type CreateCheckoutResult =
   | { kind: 'created' | 'replayed'; view: CheckoutSessionView }
@@ -81,8 +91,9 @@ export type RefundCheckoutResult =
 export type NotificationResult = 'applied' | 'unchanged' | 'duplicate' | 'unknown_session' | 'not_ready' | 'check_failed';
 
 /** Outbox payload of `checkout.updated`: the projection row, the money moved by this change, and the refunds. */
-export type CheckoutProjection = {
-  session: Omit<CheckoutSessionView, 'refunds' | 'details'>;
-  refunds: CheckoutRefundView[];
-  ledger: LedgerLine[];
-};
+export const CheckoutProjection = z.object({
+  session: CheckoutSessionRow,
+  refunds: z.array(CheckoutRefundView),
+  ledger: z.array(LedgerLine),
+});
+export type CheckoutProjection = z.infer<typeof CheckoutProjection>;

@@ -1,12 +1,11 @@
 import type { Bindings } from '../../src/env';
-import { AppError } from '../../src/lib/errors';
 import { eventStub, venueStub } from '../../src/lib/stubs';
 import type { EventProfile } from '../../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../../src/schemas/payments';
 import { purchaseLimitsStep, runPrecharge } from '../precharge';
 import { cachedEventProfile, forgetEventProfile, rememberEventProfile } from './event-profiles';
 import { addressKey, type PricedOrder, priceOrder } from './pricing';
-import { errorReply, type Reply } from './replies';
+import type { Reply } from './types';
 
 /** More rounds than this means the event's profile changes faster than an order can be priced. */
 const MAX_ROUNDS = 5;
@@ -51,7 +50,7 @@ export async function priceAndReserve(
         fresh = true;
         continue;
       }
-      return { ok: false, reply: errorReply(input, new AppError('VALIDATION_ERROR', 'Validation failed', { errors: order.errors })) };
+      return { ok: false, reply: { ok: false, refusal: { code: 'VALIDATION_ERROR', message: 'Validation failed', errors: order.errors } } };
     }
     const precharge = await runPrecharge([purchaseLimitsStep(env)], {
       transactionId: input.transactionId,
@@ -74,7 +73,7 @@ export async function priceAndReserve(
     }
     if (refusal.code === 'VALIDATION_ERROR') forgetEventProfile(tenantId, request.eventId); // the event is gone
     const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
-    return { ok: false, reply: errorReply(input, new AppError(refusal.code, refusal.message, { errors })) };
+    return { ok: false, reply: { ok: false, refusal: { code: refusal.code, message: refusal.message, errors } } };
   }
   throw new Error(`the profile of event ${request.eventId} changed on each of ${MAX_ROUNDS} pricing rounds`);
 }

@@ -3,7 +3,7 @@ import { calculateTax, type TaxResult } from '../../src/domain/tax';
 import type { FieldError } from '../../src/lib/errors';
 import type { EventProfile, VenueProfile } from '../../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../../src/schemas/payments';
-import type { Fees } from './snapshot';
+import type { Fees } from './types';
 
 export type PricedOrder = { ok: true; event: EventProfile; venue: VenueProfile; ticketCount: number; tax: TaxResult; fees: Fees };
 

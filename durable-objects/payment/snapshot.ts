@@ -1,32 +1,11 @@
-import { type calculateFees, processingCost } from '../../src/domain/fees';
+import { processingCost } from '../../src/domain/fees';
 import { refundLedgerLines, saleLedgerLines } from '../../src/domain/ledger';
-import { type PaymentState, toApiStatus } from '../../src/domain/payment-state';
+import { toApiStatus } from '../../src/domain/payment-state';
 import type { TaxResult } from '../../src/domain/tax';
 import type { PspEvent } from '../../src/psp/types';
+import type { WebhookReceived } from '../inbox/types';
 import type { PaymentRow, RefundRow } from './schema';
-
-export type Fees = ReturnType<typeof calculateFees>;
-
-export type PaymentSnapshot = {
-  transactionId: string;
-  tenantId: string;
-  userId: string;
-  venueId: string;
-  eventId: string;
-  idempotencyKey: string;
-  state: PaymentState;
-  status: string;
-  amount: number;
-  currency: string;
-  fees: Fees;
-  provider: string;
-  pspReference: string | null;
-  paymentMethodId: string;
-  refundedAmount: number;
-  version: number;
-  createdAt: string;
-  updatedAt: string;
-};
+import type { Fees, PaymentSnapshot, RefundEventPayload } from './types';
 
 export function toSnapshot(row: PaymentRow): PaymentSnapshot {
   return {
@@ -72,8 +51,8 @@ export function paymentEventPayload(type: string, row: PaymentRow): Record<strin
 }
 
 /** A refund event's outbox payload: the refund, the payment's snapshot, and the refund's ledger lines on success. */
-export function refundEventPayload(type: string, row: PaymentRow, refund: RefundRow, alreadyRefunded?: number): Record<string, unknown> {
-  const payload: Record<string, unknown> = {
+export function refundEventPayload(type: string, row: PaymentRow, refund: RefundRow, alreadyRefunded?: number): RefundEventPayload {
+  const payload: RefundEventPayload = {
     refund: {
       refundId: refund.refund_id,
       transactionId: row.transaction_id,
@@ -102,7 +81,7 @@ export function refundEventPayload(type: string, row: PaymentRow, refund: Refund
 }
 
 /** The `webhook.received` payload: the notification and what became of it, for webhook_inbox. */
-export function notificationPayload(event: PspEvent, outcome: string, row: PaymentRow): Record<string, unknown> {
+export function notificationPayload(event: PspEvent, outcome: string, row: PaymentRow): WebhookReceived {
   return {
     provider: event.provider,
     webhookId: event.eventId,

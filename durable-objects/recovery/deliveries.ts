@@ -1,8 +1,8 @@
 import { payLinkFor } from '../../src/notifications/schedule';
 import type { DeliveryStatus, NotificationChannel } from '../../src/notifications/types';
-import type { DeliveryOutcome, DeliveryPlan, RecoveryRecord } from '../recovery-types';
 import { deliveryRows } from './rows';
 import type { DeliveryRow } from './schema';
+import type { DeliveryOutcome, DeliveryPlan, RecoveryRecord } from './types';
 
 /** A delivery being sent holds a lease this long, so a redelivered queue message does not send it twice meanwhile. */
 export const DELIVERY_LEASE_MS = 60_000;

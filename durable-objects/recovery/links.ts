@@ -1,5 +1,5 @@
-import type { AttachCheckoutCommand, CheckoutPlan, RecoveryRecord, RecoveryTransactionView } from '../recovery-types';
 import { reopens } from './status';
+import type { AttachCheckoutCommand, CheckoutPlan, RecoveryRecord, RecoveryTransactionView } from './types';
 
 /** A Checkout Session is reused only while it has more than this much time left. */
 const REUSE_MIN_REMAINING_MS = 60_000;

@@ -1,4 +1,7 @@
 import type { NotificationChannel } from '../../src/notifications/types';
+import type { RecoveryContext } from './context';
+import { deliveryRows, readAttempts, readReminders, saveRecord } from './rows';
+import type { DeliveryRow } from './schema';
 import type {
   RecoveryDeliveryView,
   RecoveryProjection,
@@ -6,10 +9,7 @@ import type {
   RecoveryTransactionRow,
   RecoveryTransactionView,
   ReminderDuePayload,
-} from '../recovery-types';
-import type { RecoveryContext } from './context';
-import { deliveryRows, readAttempts, readReminders, saveRecord } from './rows';
-import type { DeliveryRow } from './schema';
+} from './types';
 
 /** The record without its internal bookkeeping (request hash, checkout generation and version): the projected row. */
 export function transactionRow(record: RecoveryRecord): RecoveryTransactionRow {

@@ -1,18 +1,16 @@
-import { parseConfig } from '../../src/env';
 import { reminderTimes } from '../../src/notifications/schedule';
-import type { RecoveryRecord } from '../recovery-types';
 import type { RecoveryContext } from './context';
 import { queueDeliveries } from './deliveries';
 import { emitReminderDue } from './projection';
+import type { RecoveryRecord } from './types';
 
 /**
  * The first link starts the schedule (config RECOVERY_REMINDER_SCHEDULE, first at once); reopening starts a fresh
  * one. Returns how many reminders were scheduled, or null when a schedule was already running.
  */
-export function startReminders(sql: SqlStorage, env: Env, reopened: boolean, now: number): number | null {
+export function startReminders(sql: SqlStorage, offsets: readonly number[], reopened: boolean, now: number): number | null {
   const started = sql.exec<{ n: number; last: number | null }>('SELECT COUNT(*) AS n, MAX(seq) AS last FROM reminders').one();
   if (started.n > 0 && !reopened) return null;
-  const offsets = parseConfig(env as Parameters<typeof parseConfig>[0]).notifications.reminderScheduleSeconds;
   let seq = started.last ?? 0;
   for (const dueAt of reminderTimes(now, offsets)) {
     seq += 1;

@@ -1,14 +1,14 @@
-import type { RecoveryPaymentAttempt, RecoveryRecord, RecoveryReminderView } from '../recovery-types';
+import { JsonRecord } from '../record';
 import type { AttemptRow, DeliveryRow, ReminderRow } from './schema';
+import type { RecoveryPaymentAttempt, RecoveryRecord, RecoveryReminderView } from './types';
 
 /** The transaction, stored as one JSON row; null before it is recorded. */
 export function loadRecord(sql: SqlStorage): RecoveryRecord | null {
-  const row = sql.exec<{ data: string }>('SELECT data FROM txn WHERE id = 1').toArray()[0];
-  return row ? (JSON.parse(row.data) as RecoveryRecord) : null;
+  return new JsonRecord<RecoveryRecord>(sql, 'txn').load();
 }
 
 export function saveRecord(sql: SqlStorage, record: RecoveryRecord): void {
-  sql.exec('INSERT INTO txn (id, data) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data', JSON.stringify(record));
+  new JsonRecord<RecoveryRecord>(sql, 'txn').save(record);
 }
 
 export function readAttempts(sql: SqlStorage): RecoveryPaymentAttempt[] {
@@ -58,12 +58,4 @@ export function recordAttempt(sql: SqlStorage, a: RecoveryPaymentAttempt): void 
     a.source,
     a.occurredAt,
   );
-}
-
-/** Notes a Stripe event id; false when it was seen before. */
-export function markEventSeen(sql: SqlStorage, eventId: string, now: number): boolean {
-  const fresh = sql
-    .exec('INSERT INTO seen_events (event_id, received_at) VALUES (?, ?) ON CONFLICT DO NOTHING RETURNING event_id', eventId, now)
-    .toArray();
-  return fresh.length > 0;
 }

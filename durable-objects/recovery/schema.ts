@@ -1,12 +1,14 @@
 import type { DeliveryStatus, NotificationChannel } from '../../src/notifications/types';
-import type { RecoveryPaymentAttempt, RecoveryReminderView } from '../recovery-types';
+import { adoptDedupTable } from '../dedup';
+import { jsonRecordTable } from '../record';
+import type { RecoveryPaymentAttempt, RecoveryReminderView } from './types';
 
 /**
  * RecoveryTransactionDO's own schema steps (after the outbox's). Steps that have shipped are never edited
  * or reordered: a change is a new step appended.
  */
 export const RECOVERY_SCHEMA = [
-  'CREATE TABLE txn (id INTEGER PRIMARY KEY CHECK (id = 1), data TEXT NOT NULL)',
+  jsonRecordTable('txn'),
   'CREATE TABLE seen_events (event_id TEXT PRIMARY KEY, received_at INTEGER NOT NULL)',
   `CREATE TABLE attempts (
      attempt_id TEXT PRIMARY KEY, payment_intent_id TEXT, status TEXT NOT NULL, amount INTEGER, currency TEXT,
@@ -23,7 +25,8 @@ export const RECOVERY_SCHEMA = [
      version INTEGER NOT NULL DEFAULT 1, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
      PRIMARY KEY (delivery_id, channel)
    )`,
-] as const;
+  ...adoptDedupTable('seen_events'),
+];
 
 /** A row of `attempts`. */
 export type AttemptRow = {

@@ -1,9 +1,9 @@
-import type { RecordRecoveryCommand, RecoveryRecord } from '../recovery-types';
 import type { RecoveryContext } from './context';
 import { cancelWaitingDeliveries } from './deliveries';
 import { emitDelivery } from './projection';
 import { cancelScheduledReminders } from './reminders';
 import { recordAttempt } from './rows';
+import type { RecordRecoveryCommand, RecoveryRecord } from './types';
 
 /** A payment that may complete the transaction: a paid checkout session, or Stripe's event for one. */
 export type RecoveryPayment = {

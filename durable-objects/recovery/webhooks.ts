@@ -1,8 +1,8 @@
 import { isPaid } from '../../src/domain/checkout';
-import type { RecoveryCheckoutUpdate, RecoveryRecord, RecoveryStripeEvent } from '../recovery-types';
 import type { RecoveryContext } from './context';
 import { recordAttempt } from './rows';
 import { complete, expire } from './status';
+import type { RecoveryCheckoutUpdate, RecoveryRecord, RecoveryStripeEvent } from './types';
 
 /**
  * A projection of one of this transaction's checkout sessions: the current session's status moves on, a paid

@@ -1,5 +1,5 @@
 import type { Bindings } from '../env';
-import { createLogger, parseLogLevel } from '../lib/logger';
+import { loggerFor } from '../lib/logger';
 import { cleanupProcessedRecords } from './cleanup';
 import { beatHeartbeat } from './heartbeat';
 import { reconcilePayments } from './reconcile';
@@ -19,7 +19,7 @@ export const CRON_JOBS: Record<string, Job[]> = {
 
 /** Runs every job of the schedule; one failing job does not stop the others, and the run fails if any did. */
 export async function handleScheduled(controller: ScheduledController, env: Bindings, ctx: ExecutionContext): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { cron: controller.cron });
+  const logger = loggerFor(env, { cron: controller.cron });
   const jobs = CRON_JOBS[controller.cron];
   if (!jobs) throw new Error(`no jobs for cron ${controller.cron}`);
   const results = await Promise.allSettled(jobs.map((job) => job.run(env, ctx)));

@@ -14,9 +14,9 @@ import {
   uuid,
   varchar,
 } from 'drizzle-orm/pg-core';
+import { CHECKOUT_STATUSES } from '../domain/checkout';
 import { API_STATUSES } from '../domain/payment-state';
 import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, RECOVERY_STATUSES } from '../notifications/types';
-import { CHECKOUT_STATUSES } from '../psp/checkout';
 import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 
 /**

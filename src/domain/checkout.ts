@@ -1,5 +1,17 @@
-import type { CheckoutStatus } from '../psp/checkout';
 import type { LedgerLine } from './ledger';
+
+/** A checkout session's status, whatever its provider calls it (each adapter maps its own words to these). */
+export const CHECKOUT_STATUSES = [
+  'open',
+  'processing',
+  'succeeded',
+  'failed',
+  'expired',
+  'canceled',
+  'refunded',
+  'partially_refunded',
+] as const;
+export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 
 /**
  * The state of a hosted checkout session as its owning object keeps it, and how a provider's

@@ -1,3 +1,5 @@
+import { sha256Hex } from '../lib/crypto';
+
 /**
  * Idempotency-Key semantics (API.md "Idempotency"): the request body's fingerprint is SHA-256 of
  * its canonical JSON, so the same body sent with keys in another order or other whitespace is the
@@ -86,10 +88,8 @@ function open(value: unknown, out: string[], stack: Frame[], ancestors: Set<obje
 }
 
 /** Lower-case hex SHA-256 of `canonicalJson(value)` (WebCrypto: workerd and Node 22 alike). */
-export async function fingerprint(value: unknown): Promise<string> {
-  const bytes = new TextEncoder().encode(canonicalJson(value));
-  const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
-  return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
+export function fingerprint(value: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(value));
 }
 
 export interface IdempotencyRecord {

@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { FeeBreakdown } from './fees';
 import { allocate } from './money';
 import type { TaxResult } from './tax';
@@ -6,7 +7,8 @@ import type { TaxResult } from './tax';
  * Double-entry lines for one money movement (API.md "Ledger"): amount signed, + debit, − credit, and
  * the lines of one ledger transaction always sum to zero. Accounts name their owner.
  */
-export type LedgerLine = { account: string; amount: number };
+export const LedgerLine = z.object({ account: z.string().min(1), amount: z.number().int() });
+export type LedgerLine = z.infer<typeof LedgerLine>;
 
 export type SaleLedgerInput = {
   userId: string;

@@ -12,6 +12,10 @@ export type AppErrorOptions = {
   errors?: FieldError[];
   headers?: Record<string, string>;
   cause?: unknown;
+  /** Fields the envelope carries after its own (a decline code, the transaction id). */
+  details?: Record<string, unknown>;
+  /** A stored answer being replayed: the time and path it was first given with, which its envelope keeps. */
+  answered?: { at: string; path: string };
 };
 
 /**
@@ -23,6 +27,8 @@ export class AppError extends Error {
   readonly errors: FieldError[] | undefined;
   readonly retryable: boolean;
   readonly headers: Record<string, string>;
+  readonly details: Record<string, unknown> | undefined;
+  readonly answered: { at: string; path: string } | undefined;
 
   constructor(
     readonly code: ErrorCode,
@@ -36,6 +42,8 @@ export class AppError extends Error {
     this.errors = options.errors;
     this.retryable = 'retryable' in spec;
     this.headers = options.headers ?? {};
+    this.details = options.details;
+    this.answered = options.answered;
   }
 }
 
@@ -139,12 +147,13 @@ export function toErrorBody(err: AppError, path: string, requestId: string, now:
   const body: ErrorBody = {
     error: err.message,
     code: err.code,
-    timestamp: now.toISOString(),
-    path,
+    timestamp: err.answered?.at ?? now.toISOString(),
+    path: err.answered?.path ?? path,
     requestId,
   };
   if (err.errors?.length) body.errors = err.errors;
-  return body;
+  // Details follow the envelope's own fields, as the first answer of a replayed refusal had them.
+  return err.details ? ({ ...body, ...err.details } as ErrorBody) : body;
 }
 
 export function asAppError(err: unknown): AppError {

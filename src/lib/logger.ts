@@ -40,3 +40,8 @@ export function createLogger(minLevel: LogLevel = 'info', base: Record<string, u
 export function parseLogLevel(value: string | undefined): LogLevel {
   return value === 'debug' || value === 'warn' || value === 'error' ? value : 'info';
 }
+
+/** The logger of one Worker, consumer or object at the level LOG_LEVEL sets: the one way everything makes its logger. */
+export function loggerFor(env: { LOG_LEVEL?: string } | undefined, base: Record<string, unknown> = {}): Logger {
+  return createLogger(parseLogLevel(env?.LOG_LEVEL), base);
+}

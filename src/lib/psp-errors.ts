@@ -1,5 +1,8 @@
 import type { PspFailure } from '../psp/types';
-import { AppError } from './errors';
+import type { ErrorCode } from './error-catalog';
+import { AppError, type FieldError } from './errors';
+
+export type PspRefusal = { code: ErrorCode; message: string; errors?: FieldError[] };
 
 /**
  * A provider failure as the API reports it, the same on every path (ticket payments, refunds, checkout
@@ -7,12 +10,19 @@ import { AppError } from './errors';
  * PSP_REQUEST_REJECTED); refused credentials, no answer or an unreadable answer are ours (502
  * PSP_UNAVAILABLE, retry with the same key). `field` names the part of the request the refusal is about.
  */
-export function pspFailureError(provider: string, failure: PspFailure, field = 'psp_config'): AppError {
+export function pspFailureRefusal(provider: string, failure: PspFailure, field = 'psp_config'): PspRefusal {
   if (failure.kind === 'invalid_request') {
-    return new AppError('PSP_REQUEST_REJECTED', `${provider} rejected the request${failure.code ? ` (${failure.code})` : ''}`, {
+    return {
+      code: 'PSP_REQUEST_REJECTED',
+      message: `${provider} rejected the request${failure.code ? ` (${failure.code})` : ''}`,
       errors: [{ field, message: failure.message }],
-    });
+    };
   }
-  if (failure.kind === 'authentication') return new AppError('PSP_UNAVAILABLE', `${provider} refused our credentials`);
-  return new AppError('PSP_UNAVAILABLE', `${provider} did not answer (${failure.kind}); retry with the same Idempotency-Key`);
+  if (failure.kind === 'authentication') return { code: 'PSP_UNAVAILABLE', message: `${provider} refused our credentials` };
+  return { code: 'PSP_UNAVAILABLE', message: `${provider} did not answer (${failure.kind}); retry with the same Idempotency-Key` };
+}
+
+export function pspFailureError(provider: string, failure: PspFailure, field?: string): AppError {
+  const refusal = pspFailureRefusal(provider, failure, field);
+  return new AppError(refusal.code, refusal.message, { errors: refusal.errors });
 }

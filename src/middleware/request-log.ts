@@ -1,7 +1,7 @@
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
 import type { AppEnv } from '../env';
-import { createLogger, parseLogLevel } from '../lib/logger';
+import { loggerFor } from '../lib/logger';
 
 /** What the log says for a request no route answered: the raw path can hold anything a client typed. */
 export const UNMATCHED_ROUTE = '(unmatched)';
@@ -34,7 +34,7 @@ function routePattern(c: Context): string {
 export function requestLog(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    const logger = createLogger(parseLogLevel(c.env.LOG_LEVEL), { requestId: c.var.requestId });
+    const logger = loggerFor(c.env, { requestId: c.var.requestId });
     c.set('logger', logger);
     await next();
     const status = c.res.status;

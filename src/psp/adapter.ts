@@ -1,4 +1,4 @@
-import type { RecoveryStripeEvent } from '../../durable-objects/recovery-types';
+import type { RecoveryStripeEvent } from '../../durable-objects/recovery/types';
 import type { CheckoutCapability, CheckoutNotification, InboundNotification, NotificationContext, NotifyingCheckout } from './checkout';
 import type { PspChargeOutcome, PspChargeRequest, PspEvent, PspRefundOutcome, PspRefundRequest, PspResult } from './types';
 

@@ -1,5 +1,9 @@
+import type { CheckoutStatus } from '../domain/checkout';
 import type { ProviderId } from './registry';
 import type { PspResult } from './types';
+
+// The status vocabulary is the domain's; the adapters import it from here.
+export { CHECKOUT_STATUSES, type CheckoutStatus } from '../domain/checkout';
 
 /**
  * Hosted checkout sessions: the one interface the seven providers sit behind. Our side names a
@@ -10,19 +14,6 @@ import type { PspResult } from './types';
  */
 /** Every provider offers hosted checkout; the registry (registry.ts) lists them. */
 export type CheckoutProvider = ProviderId;
-
-/** CONTRACTS.md §0.1. */
-export const CHECKOUT_STATUSES = [
-  'open',
-  'processing',
-  'succeeded',
-  'failed',
-  'expired',
-  'canceled',
-  'refunded',
-  'partially_refunded',
-] as const;
-export type CheckoutStatus = (typeof CHECKOUT_STATUSES)[number];
 
 export type CheckoutInput = {
   /** Our session id: `cko` + 32 lowercase hex characters (alphanumeric, 35 chars; fits every provider's reference field). */

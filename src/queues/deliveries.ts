@@ -1,15 +1,14 @@
-import { z } from 'zod';
-import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recovery-types';
+import type { DeliveryOutcome, DeliveryPlan } from '../../durable-objects/recovery/types';
 import { withDb } from '../db/client';
 import { recordUnparsableMessage } from '../db/repos/dead-letters';
 import { type Bindings, parseConfig } from '../env';
-import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { type Logger, loggerFor } from '../lib/logger';
 import { recoveryTransactionStub } from '../lib/stubs';
 import { type NotificationSenders, notificationSenders } from '../notifications';
 import { isPermanentDeliveryFailure } from '../notifications/schedule';
 import { renderRecoveryEmail, renderRecoverySms } from '../notifications/templates';
-import { NOTIFICATION_CHANNELS } from '../notifications/types';
 import type { PspFailure, PspResult } from '../psp/types';
+import { RecoveryDeliveryMessage } from './messages';
 import { queueRetryDelaySeconds } from './retry';
 
 /**
@@ -21,26 +20,13 @@ import { queueRetryDelaySeconds } from './retry';
  * consumer (queues/dlq.ts) records it in outbox_dlq. A refusal of the message itself (bad address) is final.
  * Messages carry ids only: no address, phone number or link travels through the queue or its dead letters.
  */
-export const RecoveryDeliveryMessage = z.object({
-  v: z.literal(1),
-  type: z.literal('recovery.reminder'),
-  /** `<deliveryId>:<channel>`: what outbox_dlq records as the event id. */
-  eventId: z.string().min(1).max(120),
-  tenantId: z.string().min(1),
-  transactionId: z.uuid(),
-  deliveryId: z.string().min(1).max(100),
-  reminderSeq: z.number().int().positive(),
-  channel: z.enum(NOTIFICATION_CHANNELS),
-});
-export type RecoveryDeliveryMessage = z.infer<typeof RecoveryDeliveryMessage>;
-
 export async function consumeDeliveries(
   batch: MessageBatch<unknown>,
   env: Bindings,
   ctx: ExecutionContext,
   senders: NotificationSenders = notificationSenders(parseConfig(env)),
 ): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const logger = loggerFor(env, { queue: batch.queue });
   for (const msg of batch.messages) {
     const parsed = RecoveryDeliveryMessage.safeParse(msg.body);
     try {

@@ -1,7 +1,7 @@
 import { recordDeadLetter } from '../db/repos/dead-letters';
 import { clearRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
-import { createLogger, parseLogLevel } from '../lib/logger';
+import { loggerFor } from '../lib/logger';
 import { OutboxMessage } from './messages';
 import { confirmToSources } from './outbox';
 import { queueRetryDelaySeconds } from './retry';
@@ -29,7 +29,7 @@ export async function consumeDeadLetters(
   ctx: ExecutionContext,
   queue: DeadLetterQueue,
 ): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const logger = loggerFor(env, { queue: batch.queue });
   await withDatabaseOrRetryBatch(batch, env, ctx, logger, async (db) => {
     const finished: OutboxMessage[] = [];
     for (const msg of batch.messages) {

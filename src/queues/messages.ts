@@ -1,6 +1,12 @@
 import { z } from 'zod';
+import type { Tx } from '../db/repos/processed-events';
+import type { Bindings } from '../env';
+import { NOTIFICATION_CHANNELS } from '../notifications/types';
 
-/** Every body the `outbox` queue carries. `v` versions the envelope; `eventId` is the dedup key. */
+/**
+ * Every body the `outbox` queue carries. `v` versions the envelope; `eventId` is the dedup key. The payload
+ * is parsed by the handler of its type, with the schema its producer's types come from (durable-objects/…/types.ts).
+ */
 export const OutboxMessage = z.object({
   v: z.literal(1),
   eventId: z.string().min(1).max(100),
@@ -12,4 +18,22 @@ export const OutboxMessage = z.object({
 });
 export type OutboxMessage = z.infer<typeof OutboxMessage>;
 
-export const HeartbeatPayload = z.object({ seq: z.number().int().positive(), beatAt: z.iso.datetime() });
+/**
+ * Applies one event inside the transaction that also records its id. A payload its schema refuses throws a
+ * ZodError, which the consumer treats as permanent (queues/failures.ts): the event is dead-lettered at once.
+ */
+export type OutboxHandler = (tx: Tx, event: OutboxMessage, env: Bindings) => Promise<void>;
+
+/** Every body the `deliveries` queue carries: one recovery reminder on one channel (made by queues/recovery-handlers.ts). */
+export const RecoveryDeliveryMessage = z.object({
+  v: z.literal(1),
+  type: z.literal('recovery.reminder'),
+  /** `<deliveryId>:<channel>`: what outbox_dlq records as the event id. */
+  eventId: z.string().min(1).max(120),
+  tenantId: z.string().min(1),
+  transactionId: z.uuid(),
+  deliveryId: z.string().min(1).max(100),
+  reminderSeq: z.number().int().positive(),
+  channel: z.enum(NOTIFICATION_CHANNELS),
+});
+export type RecoveryDeliveryMessage = z.infer<typeof RecoveryDeliveryMessage>;

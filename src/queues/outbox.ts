@@ -1,34 +1,28 @@
-import type { CheckoutProjection } from '../../durable-objects/CheckoutSessionDO';
-import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
+import { CheckoutProjection } from '../../durable-objects/checkout/types';
+import { HeartbeatPayload } from '../../durable-objects/heartbeat/types';
+import { WebhookReceived } from '../../durable-objects/inbox/types';
+import { PaymentSnapshot, PaymentSucceededPayload, RefundEventPayload, RefundSucceededPayload } from '../../durable-objects/payment/types';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
 import { recordDeadLetter, recordUnparsableMessage } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
-import {
-  postLedger,
-  type RefundSnapshot,
-  recordWebhook,
-  upsertPaymentTransaction,
-  upsertRefund,
-  type WebhookReceived,
-} from '../db/repos/payments';
+import { postLedger, recordWebhook, upsertPaymentTransaction, upsertRefund } from '../db/repos/payments';
 import { claimEvent, type Tx } from '../db/repos/processed-events';
 import { clearRetry, recordRetry } from '../db/repos/queue-retries';
-import type { LedgerLine } from '../domain/ledger';
 import type { Bindings } from '../env';
-import { createLogger, type Logger, parseLogLevel } from '../lib/logger';
+import { type Logger, loggerFor } from '../lib/logger';
 import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { summarizeFailure } from './failures';
-import { HeartbeatPayload, OutboxMessage } from './messages';
+import { type OutboxHandler, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
 
-/** Applies one event inside the transaction that also records its id; later issues add their types here. */
-export type OutboxHandler = (tx: Tx, event: OutboxMessage, env: Bindings) => Promise<void>;
+export type { OutboxHandler } from './messages';
 
+/** One handler per event type; each parses its payload with the producer's schema. */
 export const outboxHandlers: Record<string, OutboxHandler> = {
   'system.heartbeat': async (tx, event) => {
     const beat = HeartbeatPayload.parse(event.payload);
@@ -36,13 +30,13 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   },
   'venue.upserted': (tx, event) => upsertVenue(tx, VenueProfile.parse(event.payload)),
   'event.upserted': (tx, event) => upsertEvent(tx, EventProfile.parse(event.payload)),
-  'payment.created': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
-  'payment.retrying': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
-  'payment.processing': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
-  'payment.requires_action': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
-  'payment.failed': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
+  'payment.created': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'payment.retrying': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'payment.processing': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'payment.requires_action': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'payment.failed': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
   'payment.succeeded': async (tx, event, env) => {
-    const payment = event.payload as PaymentSnapshot & { ledger: LedgerLine[] };
+    const payment = PaymentSucceededPayload.parse(event.payload);
     await upsertPaymentTransaction(tx, payment);
     await postLedger(tx, payment.transactionId, event.eventId, payment.currency, payment.ledger);
     // Once per event id inside the VenueDO, so a retried delivery does not count the sale twice.
@@ -52,24 +46,24 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
       Date.parse(event.occurredAt),
     );
   },
-  'payment.cancelled': (tx, event) => upsertPaymentTransaction(tx, event.payload as PaymentSnapshot),
-  'refund.created': (tx, event) => applyRefundEvent(tx, event),
-  'refund.failed': (tx, event) => applyRefundEvent(tx, event),
+  'payment.cancelled': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'refund.created': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
+  'refund.failed': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
   'refund.succeeded': async (tx, event) => {
-    await applyRefundEvent(tx, event);
-    const { refund, ledger, payment } = event.payload as { refund: RefundSnapshot; ledger: LedgerLine[]; payment: PaymentSnapshot };
+    const { refund, ledger, payment } = RefundSucceededPayload.parse(event.payload);
+    await applyRefundEvent(tx, { refund, payment });
     await postLedger(tx, refund.refundId, event.eventId, payment.currency, ledger);
   },
   'checkout.updated': async (tx, event, env) => {
-    await applyCheckoutProjection(tx, event.eventId, event.payload as CheckoutProjection);
-    await recoveryOnCheckoutUpdated(tx, event, env);
+    const projection = CheckoutProjection.parse(event.payload);
+    await applyCheckoutProjection(tx, event.eventId, projection);
+    await recoveryOnCheckoutUpdated(projection, env);
   },
-  'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, event.payload as WebhookReceived),
+  'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, WebhookReceived.parse(event.payload)),
   ...recoveryOutboxHandlers,
 };
 
-async function applyRefundEvent(tx: Tx, event: OutboxMessage): Promise<void> {
-  const { refund, payment } = event.payload as { refund: RefundSnapshot; payment: PaymentSnapshot };
+async function applyRefundEvent(tx: Tx, { refund, payment }: Pick<RefundEventPayload, 'refund' | 'payment'>): Promise<void> {
   await upsertPaymentTransaction(tx, payment);
   await upsertRefund(tx, refund);
 }
@@ -111,7 +105,7 @@ export async function consumeOutbox(
   ctx: ExecutionContext,
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<void> {
-  const logger = createLogger(parseLogLevel(env.LOG_LEVEL), { queue: batch.queue });
+  const logger = loggerFor(env, { queue: batch.queue });
   await withDatabaseOrRetryBatch(batch, env, ctx, logger, (db) => applyBatch(db, env, batch, handlers, logger));
 }
 

@@ -1,12 +1,14 @@
-import type { CheckoutProjection } from '../../durable-objects/CheckoutSessionDO';
-import type { RecoveryDeliveryView, RecoveryProjection, ReminderDuePayload } from '../../durable-objects/recovery-types';
-import type { Tx } from '../db/repos/processed-events';
+import type { CheckoutProjection } from '../../durable-objects/checkout/types';
+import {
+  type RecoveryDeliveryView,
+  RecoveryNotificationPayload,
+  RecoveryProjection,
+  ReminderDuePayload,
+} from '../../durable-objects/recovery/types';
 import { applyRecoveryProjection, upsertRecoveryNotifications } from '../db/repos/recovery';
 import type { Bindings } from '../env';
 import { recoveryTransactionStub } from '../lib/stubs';
-import type { RecoveryDeliveryMessage } from './deliveries';
-import type { OutboxMessage } from './messages';
-import type { OutboxHandler } from './outbox';
+import type { OutboxHandler, RecoveryDeliveryMessage } from './messages';
 
 /**
  * Outbox handlers of RecoveryTransactionDO's events (spread into outboxHandlers):
@@ -30,10 +32,10 @@ export function deliveryMessage(d: RecoveryDeliveryView): RecoveryDeliveryMessag
 }
 
 export const recoveryOutboxHandlers: Record<string, OutboxHandler> = {
-  'recovery.updated': (tx, event) => applyRecoveryProjection(tx, event.payload as RecoveryProjection),
-  'recovery.notification': (tx, event) => upsertRecoveryNotifications(tx, [(event.payload as { delivery: RecoveryDeliveryView }).delivery]),
+  'recovery.updated': (tx, event) => applyRecoveryProjection(tx, RecoveryProjection.parse(event.payload)),
+  'recovery.notification': (tx, event) => upsertRecoveryNotifications(tx, [RecoveryNotificationPayload.parse(event.payload).delivery]),
   'recovery.reminder_due': async (tx, event, env) => {
-    const due = event.payload as ReminderDuePayload;
+    const due = ReminderDuePayload.parse(event.payload);
     await upsertRecoveryNotifications(tx, due.deliveries);
     if (due.deliveries.length === 0) return;
     await env.DELIVERIES_QUEUE.sendBatch(due.deliveries.map((d) => ({ body: deliveryMessage(d), contentType: 'json' as const })));
@@ -45,8 +47,7 @@ export const recoveryOutboxHandlers: Record<string, OutboxHandler> = {
  * its status to the recovery transaction named in its metadata (paid → completed; expired → expired when there
  * is no payment link). Idempotent in the object (version-guarded; completion happens once).
  */
-export async function recoveryOnCheckoutUpdated(_tx: Tx, event: OutboxMessage, env: Bindings): Promise<void> {
-  const { session } = event.payload as CheckoutProjection;
+export async function recoveryOnCheckoutUpdated({ session }: CheckoutProjection, env: Bindings): Promise<void> {
   const transactionId = session.metadata?.edgepay_recovery_transaction_id;
   if (session.purpose !== 'recovery' || !transactionId) return;
   await recoveryTransactionStub(env, session.tenantId, transactionId).observeCheckout(session.tenantId, {

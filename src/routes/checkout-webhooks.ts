@@ -1,5 +1,6 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import type { Context } from 'hono';
+
 import type { AppEnv } from '../env';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import { createRouter } from '../lib/router';

@@ -78,21 +78,11 @@ const refundRoute = createRoute({
   },
 });
 
-/**
- * The object renders bodies once and stores them, so successful replays are byte-identical. An error
- * body names the request that is being answered: a replayed one gets this request's id, which is
- * also its X-Request-Id (set for every response in app.ts).
- */
-function objectResponse(result: { status: number; body: string; replayed: boolean }, requestId: string): Response {
+/** A success as the object stored it, so a replay is byte-identical; refusals were thrown and rendered by renderError. */
+function objectResponse(answer: { status: number; body: string; replayed: boolean }): Response {
   const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (result.replayed) headers['Idempotent-Replayed'] = 'true';
-  return new Response(result.status >= 400 ? withRequestId(result.body, requestId) : result.body, { status: result.status, headers });
-}
-
-function withRequestId(body: string, requestId: string): string {
-  const parsed = JSON.parse(body) as unknown;
-  if (!parsed || typeof parsed !== 'object' || !('code' in parsed)) return body;
-  return JSON.stringify({ ...parsed, requestId });
+  if (answer.replayed) headers['Idempotent-Replayed'] = 'true';
+  return new Response(answer.body, { status: answer.status, headers });
 }
 
 export const paymentRoutes = createRouter()
@@ -104,7 +94,7 @@ export const paymentRoutes = createRouter()
       userAgent: c.req.header('user-agent'),
       accessToken: c.req.header('x-access-token'),
     });
-    return objectResponse(result, c.var.requestId) as never;
+    return objectResponse(result) as never;
   })
   .openapi(refundRoute, async (c) => {
     const result = await refundPayment(
@@ -118,6 +108,6 @@ export const paymentRoutes = createRouter()
         path: c.req.path,
       },
     );
-    return objectResponse(result, c.var.requestId) as never;
+    return objectResponse(result) as never;
   })
   .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId), 200));

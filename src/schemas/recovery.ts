@@ -1,7 +1,7 @@
 import { z } from '@hono/zod-openapi';
+import { CHECKOUT_STATUSES } from '../domain/checkout';
 import { CURRENCY_EXPONENTS, isCurrency } from '../domain/money';
 import { DELIVERY_STATUSES, RECOVERY_STATUSES } from '../notifications/types';
-import { CHECKOUT_STATUSES } from '../psp/checkout';
 
 /**
  * Stripe payment recovery. Request and response fields are camelCase like the recovery API's body

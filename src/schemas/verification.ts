@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { CHECKOUT_STATUSES } from '../domain/checkout';
 import {
   COLOR_LENGTH,
   COLOR_PALETTE,
@@ -15,7 +16,6 @@ import {
   VERIFICATION_STATUSES,
 } from '../domain/factors';
 import { decimalToMinor } from '../domain/money';
-import { CHECKOUT_STATUSES } from '../psp/checkout';
 import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 import { boundedFreeForm } from './common';
 

@@ -4,10 +4,10 @@ import type {
   CheckoutSessionView,
   CreateCheckoutResult,
   RefundCheckoutResult,
-} from '../../durable-objects/CheckoutSessionDO';
-import { canonicalJson } from '../domain/idempotency';
+} from '../../durable-objects/checkout/types';
+
+import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
-import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError } from '../lib/errors';
 import { checkoutSessionIdFor } from '../lib/ids';
 import { pspFailureError } from '../lib/psp-errors';
@@ -52,9 +52,12 @@ export async function createCheckoutSession(
   const base = config.publicBaseUrl ?? request.origin;
   const sessionId = await checkoutSessionIdFor(config.paymentIdKey, principal.tenantId, request.purpose, request.clientKey);
   const metadata = stringMetadata(pspConfig.metadata);
-  const requestHash = await sha256Hex(
-    canonicalJson({ amount: request.amount, description: request.description ?? null, psp_config: pspConfig, ttl: request.ttlSeconds }),
-  );
+  const requestHash = await fingerprint({
+    amount: request.amount,
+    description: request.description ?? null,
+    psp_config: pspConfig,
+    ttl: request.ttlSeconds,
+  });
   const result: CreateCheckoutResult = await checkoutStub(env, sessionId).create({
     sessionId,
     tenantId: principal.tenantId,
@@ -103,7 +106,7 @@ export async function refundCheckoutSession(
   idempotencyKey: string,
   amount: number | null,
 ): Promise<{ refund: CheckoutRefundRecord; view: CheckoutSessionView; replayed: boolean }> {
-  const requestHash = await sha256Hex(canonicalJson({ amount }));
+  const requestHash = await fingerprint({ amount });
   const result: RefundCheckoutResult = await checkoutStub(env, sessionId).refund({
     tenantId: principal.tenantId,
     refundId: `rf_${idempotencyKey.replace(/-/g, '')}`,

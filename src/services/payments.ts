@@ -1,12 +1,31 @@
+import type { PaymentResult } from '../../durable-objects/payment/types';
 import { publicFees } from '../domain/fees';
 import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
-import { NotFoundError } from '../lib/errors';
+import { AppError, NotFoundError } from '../lib/errors';
 import { transactionIdFor } from '../lib/ids';
 import { paymentStub } from '../lib/stubs';
 import type { ProcessPaymentBody, RefundBody, TransactionView } from '../schemas/payments';
 
 export type ProcessContext = { requestId: string; path: string; ip?: string; userAgent?: string; accessToken?: string };
+
+/** A success the object answered with: its JSON text, as stored for replay. */
+export type PaymentAnswer = { status: 200 | 202; body: string; replayed: boolean };
+
+/**
+ * The object's result for the route: a success as it is, a refusal as the AppError renderError turns into
+ * the envelope. A replayed refusal keeps the time and path it was first given with, and says it is a replay.
+ */
+export function answered(result: PaymentResult): PaymentAnswer {
+  if (result.ok) return { status: result.status, body: result.body, replayed: result.replayed };
+  const { refusal, replayed } = result;
+  throw new AppError(refusal.code, refusal.message, {
+    errors: refusal.errors,
+    details: refusal.details,
+    answered: { at: refusal.answeredAt, path: refusal.path },
+    headers: replayed ? { 'Idempotent-Replayed': 'true' } : {},
+  });
+}
 
 /** Finds the transaction's object from (tenant, user, key) and lets it decide: execute, replay, 409 or 422. */
 export async function processPayment(
@@ -16,9 +35,9 @@ export async function processPayment(
   idempotencyKey: string,
   body: ProcessPaymentBody,
   ctx: ProcessContext,
-) {
+): Promise<PaymentAnswer> {
   const transactionId = await transactionIdFor(config.paymentIdKey, principal.tenantId, principal.sub, idempotencyKey);
-  return paymentStub(env, transactionId).process({
+  const result = await paymentStub(env, transactionId).process({
     transactionId,
     tenantId: principal.tenantId,
     userId: principal.sub,
@@ -29,6 +48,7 @@ export async function processPayment(
     path: ctx.path,
     context: { ip: ctx.ip, userAgent: ctx.userAgent, accessToken: ctx.accessToken },
   });
+  return answered(result);
 }
 
 /** The owner or an admin of the same tenant; everyone else gets the same 404 as for an unknown id. */
@@ -64,8 +84,8 @@ export async function refundPayment(
   idempotencyKey: string,
   body: RefundBody,
   ctx: { requestId: string; path: string },
-) {
-  return paymentStub(env, transactionId).refund({
+): Promise<PaymentAnswer> {
+  const result = await paymentStub(env, transactionId).refund({
     tenantId: principal.tenantId,
     userId: principal.sub,
     isAdmin: principal.role === 'admin',
@@ -76,4 +96,5 @@ export async function refundPayment(
     requestId: ctx.requestId,
     path: ctx.path,
   });
+  return answered(result);
 }

@@ -1,5 +1,5 @@
-import type { NotificationResult } from '../../durable-objects/CheckoutSessionDO';
-import type { BodySummary } from '../../durable-objects/WebhookInboxDO';
+import type { NotificationResult } from '../../durable-objects/checkout/types';
+import type { BodySummary } from '../../durable-objects/inbox/types';
 import type { Bindings, Config } from '../env';
 import { AppError, PayloadTooLargeError } from '../lib/errors';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';

@@ -1,7 +1,6 @@
-import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery-types';
-import { canonicalJson } from '../domain/idempotency';
+import type { AttachResult, RecoveryTransactionView } from '../../durable-objects/recovery/types';
+import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
-import { sha256Hex } from '../lib/crypto';
 import { AppError, NotFoundError } from '../lib/errors';
 import { keyedUuid } from '../lib/ids';
 import { pspFailureError } from '../lib/psp-errors';
@@ -60,7 +59,7 @@ export async function recordTransaction(
     ...fields,
     transactionId,
     tenantId: principal.tenantId,
-    requestHash: await sha256Hex(canonicalJson(fields)),
+    requestHash: await fingerprint(fields),
   });
   if (result.kind === 'conflict') throw new AppError('IDEMPOTENCY_KEY_REUSED', 'This key was used with a different request');
   return { view: result.view, replayed: result.kind === 'replayed' };

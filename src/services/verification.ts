@@ -1,4 +1,4 @@
-import type { VerificationView, VerifyResult } from '../../durable-objects/VerificationDO';
+import type { VerificationView, VerifyResult } from '../../durable-objects/verification/types';
 import { amountInHundredths, type Factor, orderFactors, SESSION_TTL_SECONDS, selectFactors } from '../domain/factors';
 import { currencyExponent, decimalToMinor } from '../domain/money';
 import type { Bindings, Config, Principal } from '../env';

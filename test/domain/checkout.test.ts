@@ -2,14 +2,15 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {
   applyObservation,
+  CHECKOUT_STATUSES,
   type CheckoutObservation,
   type CheckoutState,
+  type CheckoutStatus,
   checkoutPaymentLedger,
   checkoutRefundLedger,
   isPaid,
   refundableAmount,
 } from '../../src/domain/checkout';
-import { CHECKOUT_STATUSES, type CheckoutStatus } from '../../src/psp/checkout';
 
 const open: CheckoutState = { status: 'open', amount: 5000, amountPaid: 0, amountRefunded: 0, paymentReference: null };
 

@@ -1,7 +1,7 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { CreateCheckoutCommand } from '../../durable-objects/CheckoutSessionDO';
+import type { CreateCheckoutCommand } from '../../durable-objects/checkout/types';
 import { checkoutStub } from '../../src/lib/stubs';
 import { configureSandbox, sandbox } from '../helpers/sandbox';
 

@@ -1,8 +1,9 @@
 import { evictDurableObject, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, afterEach, describe, expect, inject, it, vi } from 'vitest';
-import type { BrokerCredentials, TokenBrokerDO } from '../../durable-objects/TokenBrokerDO';
+import type { BrokerCredentials } from '../../durable-objects/tokens/types';
 import { REFRESH_MARGIN_MS } from '../../src/domain/token-expiry';
+import type { TokenBrokerDO } from '../../src/index';
 import { tokenBrokerStub } from '../../src/lib/stubs';
 import { configureSandbox, type SandboxRequest, sandbox } from '../helpers/sandbox';
 

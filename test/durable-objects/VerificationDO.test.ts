@@ -1,9 +1,9 @@
 import { runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { UserFactorsDO } from '../../durable-objects/UserFactorsDO';
-import { type CreateVerificationCommand, RETAIN_AFTER_EXPIRY_MS, type VerificationDO } from '../../durable-objects/VerificationDO';
+import { type CreateVerificationCommand, RETAIN_AFTER_EXPIRY_MS } from '../../durable-objects/verification/types';
 import { type Factor, factorDigestMessage, USER_LOCKOUT_FAILURES } from '../../src/domain/factors';
+import type { UserFactorsDO, VerificationDO } from '../../src/index';
 import { hmacSha256Hex } from '../../src/lib/crypto';
 import { userFactorsStub, verificationStub } from '../../src/lib/stubs';
 

@@ -1,10 +1,11 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { RecoveryTransactionView } from '../../durable-objects/recovery-types';
+import type { RecoveryTransactionView } from '../../durable-objects/recovery/types';
 import worker from '../../src/index';
 import { recoveryTransactionStub } from '../../src/lib/stubs';
-import { consumeDeliveries, type RecoveryDeliveryMessage } from '../../src/queues/deliveries';
+import { consumeDeliveries } from '../../src/queues/deliveries';
+import type { RecoveryDeliveryMessage } from '../../src/queues/messages';
 import { eventually, rows, sql } from '../helpers/db';
 import { configureSandbox, type SandboxRequest, sandbox } from '../helpers/sandbox';
 

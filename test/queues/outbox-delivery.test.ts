@@ -1,9 +1,9 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runDurableObjectAlarm, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { HeartbeatDO } from '../../durable-objects/HeartbeatDO';
 import { OUTBOX_REDELIVER_AFTER_MS, Outbox } from '../../durable-objects/outbox';
 import { parseConfig } from '../../src/env';
+import type { HeartbeatDO } from '../../src/index';
 import worker from '../../src/index';
 import type { OutboxMessage } from '../../src/queues/messages';
 import type { HealthResponse } from '../../src/schemas/health';

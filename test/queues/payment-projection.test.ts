@@ -1,7 +1,7 @@
 import { createExecutionContext, createMessageBatch, getQueueResult, runInDurableObject } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
-import type { PaymentSnapshot } from '../../durable-objects/PaymentDO';
+import type { PaymentSnapshot } from '../../durable-objects/payment/types';
 import type { LedgerLine } from '../../src/domain/ledger';
 import { paymentStub, venueStub } from '../../src/lib/stubs';
 import type { OutboxMessage } from '../../src/queues/messages';

@@ -1,5 +1,6 @@
 import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
+
 import { type Bindings, parseConfig } from '../../src/env';
 import { deploymentFeatures } from '../../src/lib/features';
 import type { CheckoutProvider } from '../../src/psp/checkout';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { CheckoutProjection } from '../../../durable-objects/CheckoutSessionDO';
+import type { CheckoutProjection } from '../../../durable-objects/checkout/types';
 import { checkoutRefunds, checkoutSessions } from '../schema';
 import { postLedger } from './payments';
 import type { Tx } from './processed-events';

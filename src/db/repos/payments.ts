@@ -1,5 +1,6 @@
 import { sql } from 'drizzle-orm';
-import type { PaymentSnapshot } from '../../../durable-objects/PaymentDO';
+import type { WebhookReceived } from '../../../durable-objects/inbox/types';
+import type { PaymentSnapshot, RefundSnapshot } from '../../../durable-objects/payment/types';
 import type { LedgerLine } from '../../domain/ledger';
 import { ledgerEntries, paymentRefunds, paymentTransactions, webhookInbox } from '../schema';
 import type { Tx } from './processed-events';
@@ -47,19 +48,6 @@ export async function postLedger(
   await tx.insert(ledgerEntries).values(lines.map((l) => ({ transactionId, eventId, account: l.account, amount: l.amount, currency })));
 }
 
-export type RefundSnapshot = {
-  refundId: string;
-  transactionId: string;
-  tenantId: string;
-  amount: number;
-  reason: string | null;
-  status: 'processing' | 'pending' | 'completed' | 'failed';
-  pspReference: string | null;
-  idempotencyKey: string | null;
-  createdAt: string;
-  updatedAt: string;
-};
-
 /** Upsert of a refund; a settled refund (completed/failed) is never moved back by a late delivery. */
 export async function upsertRefund(tx: Tx, r: RefundSnapshot): Promise<void> {
   const status = r.status === 'pending' ? 'processing' : r.status; // the table's vocabulary (seed): pending, processing, completed, failed
@@ -92,8 +80,6 @@ export async function upsertRefund(tx: Tx, r: RefundSnapshot): Promise<void> {
       setWhere: sql`${paymentRefunds.status} NOT IN ('completed', 'failed')`,
     });
 }
-
-export type WebhookReceived = { provider: string; webhookId: string; eventType: string; status: string; payload: unknown };
 
 const INBOX_STATUS: Record<string, 'pending' | 'processed' | 'unmatched'> = {
   applied: 'processed',

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import type { RecoveryDeliveryView, RecoveryProjection } from '../../../durable-objects/recovery-types';
+import type { RecoveryDeliveryView, RecoveryProjection } from '../../../durable-objects/recovery/types';
 import { recoveryNotifications, recoveryTransactions } from '../schema';
 import type { Tx } from './processed-events';
 
