@@ -2,7 +2,7 @@ import { checkPurchaseLimits } from '../src/domain/limits';
 import type { EventProfile } from '../src/schemas/catalog';
 import type { PurchaseCounts, PurchaseRequest, ReserveResult } from './event/types';
 import { OutboxObject } from './OutboxObject';
-import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
+import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
 
 /**
  * One object per (tenant, event): the event profile (ticket types and prices, purchase limits) and the
@@ -30,21 +30,22 @@ export const RESERVATION_TTL_MS = 30 * 60_000;
 type ProfileBody = Omit<EventProfile, 'version' | 'updatedAt'>;
 
 export class EventDO extends OutboxObject {
+  private readonly profiles: ProfileStore<ProfileBody>;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'EventDO', SCHEMA);
+    this.profiles = new ProfileStore(ctx.storage);
   }
 
   profile(): EventProfile | null {
-    return readProfile<ProfileBody>(this.ctx.storage);
+    return this.profiles.read();
   }
 
   async putProfile(body: ProfileBody): Promise<{ profile: EventProfile; created: boolean }> {
     const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => {
-      const written = writeProfile(this.ctx.storage, body, now);
-      this.outbox.append({ type: 'event.upserted', tenantId: body.tenantId, payload: written.profile }, now);
-      return written;
-    });
+    const result = this.profiles.put(body, now, (profile) =>
+      this.outbox.append({ type: 'event.upserted', tenantId: body.tenantId, payload: profile }, now),
+    );
     await this.rearm();
     return result;
   }

@@ -1,7 +1,7 @@
 import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
 import { adoptDedupTable, DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
-import { PROFILE_SCHEMA_STEPS, readProfile, writeProfile } from './profile';
+import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
 
 /**
  * One object per (tenant, venue): the venue profile now; balances, tier volume and payouts as their
@@ -18,21 +18,22 @@ const SCHEMA = [
 const DAY_MS = 86_400_000;
 
 export class VenueDO extends OutboxObject {
+  private readonly profiles: ProfileStore<Omit<VenueProfile, 'version' | 'updatedAt'>>;
+
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'VenueDO', SCHEMA);
+    this.profiles = new ProfileStore(ctx.storage);
   }
 
   profile(): VenueProfile | null {
-    return readProfile<Omit<VenueProfile, 'version' | 'updatedAt'>>(this.ctx.storage);
+    return this.profiles.read();
   }
 
   async putProfile(tenantId: string, venueId: string, body: VenueProfileBody): Promise<{ profile: VenueProfile; created: boolean }> {
     const now = Date.now();
-    const result = this.ctx.storage.transactionSync(() => {
-      const written = writeProfile(this.ctx.storage, { ...body, venueId, tenantId }, now);
-      this.outbox.append({ type: 'venue.upserted', tenantId, payload: written.profile }, now);
-      return written;
-    });
+    const result = this.profiles.put({ ...body, venueId, tenantId }, now, (profile) =>
+      this.outbox.append({ type: 'venue.upserted', tenantId, payload: profile }, now),
+    );
     await this.rearm();
     return result;
   }

@@ -176,14 +176,18 @@ export class Outbox {
         break;
       }
       // Rows confirmed while the send was in flight keep their confirmation; the rest wait for theirs.
-      for (const row of batch) {
+      // One statement per redelivery delay (rows sent as often share it: usually the whole batch).
+      const bySends = new Map<number, number[]>();
+      for (const row of batch) bySends.set(row.sends, [...(bySends.get(row.sends) ?? []), row.seq]);
+      for (const [sends, sent] of bySends) {
         this.storage.sql.exec(
-          'UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq = ?',
+          `UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq IN (${sent.map(() => '?').join(',')})`,
           now,
-          now + outboxRedeliverAfterMs(row.sends + 1),
-          row.seq,
+          now + outboxRedeliverAfterMs(sends + 1),
+          ...sent,
         );
       }
+      if (batch.length === rows.length && rows.length < BATCH_ROWS) break; // nothing more is due
     }
     this.storage.sql.exec('DELETE FROM outbox WHERE confirmed_at IS NOT NULL AND confirmed_at < ?', now - KEEP_SENT_MS);
     return this.nextDueAt();

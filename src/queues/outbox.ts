@@ -75,6 +75,27 @@ export class UnknownEventTypeError extends Error {
   }
 }
 
+/**
+ * A whole batch in one transaction: each event's id and effect still commit together (with all the
+ * others), and a batch costs one BEGIN/COMMIT instead of one per event. Any failure rolls every event
+ * back and the caller applies them one by one, so one bad event cannot hold up the rest.
+ */
+async function applyOutboxEvents(
+  db: Db,
+  env: Bindings,
+  events: readonly OutboxMessage[],
+  handlers: Record<string, OutboxHandler>,
+): Promise<void> {
+  await db.transaction(async (tx) => {
+    for (const event of events) {
+      if (!(await claimEvent(tx, { eventId: event.eventId, type: event.type, source: event.source.object }))) continue;
+      const handler = handlers[event.type];
+      if (!handler) throw new UnknownEventTypeError(event.type);
+      await handler(tx, event, env);
+    }
+  });
+}
+
 /** Exactly-once effect: the event id and the effect commit together, or neither does. */
 export async function applyOutboxEvent(
   db: Db,
@@ -116,6 +137,7 @@ async function applyBatch(
   handlers: Record<string, OutboxHandler>,
   logger: Logger,
 ): Promise<void> {
+  if (await applyFirstDeliveries(db, env, batch, handlers, logger)) return;
   const finished: OutboxMessage[] = [];
   for (const msg of batch.messages) {
     const parsed = OutboxMessage.safeParse(msg.body);
@@ -169,6 +191,35 @@ async function applyBatch(
     }
   }
   await confirmToSources(env, finished, logger);
+}
+
+/**
+ * The usual batch (several well-formed events, none delivered before) in one transaction. False when the
+ * batch is not like that or the transaction failed: the caller then takes the messages one at a time.
+ */
+async function applyFirstDeliveries(
+  db: Db,
+  env: Bindings,
+  batch: MessageBatch<unknown>,
+  handlers: Record<string, OutboxHandler>,
+  logger: Logger,
+): Promise<boolean> {
+  if (batch.messages.length < 2 || batch.messages.some((m) => m.attempts > 1)) return false;
+  const events: OutboxMessage[] = [];
+  for (const msg of batch.messages) {
+    const parsed = OutboxMessage.safeParse(msg.body);
+    if (!parsed.success) return false;
+    events.push(parsed.data);
+  }
+  try {
+    await applyOutboxEvents(db, env, events, handlers);
+  } catch (err) {
+    logger.debug('queue.batch.one_by_one', { messages: events.length, reason: summarizeFailure(err).code });
+    return false;
+  }
+  for (const msg of batch.messages) msg.ack();
+  await confirmToSources(env, events, logger);
+  return true;
 }
 
 /**

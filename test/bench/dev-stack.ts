@@ -1,12 +1,14 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { closeSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
 /**
  * `dev/stack.ts` (what `npm run dev` runs) as a child of the bench: output goes to a log file, it runs in its
  * own process group so wrangler and workerd can be killed with it, and a watchdog stops it should the bench
- * die without cleaning up.
+ * die without cleaning up. The stack's object storage lives in a throwaway directory (in memory, /dev/shm, where
+ * the machine has one), removed when it stops: a benchmark neither reads nor grows the developer's `.wrangler`
+ * state (thousands of objects per run), and measures the Worker rather than the disk's fsync.
  */
 export type BenchStack = {
   pid: number;
@@ -38,6 +40,7 @@ export function spawnStack(options: {
   env?: Record<string, string>;
 }): BenchStack {
   const logFile = path.join(os.tmpdir(), `edgepay-bench-stack-${process.pid}-${Date.now()}.log`);
+  const stateDir = mkdtempSync(path.join(existsSync('/dev/shm') ? '/dev/shm' : os.tmpdir(), 'edgepay-bench-state-'));
   const fd = openSync(logFile, 'w');
   const bin = path.join(options.root, 'node_modules', '.bin');
   let child: ChildProcess;
@@ -52,6 +55,7 @@ export function spawnStack(options: {
         PORT: String(options.port),
         PSP_SANDBOX_PORT: String(options.sandboxPort),
         DATABASE_URL: options.databaseUrl,
+        DEV_STATE_DIR: stateDir,
         ...options.env,
         WRANGLER_SEND_METRICS: 'false',
         // A QPay client id of its own: the run's TokenBrokerDO starts without a cached token (bench (d)).
@@ -83,7 +87,7 @@ export function spawnStack(options: {
     'sh',
     [
       '-c',
-      `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -INT ${pid} 2>/dev/null; sleep 15; kill -KILL -${pid} 2>/dev/null`,
+      `while kill -0 ${process.pid} 2>/dev/null; do sleep 1; done; kill -INT ${pid} 2>/dev/null; sleep 15; kill -KILL -${pid} 2>/dev/null; rm -rf '${stateDir}'`,
     ],
     { detached: true, stdio: 'ignore' },
   );
@@ -120,6 +124,7 @@ export function spawnStack(options: {
           process.kill(-pid, 'SIGKILL');
         }
         watchdog.kill();
+        rmSync(stateDir, { recursive: true, force: true });
       })();
       return stopping;
     },
