@@ -5,7 +5,7 @@ export type StoredAnswer = { status: number; body: string };
 export type StoredIdempotencyRecord = IdempotencyRecord & { body: string | null };
 
 /**
- * An object's idempotency records (API.md "Idempotency"), one per scope: the request's fingerprint, whether
+ * An object's idempotency records, one per scope: the request's fingerprint, whether
  * it is still running (with a lease) or finished, and the finished answer. The decision itself is
  * domain/idempotency.ts's; this only keeps the records, in the `idempotency` table the owning object's schema creates.
  */

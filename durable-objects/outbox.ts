@@ -2,7 +2,7 @@ import { exponentialBackoff } from '../src/domain/backoff';
 import type { OutboxMessage } from '../src/queues/messages';
 
 /**
- * Transactional outbox for a Durable Object (ARCHITECTURE.md rule 3). The object calls `append` inside
+ * Transactional outbox for a Durable Object. The object calls `append` inside
  * the same `ctx.storage.transactionSync` that changes its state, then re-arms its alarm (OutboxObject);
  * the alarm calls `flush`, which sends due rows to the `outbox` queue and marks them sent. A failed send leaves
  * the rows in place with exponential backoff (1 s doubling to 5 min), so nothing is lost while a

@@ -4,7 +4,7 @@ import { eventStub } from '../src/lib/stubs';
 import type { EventProfile, VenueProfile } from '../src/schemas/catalog';
 
 /**
- * The checks that run before a charge, in the seed's order: waiting-room token, bot, fraud, velocity,
+ * The checks that run before a charge, in a fixed order: waiting-room token, bot, fraud, velocity,
  * purchase limits. Each step is a function of the order; the first refusal stops the pipeline. Steps
  * that hold something (a purchase reservation) say how to give it back if a later step or the charge fails.
  */

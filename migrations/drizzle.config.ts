@@ -1,6 +1,6 @@
 import { defineConfig } from 'drizzle-kit';
 
-// Kept in migrations/ so the top level stays as ARCHITECTURE.md lays it out; scripts pass --config.
+// Kept in migrations/ next to the SQL it writes, not at the top level; scripts pass --config.
 export default defineConfig({
   dialect: 'postgresql',
   schema: './src/db/schema.ts',

@@ -194,7 +194,7 @@ function baseUrl(
   return (configured ?? fallback).replace(/\/+$/, '');
 }
 
-/** Ensures a versioned base (Adyen /v71, QPay /v2): the seeds' env values name the host only. */
+/** Ensures a versioned base (Adyen /v71, QPay /v2): a configured URL may name the host only. */
 function withVersion(url: string, version: string): string {
   return /\/v\d+$/.test(url) ? url : `${url}/${version}`;
 }

@@ -23,7 +23,7 @@ export { QPAY_TEST_INVOICE_CODE } from './qpay/invoices.ts';
 const QPAY = 'QPay';
 
 /**
- * QPay merchant API v2 (CONTRACTS.md §7), mounted at /qpay: token and refresh (qpay/auth.ts), invoices,
+ * QPay merchant API v2, mounted at /qpay: token and refresh (qpay/auth.ts), invoices,
  * payment check, payment read, refund and card cancel (qpay/invoices.ts). Every call but the token calls
  * needs a Bearer access token this emulator issued (401 AUTHENTICATION_FAILED otherwise). QPay has no
  * idempotency key: two identical invoice calls make two invoices. `complete(invoiceId)` pays an invoice

@@ -19,8 +19,8 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
 /**
  * Square emulator, mounted at /square: plain JSON over fetch with `Authorization: Bearer <token>`. Emulates
  * CreatePayment (sandbox cnon:* tokens decide the outcome), GetPayment, RefundPayment, GetPaymentRefund and
- * quick-pay payment links; idempotency per CONTRACTS 3.4 (key in the body, scoped by token and endpoint);
- * webhooks per CONTRACTS 3.5. Setting `refunds`: 'completed' (default) | 'pending'.
+ * quick-pay payment links; idempotency as Square does it (key in the body, scoped by token and endpoint);
+ * signed webhooks (square/webhooks.ts). Setting `refunds`: 'completed' (default) | 'pending'.
  */
 type Route = { endpoint: string; idempotent: boolean; run(op: Op): Result };
 const CHECKOUT = 'Square Checkout';

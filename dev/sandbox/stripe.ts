@@ -20,7 +20,7 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
  * Stripe emulator, mounted at /stripe: the official `stripe` package talks to it with host/port/protocol set
  * and a fetch that inserts the /stripe prefix. Emulates PaymentIntents (test pm_card_* tokens decide the
  * outcome), Refunds and Charges read-back, Checkout Sessions (payment mode), Products, Prices and Payment Links,
- * Bearer secret-key auth, idempotency (CONTRACTS 1.5) and signed webhook events (CONTRACTS 1.7).
+ * Bearer secret-key auth, idempotency (stripe/idempotency.ts) and signed webhook events (stripe/webhooks.ts).
  * Settings: `refunds`: 'succeeded' (default) | 'pending'; `checkout` (how the sandbox's customer pays a
  * session or link): 'card' (default, paid at once) | 'delayed' | 'delayed_failure' (see checkout-sessions.ts).
  */

@@ -135,7 +135,7 @@ export type RecoveryCheckoutUpdate = {
   version: number;
 };
 
-/** A verified Stripe event that names this transaction in its metadata (services/recovery-webhooks.ts). */
+/** A verified Stripe event that names this transaction in its metadata (built by src/psp/stripe/webhook.ts). */
 export type RecoveryStripeEvent = { eventId: string; type: string; occurredAt: number; customerId: string | null } & (
   | {
       kind: 'session';

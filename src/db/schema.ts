@@ -20,7 +20,7 @@ import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, RECOVERY_STATUSES } from '../
 import { PSP_PROVIDERS as CHECKOUT_PROVIDERS } from '../psp/registry';
 
 /**
- * Postgres is the system of record for reporting, reconciliation and ledgers (ARCHITECTURE.md),
+ * Postgres is the system of record for reporting, reconciliation and ledgers,
  * filled from Durable Object outboxes through Queues. Money columns are BIGINT minor units.
  * External ids (users, venues, events, tenants) are text: they come from JWT claims and other systems.
  */
@@ -113,7 +113,7 @@ export const webhookInbox = pgTable(
 );
 
 /**
- * Double-entry ledger (API.md "Ledger"): amount signed (+ debit, − credit); for every
+ * Double-entry ledger: amount signed (+ debit, − credit); for every
  * (transaction_id, currency) the amounts sum to zero — enforced at commit by a deferred constraint
  * trigger (migration 0001).
  */
@@ -137,7 +137,7 @@ export const ledgerEntries = pgTable(
   ],
 );
 
-/** The API status vocabulary (API.md), stored as is. */
+/** The API status vocabulary, stored as is. */
 export const PAYMENT_STATUSES = API_STATUSES;
 
 /** Projection of PaymentDO state, versioned by the owning object. */
@@ -314,8 +314,8 @@ export const checkoutRefunds = pgTable(
 );
 
 /**
- * Projection of RecoveryTransactionDO: one row per failed payment to recover, with the seed's
- * Stripe fields under their seed names, the recovery status and the payment attempts Stripe reported,
+ * Projection of RecoveryTransactionDO: one row per failed payment to recover, with its
+ * Stripe ids (`stripe_*`, `payment_link_*` columns), the recovery status and the payment attempts Stripe reported,
  * versioned by the owning object.
  */
 export const recoveryTransactions = pgTable(

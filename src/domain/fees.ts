@@ -16,7 +16,7 @@ export const PLATFORM_FEE_BPS: Readonly<Record<VenueTier, number>> = { starter: 
 /**
  * Tier boundaries on trailing-30-day volume (minor units, USD): below $10 000 is starter;
  * $10 000 up to and including $100 000 is pro; above $100 000 is enterprise. Both round numbers
- * belong to pro, matching the seed's "<$10k", "$10k–$100k", ">$100k".
+ * belong to pro.
  */
 export const PRO_MIN_VOLUME = 1_000_000;
 export const PRO_MAX_VOLUME = 10_000_000;
@@ -36,7 +36,7 @@ export function tierForVolume(volume30d: number): VenueTier {
   return volume <= PRO_MAX_VOLUME ? 'pro' : 'enterprise';
 }
 
-/** A tier set on the venue profile wins over the volume-based one (API.md Catalog). */
+/** A tier set on the venue profile wins over the volume-based one. */
 export function resolveVenueTier(explicit: VenueTier | null | undefined, volume30d: number): VenueTier {
   return explicit ?? tierForVolume(volume30d);
 }
@@ -104,7 +104,7 @@ export function processingCost(totalCharged: number): Minor {
   return sumMinor([percentOfMinor(total, CARD_PROCESSING_BPS), CARD_PROCESSING_FIXED]);
 }
 
-/** The fee breakdown as the API shows it (seed §1/§2): the tax parts, not their sum. */
+/** The fee breakdown as the API shows it (payments and fee quotes): the tax parts, not their sum. */
 export function publicFees(fees: FeeBreakdown) {
   return {
     ticketPrice: fees.ticketPrice,

@@ -1,13 +1,13 @@
 /**
- * Informational NFT-mint gas estimates per chain (seed §2 `gasEstimates`).
+ * Informational NFT-mint gas estimates per chain (the fee quote's `gasEstimates`).
  *
  * edgepay has no chain access, so these are a static, documented table rather than live quotes:
  * - `estimatedFee` is the native-token amount per ticket mint as a decimal STRING ("0.002" SOL).
- *   The seed sends numbers; a string keeps a crypto amount out of binary floating point.
- * - `feeInUsdMinor` is the same cost in whole US cents per ticket mint (the seed's `feeInUSD` in
+ *   A string, not a number, keeps a crypto amount out of binary floating point.
+ * - `feeInUsdMinor` is the same cost in whole US cents per ticket mint (an integer, not
  *   dollars as a float). Solana 0.002 SOL ≈ $0.05 → 5; Polygon 0.01 MATIC ≈ $0.005 → rounded half up
  *   to whole cents → 1.
- * - `congestionLevel` is the seed's value.
+ * - `congestionLevel` is a fixed value per chain.
  *
  * What the buyer is charged for gas is fees.ts's GAS_ESTIMATE_PER_TICKET (50 per ticket), never
  * these numbers: they only tell the client which chain is currently cheaper to mint on.

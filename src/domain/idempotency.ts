@@ -1,7 +1,7 @@
 import { sha256Hex } from '../lib/crypto';
 
 /**
- * Idempotency-Key semantics (API.md "Idempotency"): the request body's fingerprint is SHA-256 of
+ * Idempotency-Key semantics: the request body's fingerprint is SHA-256 of
  * its canonical JSON, so the same body sent with keys in another order or other whitespace is the
  * same request, and any real difference is IDEMPOTENCY_KEY_REUSED.
  */

@@ -4,7 +4,7 @@ import { allocate } from './money';
 import type { TaxResult } from './tax';
 
 /**
- * Double-entry lines for one money movement (API.md "Ledger"): amount signed, + debit, − credit, and
+ * Double-entry lines for one money movement: amount signed, + debit, − credit, and
  * the lines of one ledger transaction always sum to zero. Accounts name their owner.
  */
 export const LedgerLine = z.object({ account: z.string().min(1), amount: z.number().int() });

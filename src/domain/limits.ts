@@ -1,5 +1,5 @@
 /**
- * Per-event purchase limits (seed `event_purchase_limits`). Checked in a fixed order — the order
+ * Per-event purchase limits. Checked in a fixed order — the order
  * itself, then the user, the payment method, the shipping/billing address — so the same request
  * always reports the same limit.
  */

@@ -154,7 +154,7 @@ export const API_STATUSES = [
 export type ApiPaymentStatus = (typeof API_STATUSES)[number];
 
 /**
- * Internal state → API.md status vocabulary. REFUNDING has no word of its own; it shows as
+ * Internal state → API status vocabulary. REFUNDING has no word of its own; it shows as
  * `processing` (an operation is with the PSP, and tickets should not be treated as settled) until
  * the refund resolves to refunded / partially_refunded / completed.
  */

@@ -1,6 +1,7 @@
 /**
  * Resale pricing: the allowed price window around face value and the split of a sale between
- * venue royalty, platform fee and seller (API.md defaults 50 %…250 %, 1000 bps, 500 bps).
+ * venue royalty, platform fee and seller (defaults: 50 %…250 % of face value,
+ * royalty 1000 bps, platform fee 500 bps).
  */
 import type { Minor } from './money';
 import { minor, nonNegativeMinor, subMinor } from './money';

@@ -4,7 +4,7 @@
  * caller is forced by the type to handle the outcomes a client can actually cause.
  */
 
-/** The error shape every domain Result uses; `code` is a contract code from API.md. */
+/** The error shape every domain Result uses; `code` is one of the API's error codes. */
 export interface DomainError<C extends string = string> {
   readonly code: C;
   readonly message: string;

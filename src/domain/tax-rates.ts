@@ -1,10 +1,11 @@
 /**
- * Built-in tax tables (the seed's "fallback to basic state rates"). Rates are integer basis points.
+ * Built-in tax tables: basic state rates, the fallback while no tax provider is plugged in.
+ * Rates are integer basis points.
  *
  * State rates are the statewide base sales-tax rate (2025), without county or city add-ons except
  * where the state itself levies a uniform local part (UT 6.10 %, VA 5.30 %). Four states have a
  * half-basis-point rate — MN 6.875 %, NJ 6.625 %, MO 4.225 %, NM 4.875 % — and are rounded half up
- * to whole bps (688, 663, 423, 488) because the contract keeps rates integral; a precise provider
+ * to whole bps (688, 663, 423, 488) because rates are kept in integer bps; a precise provider
  * (TaxJar-style, behind `TaxProvider`) should replace this table where that matters.
  */
 
@@ -76,7 +77,7 @@ export interface CityTaxRates {
 }
 
 /**
- * City add-ons, keyed `STATE:normalized city`. Only Tennessee's are known (the seed's HQ state);
+ * City add-ons, keyed `STATE:normalized city`. Only Tennessee's are known;
  * elsewhere only the state rate applies until a real provider is plugged in.
  */
 export const US_CITY_TAX: Readonly<Record<string, CityTaxRates>> = {

@@ -1,6 +1,6 @@
 /**
  * Sales tax on tickets. Tickets are taxed where the event happens, so only the venue address
- * decides; the customer address is accepted (the seed's internal API sends it) but ignored.
+ * decides; the customer address is accepted (internal callers may send it) but ignored.
  * Each component is rounded on its own, so totals are sums of rounded parts and every part
  * reconciles to the ledger row it produces (`tax:<jurisdiction>`).
  */
@@ -27,7 +27,7 @@ export interface TaxInput {
 
 export interface TaxComponent {
   readonly name: string;
-  /** Percent for display only (700 bps → 7), the seed's `rate: 7.0`; never used in arithmetic. */
+  /** Percent for display only (700 bps → 7), the breakdown's `rate: 7.0`; never used in arithmetic. */
   readonly rate: number;
   readonly rateBps: number;
   readonly amount: Minor;
@@ -75,7 +75,7 @@ export function resolveStateCode(state: string): string | undefined {
   return STATE_BY_NAME.get(n);
 }
 
-/** 225 → 2.25: a display value for the seed-shaped breakdown. */
+/** 225 → 2.25: a display value for the tax breakdown. */
 export function bpsToPercent(bps: number): number {
   return bps / 100;
 }

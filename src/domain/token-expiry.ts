@@ -1,9 +1,9 @@
 /**
  * OAuth `expires_in` as providers send it. QPay's live API returns an absolute Unix time; other
  * clients and docs treat it as a lifetime in seconds. A value of at least 10⁹ (2001-09-09) cannot be a
- * sane lifetime, so it is read as epoch seconds; anything smaller as seconds from now. (Seed 001's rule,
- * "epoch when greater than now + 3600", reads a timestamp less than an hour ahead as a lifetime and
- * caches the token for decades.)
+ * sane lifetime, so it is read as epoch seconds; anything smaller as seconds from now. (The rule
+ * "epoch when greater than now + 3600" would read a timestamp less than an hour ahead as a lifetime and
+ * cache the token for decades.)
  */
 export const EPOCH_THRESHOLD = 1_000_000_000;
 

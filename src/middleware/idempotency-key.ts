@@ -4,7 +4,7 @@ import { AppError } from '../lib/errors';
 
 const UUID_V4 = /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 
-/** `Idempotency-Key: <UUID v4>` on every POST that moves money (API.md "Idempotency"). */
+/** `Idempotency-Key: <UUID v4>` on every POST that moves money. */
 export function requireIdempotencyKey(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const key = c.req.header('Idempotency-Key');

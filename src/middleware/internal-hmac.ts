@@ -6,7 +6,7 @@ import { replayGuardFor } from '../lib/stubs';
 
 export const INTERNAL_SKEW_SECONDS = 300;
 
-/** The string both sides sign (API.md "Internal service authentication"). `path` includes any query string. */
+/** The string both sides of internal service authentication sign. `path` includes any query string. */
 export function internalSigningPayload(service: string, timestamp: string, method: string, path: string, rawBody: string): string {
   return `${service}\n${timestamp}\n${method.toUpperCase()}\n${path}\n${rawBody}`;
 }

@@ -3,7 +3,7 @@ import type { CheckoutCapability, CheckoutNotification, InboundNotification, Not
 import type { PspChargeOutcome, PspChargeRequest, PspEvent, PspRefundOutcome, PspRefundRequest, PspResult } from './types';
 
 /**
- * The one adapter family every PSP sits behind (ARCHITECTURE.md rule 5). A provider offers some of these
+ * The one adapter family every PSP sits behind. A provider offers some of these
  * capabilities; what it lacks is absent, so `adapter.payments` (or hasCapability) is the typed way to ask.
  * Wire formats stay inside each provider's folder; amounts are integer minor units.
  */

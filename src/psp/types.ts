@@ -1,5 +1,5 @@
 /**
- * The one interface every PSP sits behind (ARCHITECTURE.md rule 5). Amounts are integer minor units;
+ * The one interface every PSP sits behind. Amounts are integer minor units;
  * wire formats stay inside each provider's folder. Expected outcomes (a decline, a 3-D Secure step) are
  * values; PspFailure says why the provider could not answer and whether trying again can help.
  */

@@ -20,7 +20,7 @@ const createSessionRoute = createRoute({
   tags: ['Checkout sessions'],
   summary: 'Create a hosted checkout session at any supported PSP',
   description:
-    'Seed 000’s psp_config plus an amount in minor units. The session is owned by an object and projected to Postgres; ' +
+    'A psp_config (psp, merchant, currency, metadata) plus an amount in minor units. The session is owned by an object and projected to Postgres; ' +
     'its status follows the provider’s signed notifications. With an Idempotency-Key, a retried request returns the same session.',
   security: BEARER_AUTH,
   middleware: [requireAuth(), requireRole('merchant', 'admin'), userRateLimit()],

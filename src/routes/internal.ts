@@ -25,7 +25,7 @@ const calculateTaxRoute = createRoute({
   tags: ['Internal'],
   summary: 'Sales tax on an amount at a venue (service-to-service)',
   description:
-    'Seed §15. Tickets are taxed where the event happens: the venue address decides (state rate, then city local and ' +
+    'Tickets are taxed where the event happens: the venue address decides (state rate, then city local and ' +
     'entertainment taxes where known); customerAddress is accepted and ignored. Each component is rounded half up on its own.',
   security: INTERNAL_HMAC,
   middleware: [requireInternalService()],
@@ -46,7 +46,7 @@ const paymentCompleteRoute = createRoute({
   tags: ['Internal'],
   summary: 'Confirm that a payment is completed, for an order (service-to-service)',
   description:
-    'Seed §16. The order service asks before marking an order paid. Answers 200 with the transaction when the payment of ' +
+    'The order service asks before marking an order paid. Answers 200 with the transaction when the payment of ' +
     '`tenantId` is completed (captured, including later refund states), 409 INVALID_STATE_TRANSITION when it is not ' +
     '(pending, processing, failed, cancelled, expired), 404 when unknown or another tenant’s. Records nothing: the order ' +
     'service owns orders, so the call is read-only and safe to repeat (with a fresh signature).',

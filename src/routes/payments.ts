@@ -21,7 +21,7 @@ const processRoute = createRoute({
   tags: ['Payments'],
   summary: 'Charge for tickets (idempotent)',
   description:
-    'Prices come from the event catalog. Checks in seed order (waiting-room token, bot, fraud, velocity, purchase limits), then the charge. ' +
+    'Prices come from the event catalog. Checks in this order (waiting-room token, bot, fraud, velocity, purchase limits), then the charge. ' +
     'Same Idempotency-Key and body → the stored response with Idempotent-Replayed: true; while the first runs → 409; another body → 422.',
   security: BEARER_AUTH,
   // No per-user rate limit here: duplicates of one request are answered by its object (replay or 409),

@@ -18,7 +18,7 @@ const createRoute_ = createRoute({
   tags: ['QPay'],
   summary: 'Create a QPay invoice',
   description:
-    'Any authenticated role. amount is in minor units of MNT (API.md) and must be whole tugrik. The same orderId (or Idempotency-Key) returns the same invoice; ' +
+    'Any authenticated role. amount is in minor units of MNT and must be whole tugrik. The same orderId (or Idempotency-Key) returns the same invoice; ' +
     'QPay’s callback is trusted only after a payment check.',
   security: BEARER_AUTH,
   middleware: [requireAuth(), userRateLimit()],

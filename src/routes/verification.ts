@@ -67,7 +67,7 @@ const initiateRoute = createRoute({
     'selects the required factors (LOW 2, MEDIUM 3, HIGH 4; +1 from 1,000.00 and +1 from 10,000.00; never more than enrolled; in the order ' +
     'PIN, PATTERN, EMOJI, COLOR) and opens a session that expires after 300 s. With psp_config the checkout session is created at the same ' +
     'time; the answer waits for it at most PSP_TIMEOUT_MS. A PSP problem never fails the request: psp_ready false with psp_error. ' +
-    'Without psp_config the answer has exactly the seed’s keys.',
+    'Without psp_config the answer has no psp_ready, psp_session or psp_error.',
   security: BEARER_AUTH,
   middleware: merchantOnly(),
   request: { body: { required: true, content: { 'application/json': { schema: InitiateVerificationBody } } } },

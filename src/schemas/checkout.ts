@@ -2,7 +2,7 @@ import { z } from '@hono/zod-openapi';
 import { CHECKOUT_STATUSES } from '../psp/checkout';
 import { PSP_PROVIDERS as CHECKOUT_PROVIDERS, type CheckoutCurrency, PSP_DESCRIPTORS, pspDescriptor } from '../psp/registry';
 
-/** Every currency some provider takes (each descriptor lists its own): seed 000's list, and MNT for QPay (whole tugrik). */
+/** Every currency some provider takes (each descriptor lists its own), MNT for QPay (whole tugrik) among them. */
 export const SUPPORTED_CHECKOUT_CURRENCIES = [...new Set(PSP_DESCRIPTORS.flatMap((d) => d.currencies))] as [
   CheckoutCurrency,
   ...CheckoutCurrency[],
@@ -17,7 +17,7 @@ function currencyRefusal(provider: (typeof CHECKOUT_PROVIDERS)[number], currency
   if (descriptor.currencies.length === 1) return `${descriptor.name} accepts ${descriptor.currencies[0]} only`;
   return `${descriptor.name} does not accept ${currency}`;
 }
-/** Seed 000's PSP_CONFIG.MAX_METADATA_SIZE: 2 KB, measured as the UTF-8 JSON the client sent. */
+/** Largest psp_config metadata: 2 KB, measured as the UTF-8 bytes of its JSON. */
 export const MAX_METADATA_BYTES = 2048;
 
 const HttpsUrl = z.url({ protocol: /^https$/, error: 'must be an https URL' }).max(2048);
@@ -136,7 +136,7 @@ export const CreateQpaySessionBody = z
       .positive()
       .max(99_999_999_999)
       .refine((n) => n % 100 === 0, 'QPay takes whole tugrik: amount (minor units of MNT) must be a multiple of 100')
-      .openapi({ description: 'Minor units of MNT (API.md); 10000 = ₮100', example: 10000 }),
+      .openapi({ description: 'Minor units of MNT; 10000 = ₮100', example: 10000 }),
     description: z.string().trim().min(1).max(255).optional(),
     orderId: z
       .string()

@@ -17,7 +17,7 @@ export const CalculateFeesBody = z
       .openapi({ description: 'Ticket subtotal of the order in minor units (cents)', example: 10_000 }),
     ticketCount: z.number().int().min(1).max(100).openapi({ description: 'Number of tickets (gas is estimated per ticket)', example: 2 }),
     customerAddress: Address.optional().openapi({
-      description: 'Accepted as in seed §2; tickets are taxed where the event happens, so only the venue address decides the tax',
+      description: 'Accepted and ignored: tickets are taxed where the event happens, so only the venue address decides the tax',
     }),
   })
   .openapi('CalculateFeesRequest');
@@ -27,14 +27,14 @@ export const OptionalIdempotencyKeyHeader = z.object({
   'idempotency-key': z
     .string()
     .optional()
-    .openapi({ description: 'Accepted for compatibility with seed clients and ignored: the quote has no side effects' }),
+    .openapi({ description: 'Accepted and ignored: the quote has no side effects, so there is nothing to make idempotent' }),
 });
 
 export const ChainGasEstimate = z
   .object({
     blockchain: z.enum(BLOCKCHAINS),
     estimatedFee: z.string().openapi({
-      description: 'Native-token amount per ticket mint as a decimal string (a string, unlike the seed, to keep it out of floats)',
+      description: 'Native-token amount per ticket mint as a decimal string (a string, to keep it out of floating point)',
       example: '0.002',
     }),
     feeInUsdMinor: z.number().int().openapi({ description: 'US cents per ticket mint', example: 5 }),

@@ -25,7 +25,7 @@ export const CalculateTaxBody = z
       .max(MAX_TAXABLE_AMOUNT)
       .openapi({ description: 'Taxable amount in minor units (cents)', example: 10_000 }),
     venueAddress: Address.openapi({ description: 'Where the event happens: decides the tax (state code or full name)' }),
-    customerAddress: Address.optional().openapi({ description: 'Accepted as in seed §15; not used, tickets are taxed at the venue' }),
+    customerAddress: Address.optional().openapi({ description: 'Accepted and not used: tickets are taxed at the venue' }),
   })
   .openapi('CalculateTaxRequest');
 export type CalculateTaxBody = z.infer<typeof CalculateTaxBody>;
@@ -67,7 +67,7 @@ export const PaymentCompleteBody = z
       .max(200)
       .openapi({
         description:
-          'Tenant that owns the payment. Not in the seed: internal callers carry no JWT, so the body must name the tenant; ' +
+          'Tenant that owns the payment. Internal callers carry no JWT, so the body must name the tenant; ' +
           'a payment of another tenant answers 404 like an unknown one.',
       }),
   })

@@ -5,8 +5,8 @@ import { DELIVERY_STATUSES, RECOVERY_STATUSES } from '../notifications/types';
 
 /**
  * Stripe payment recovery. Request and response fields are camelCase like the recovery API's body
- * (`customerEmail`, `transactionId`); the seed's snake_case names are the Postgres columns
- * (`recovery_transactions.stripe_payment_intent_id`, …). Amounts are integer minor units (API.md).
+ * (`customerEmail`, `transactionId`); snake_case names are the Postgres columns
+ * (`recovery_transactions.stripe_payment_intent_id`, …). Amounts are integer minor units.
  */
 const CURRENCIES = Object.keys(CURRENCY_EXPONENTS);
 const E164 = /^\+[1-9]\d{1,14}$/;
@@ -40,7 +40,7 @@ export const RecordTransactionBody = z
     if (!b.customerEmail && !b.customerPhone) {
       ctx.addIssue({ code: 'custom', path: ['customerEmail'], message: 'customerEmail or customerPhone is required to send reminders' });
     }
-    // Three-decimal currencies are charged by Stripe in multiples of 10 minor units (CONTRACTS.md §0.2).
+    // Three-decimal currencies are charged by Stripe in multiples of 10 minor units.
     if (isCurrency(b.currency) && CURRENCY_EXPONENTS[b.currency] === 3 && b.amount % 10 !== 0) {
       ctx.addIssue({ code: 'custom', path: ['amount'], message: `must be a multiple of 10 for ${b.currency} (Stripe)` });
     }

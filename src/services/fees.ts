@@ -8,7 +8,7 @@ import type { CalculateFeesBody, CalculateFeesResponse } from '../schemas/fees';
 import { getVenue } from './catalog';
 
 /**
- * Seed §2: what an order at this venue would cost, computed exactly as POST /process computes it
+ * The fee quote: what an order at this venue would cost, computed exactly as POST /process computes it
  * (venue tier — explicit or from 30-day volume —, tax at the venue's address, gas per ticket).
  * Reads only: nothing is stored, reserved or charged.
  */

@@ -9,7 +9,7 @@ function componentView(c: TaxComponent) {
   return { name: c.name, rate: c.rate, amount: c.amount };
 }
 
-/** Seed §15: tax at the venue, per component. An unknown state is a 422 on `venueAddress.state`. */
+/** Tax at the venue, per component. An unknown state is a 422 on `venueAddress.state`. */
 export function internalCalculateTax(body: CalculateTaxBody): CalculateTaxResponse {
   const result = calculateTax(body);
   if (!result.ok) throw new ValidationError([{ field: result.error.field ?? '(root)', message: result.error.message }]);
@@ -42,7 +42,7 @@ export const COMPLETED_PAYMENT_STATES: ReadonlySet<PaymentState> = new Set<Payme
 ]);
 
 /**
- * Seed §16: confirms to the order service that `paymentId` is a completed payment of `tenantId`.
+ * Confirms to the order service that `paymentId` is a completed payment of `tenantId`.
  * Records nothing — the order service owns orders; edgepay only vouches for the payment.
  */
 export async function confirmPaymentComplete(env: Bindings, body: PaymentCompleteBody): Promise<PaymentCompleteResponse> {

@@ -7,7 +7,7 @@ import { pspWith } from '../psp/registry';
 import { createCheckoutSession, notConfigured } from './checkout';
 
 /**
- * Seed 001's QPay flow on the checkout-session service: an invoice is a QPay checkout session (purpose
+ * The QPay invoice flow on the checkout-session service: an invoice is a QPay checkout session (purpose
  * qpay_invoice) owned by its object; the invoice code and credentials come from the deployment's config.
  */
 export async function createQpayPaymentSession(

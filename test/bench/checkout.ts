@@ -4,7 +4,7 @@ import { formatColumns, formatKeyValue } from './table.ts';
 import type { Signer } from './tokens.ts';
 
 /**
- * Checkout-session benchmarks of `npm run bench` (issue 4), against the dev stack and its sandbox:
+ * Checkout-session benchmarks of `npm run bench`, against the dev stack and its sandbox:
  *  (d) token stampede — 500 concurrent QPay invoice creations (POST /api/create-payment-session) with a cold
  *      token and 200 ms QPay latency: upstream token requests (goal 1) and p50/p99; then again across an
  *      expiry boundary (the cached token inside its 60 s refresh margin), with the other `expires_in` style;

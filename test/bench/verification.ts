@@ -4,14 +4,14 @@ import { formatColumns } from './table.ts';
 import type { Signer } from './tokens.ts';
 
 /**
- * NoTap benchmark of `npm run bench` (issue 5, deliverable 6), against the dev stack and its sandbox:
+ * NoTap benchmark of `npm run bench`, against the dev stack and its sandbox:
  *  (f) initiate latency — with sandbox Stripe latency 300 ms and then 500 ms, ROUNDS sequential requests of each
  *      kind on one connection, interleaved (A, B, C, A, B, C, …) so drift hits all three alike:
- *        A  POST /v1/verification/initiate without psp_config (seed 000's "Auth" thread alone),
+ *        A  POST /v1/verification/initiate without psp_config (the verification work alone),
  *        B  POST /v1/verification/initiate with a Stripe psp_config (both threads in parallel),
  *        C  POST /v1/checkout-sessions with the same psp_config (the PSP thread alone).
- *      Printed: p50 of each, ratio = p50(B) / max(p50(A), p50(C)) (seed 000's parallel claim is the max; goal ≤ 1.05),
- *      and the sequential baseline p50(A) + p50(C) that the seed compares against.
+ *      Printed: p50 of each, ratio = p50(B) / max(p50(A), p50(C)) (in parallel B should cost the slower of A, C; goal ≤ 1.05),
+ *      and the sequential baseline p50(A) + p50(C) for comparison.
  * Results are printed, never asserted. Each kind and latency has its own merchant subject (per-user limit 60/min).
  */
 const LATENCIES_MS = [300, 500];

@@ -353,13 +353,13 @@ describe('payment links', () => {
 });
 
 describe('webhooks', () => {
-  it('signs with the CONTRACTS 3.5 test vector', () => {
+  it('signs with the Square signature test vector', () => {
     expect(squareSignature('sq_sig_key_test', 'https://example.com/webhooks/square', '{"type":"payment.updated"}')).toBe(
       'Zk3V3a1si42XTGK/zxRQtfkN6Y7TABsd8IngNcbsa5w=',
     );
   });
 
-  it('records payment.created with the CONTRACTS 3.5 body, signed over notification URL + raw body', async () => {
+  it('records payment.created with the Square notification body, signed over notification URL + raw body', async () => {
     const payment = (await pay('cnon:card-nonce-ok')).body.payment;
     const [w] = await webhooks();
     expect(w).toMatchObject({ provider: 'square', type: 'payment.created', url: NOTIFY_URL, delivery: { mode: 'manual', attempts: 0 } });

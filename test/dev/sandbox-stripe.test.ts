@@ -515,7 +515,7 @@ describe('refunds', () => {
 });
 
 describe('webhooks', () => {
-  it('signs with the CONTRACTS 1.7 test vector', async () => {
+  it('signs with the Stripe-Signature test vector', async () => {
     const body = '{"id":"evt_test","object":"event"}';
     const header = stripeSignatureHeader(body, 'whsec_test_secret', 1700000000);
     expect(header).toBe('t=1700000000,v1=8042376f6ca064adbe037642a718227dfd59047137eb49497a54c49eb0cfb724');

@@ -160,7 +160,7 @@ describe('amountInHundredths', () => {
 });
 
 describe('selectFactors', () => {
-  it('seed 000: LOW 49.99 with PIN, PATTERN, EMOJI, COLOR enrolled → PIN, PATTERN', () => {
+  it('LOW 49.99 with PIN, PATTERN, EMOJI, COLOR enrolled → PIN, PATTERN', () => {
     expect(selectFactors(['COLOR', 'EMOJI', 'PATTERN', 'PIN'], 'LOW', 4999)).toEqual({ ok: true, value: ['PIN', 'PATTERN'] });
   });
 

@@ -19,7 +19,7 @@ function taxAt(amount: number, city: string, state = 'TN'): TaxResult {
   return result.value;
 }
 
-describe('calculateFees — worked numbers (API.md)', () => {
+describe('calculateFees — worked numbers', () => {
   it('starter venue, Knoxville TN, 2 × 5000', () => {
     expect(calculateFees({ ticketPrice: 10000, ticketCount: 2, tier: 'starter', tax: taxAt(10000, 'Knoxville') })).toEqual({
       ticketPrice: 10000,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { splitGroup, splitGroupTotal } from '../../src/domain/group-split';
 
 describe('splitGroup', () => {
-  it('4 tickets × 5000 split 2 + 2 → 10000 each (API.md)', () => {
+  it('4 tickets × 5000 split 2 + 2 → 10000 each', () => {
     expect(splitGroup(5000, [2, 2])).toEqual([10000, 10000]);
   });
 

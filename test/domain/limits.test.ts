@@ -12,7 +12,7 @@ const base: PurchaseLimitInput = {
 };
 
 describe('checkPurchaseLimits', () => {
-  it('defaults are 4 per user, 4 per payment method, 8 per address, 4 per order (seed)', () => {
+  it('defaults are 4 per user, 4 per payment method, 8 per address, 4 per order', () => {
     expect(DEFAULT_PURCHASE_LIMITS).toEqual({ perUser: 4, perPaymentMethod: 4, perAddress: 8, perOrder: 4 });
   });
 

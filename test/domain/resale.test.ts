@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { checkResalePrice, resalePriceBounds, splitResale } from '../../src/domain/resale';
 
 describe('resalePriceBounds', () => {
-  it('face 10000 → 5000…25000 by default (API.md)', () => {
+  it('face 10000 → 5000…25000 by default', () => {
     expect(resalePriceBounds(10000)).toEqual({ min: 5000, max: 25000 });
   });
 
@@ -55,7 +55,7 @@ describe('checkResalePrice', () => {
 });
 
 describe('splitResale', () => {
-  it('15000 at 10 % royalty and 5 % fee → 1500 / 750 / 12750 (API.md, not the seed 13575)', () => {
+  it('15000 at 10 % royalty and 5 % fee → 1500 / 750 / 12750', () => {
     expect(splitResale(15000)).toEqual({ venueRoyalty: 1500, platformFee: 750, sellerPayout: 12750 });
   });
 

@@ -38,7 +38,7 @@ describe('roundHalfUp', () => {
 
 describe('percentOfMinor', () => {
   it.each([
-    [1050, 700, 74], // API.md: 7 % of 1050 → 74 (73.5 rounds up)
+    [1050, 700, 74], // 7 % of 1050 → 74 (73.5 rounds up)
     [10000, 700, 700],
     [10000, 225, 225],
     [10000, 820, 820],

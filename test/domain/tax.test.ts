@@ -11,7 +11,7 @@ function tax(amount: number, city: string, state: string): TaxResult {
 }
 
 describe('calculateTax — Tennessee', () => {
-  it('Nashville, 10000: state 700 + local 225 + entertainment 100 = 1025 (API.md)', () => {
+  it('Nashville, 10000: state 700 + local 225 + entertainment 100 = 1025', () => {
     const result = calculateTax({
       amount: 10000,
       venueAddress: { street: '1 Broadway', city: 'Nashville', state: 'TN', zip: '37203' },

@@ -12,7 +12,7 @@ describe('tokenExpiresAt', () => {
 
   it('reads an epoch timestamp as an absolute time — including one less than an hour ahead', () => {
     const inTwentyMinutes = Math.floor(now / 1000) + 20 * 60;
-    // Seed 001's rule ("epoch when > now + 3600") would read this as 1.8 billion seconds: cached for decades.
+    // The rule "epoch when > now + 3600" would read this as 1.8 billion seconds: cached for decades.
     expect(tokenExpiresAt(inTwentyMinutes, now)).toBe(inTwentyMinutes * 1000);
     expect(tokenExpiresAt(1_788_800_862, now)).toBe(1_788_800_862_000);
   });

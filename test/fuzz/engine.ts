@@ -363,7 +363,7 @@ function webhookCaseArb(target: FuzzTarget, op: Operation, ids: WebhookIds): fc.
         bodyValue: mb.value,
         mutation: `webhook:${webhookSigning}:${mb.mutation}`,
         field: mb.field,
-        // Unsigned or wrongly signed Stripe/Square notifications are refused whatever the body (API.md),
+        // Unsigned or wrongly signed Stripe/Square notifications are refused whatever the body,
         // except that unstorable text and over-deep JSON are refused first, before any route runs.
         expect:
           tooLarge || (hasBody && contentType.kind !== 'wrong' && UNSTORABLE_MUTATIONS.has(mb.mutation))

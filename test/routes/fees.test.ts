@@ -57,7 +57,7 @@ beforeAll(async () => {
 });
 
 describe('POST /api/v1/payments/calculate-fees — worked numbers', () => {
-  it('starter venue in Knoxville TN, 10000 for 2 tickets → 820 + 100 + 700 + 225 = 11845, as seed §2', async () => {
+  it('starter venue in Knoxville TN, 10000 for 2 tickets → 820 + 100 + 700 + 225 = 11845', async () => {
     const body = await quoteOk({ venueId: 'knox-starter', amount: 10_000, ticketCount: 2 });
     expect(body).toEqual({
       fees: { ticketPrice: 10_000, platformFee: 820, gasEstimate: 100, stateTax: 700, localTax: 225, specialTax: 0, total: 11_845 },

@@ -60,7 +60,7 @@ describe('GET /health/db', () => {
 });
 
 describe('GET /info', () => {
-  it('names the service and version and lists features as in seed 003 §18', async () => {
+  it('names the service and version and lists its features', async () => {
     const res = await call('/info');
     expect(res.status).toBe(200);
     const body = await json<{ features: Record<string, unknown> }>(res);

@@ -9,7 +9,7 @@ import { bearer, signToken } from '../helpers/tokens';
 
 type SignOptions = { service?: string; secret?: string; signedPath?: string; timestamp?: number };
 
-/** Signed exactly as API.md "Internal service authentication" says (and as test/middleware/internal-hmac.test.ts does). */
+/** Signed as internal callers sign (the same payload as test/middleware/internal-hmac.test.ts). */
 async function signedHeaders(path: string, body: string, options: SignOptions = {}) {
   const service = options.service ?? 'order-service';
   const timestamp = String(options.timestamp ?? Math.floor(Date.now() / 1000));
@@ -49,7 +49,7 @@ const nashville = { street: '501 Broadway', city: 'Nashville', state: 'TN', zip:
 describe('POST /internal/calculate-tax', () => {
   const path = '/internal/calculate-tax';
 
-  it('Nashville TN, 10000 → 700 + 225 + 100 = 1025 with the seed §15 breakdown', async () => {
+  it('Nashville TN, 10000 → 700 + 225 + 100 = 1025 with the per-component breakdown', async () => {
     const res = await internalPost(path, { amount: 10_000, venueAddress: nashville, customerAddress: { city: 'Nashville', state: 'TN' } });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({

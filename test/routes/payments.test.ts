@@ -51,7 +51,7 @@ beforeEach(async () => {
 });
 
 describe('POST /api/v1/payments/process — happy path', () => {
-  it('charges the catalog price plus fees and tax once, and answers as seed §1 with the worked numbers', async () => {
+  it('charges the catalog price plus fees and tax once, and answers with the worked numbers', async () => {
     const res = await process(order());
     expect(res.status).toBe(200);
     const body = await json<any>(res);

@@ -5,7 +5,7 @@ import { eventually, rows, sql } from '../helpers/db';
 import { sandbox } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 
-/** Seed 001's QPay flow: invoice → unsigned callback → trusted only after /v2/payment/check → paid, in Postgres. */
+/** The QPay flow: invoice → unsigned callback → trusted only after /v2/payment/check → paid, in Postgres. */
 async function userHeaders(tenant: string, sub = 'buyer-1') {
   return { ...bearer(await signToken({ sub, tenant_id: tenant, role: 'user' })), 'content-type': 'application/json' };
 }
@@ -33,7 +33,7 @@ async function status(headers: Record<string, string>, invoiceId: string) {
   };
 }
 
-describe('QPay invoices (seed 001)', () => {
+describe('QPay invoices', () => {
   it('creates an invoice, is unpaid until QPay confirms, and the callback marks it paid and projected', async () => {
     const tenant = `t-qpay-${crypto.randomUUID().slice(0, 8)}`;
     const headers = await userHeaders(tenant);

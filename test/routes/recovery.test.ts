@@ -10,7 +10,7 @@ import { type SandboxRequest, sandbox } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 
 /**
- * Stripe payment recovery (issue 5, seed 002) through the routes, the PSP sandbox (Stripe, email, SMS), the
+ * Stripe payment recovery through the routes, the PSP sandbox (Stripe, email, SMS), the
  * outbox and the deliveries queue running inside the test worker, and Postgres, through the Worker's entry point.
  */
 function callApp(path: string, init?: RequestInit): Promise<Response> {
@@ -198,7 +198,7 @@ describe('recovery: checkout session, payment link, reminders, payment', () => {
       },
     });
 
-    // Postgres: the transaction with the seed's fields, and one row per delivered notification.
+    // Postgres: the transaction with its Stripe and customer fields, and one row per delivered notification.
     const row = await eventually(async () => {
       const [r] = await rows<Body>(
         sql`SELECT recovery_status, stripe_checkout_session_id, stripe_payment_intent_id, payment_link_url, customer_email, customer_phone,

@@ -9,7 +9,7 @@ import { configureSandbox, sandbox } from '../helpers/sandbox';
 import { enrol, initiate, request, settle, takeResponses, VALUE_FORMS, VALUES, verify, WRONG, withBindings } from '../helpers/verification';
 
 /**
- * NoTap with a parallel PSP checkout session (issue 5 acceptance): the whole flow through Stripe's
+ * NoTap with a parallel PSP checkout session: the whole flow through Stripe's
  * sandbox to a succeeded session and Postgres row, a PSP that does not answer in time, and factor values
  * that appear nowhere (objects' storage, Postgres, logs, responses).
  */

@@ -7,7 +7,7 @@ import { bearer, signToken } from '../helpers/tokens';
 import { enrol, type InitiateBody, initiate, request, rewindExpiry, settle, VALUES, verify, WRONG } from '../helpers/verification';
 
 /**
- * NoTap step-up verification without a PSP (issue 5): enrolment, initiate exactly as seed 000, verify one
+ * NoTap step-up verification without a PSP: enrolment, initiate with its base answer, verify one
  * factor at a time with attempt limits, lockouts and expiry. The PSP half is in verification-psp.test.ts.
  */
 const SEED_KEYS = [
@@ -107,7 +107,7 @@ describe('enrolment', () => {
 });
 
 describe('POST /v1/verification/initiate', () => {
-  it('without psp_config: exactly the seed’s keys, and the seed’s selection for LOW 49.99', async () => {
+  it('without psp_config: exactly the base keys, and PIN, PATTERN for LOW 49.99', async () => {
     const h = await merchantHeaders(tenantName('seed'));
     const uuid = await enrol(h, 'alice.notap.sol', ['PIN', 'PATTERN', 'EMOJI', 'COLOR']);
     const r = await initiate(h, { user_uuid: 'alice.notap.sol', transaction_amount: 49.99, risk_level: 'LOW' });
@@ -127,7 +127,7 @@ describe('POST /v1/verification/initiate', () => {
     });
   });
 
-  it('seed 000’s old request without risk_level is LOW; MEDIUM/HIGH and large amounts ask for more factors', async () => {
+  it('a request without risk_level is LOW; MEDIUM/HIGH and large amounts ask for more factors', async () => {
     const h = await merchantHeaders(tenantName('risk'));
     await enrol(h, 'carol', ['PIN', 'PATTERN', 'EMOJI', 'COLOR']);
     const plain = await initiate(h, { user_uuid: 'carol', transaction_amount: 49.99 });

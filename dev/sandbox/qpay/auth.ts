@@ -3,7 +3,7 @@ import type { SandboxContext, SandboxRequest, SandboxResponse } from '../types.t
 import { qpayError } from './errors.ts';
 
 /**
- * QPay v2 auth (CONTRACTS.md §7.2): POST /v2/auth/token with Basic client credentials, POST /v2/auth/refresh
+ * QPay v2 auth: POST /v2/auth/token with Basic client credentials, POST /v2/auth/refresh
  * with the refresh token as Bearer. `expires_in` is an absolute Unix time as live QPay answers (setting
  * `expiresInStyle: epoch`), or a lifetime in seconds (`duration`) to test clients that read it either way.
  * Lifetime: knob `tokenTtlSeconds`.

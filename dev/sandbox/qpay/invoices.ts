@@ -5,7 +5,7 @@ import { QpayFailure } from './errors.ts';
 import { emvQrText, qrPngBase64 } from './qr.ts';
 
 /**
- * QPay v2 invoices and payments (CONTRACTS.md §7.3–7.5), kept in memory per merchant (client id).
+ * QPay v2 invoices and payments, kept in memory per merchant (client id).
  * Decisions where QPay is unconfirmed:
  * - `invoice_status` after payment is `CLOSED` (qpay-go lists OPEN, CLOSED, CANCELLED); after cancel it is
  *   `CANCELED` (single L, as observed). Expiry does not change the status: `enable_expiry` with a past

@@ -133,7 +133,7 @@ export function getRefund(op: Op, id: string): Result {
   return { status: 200, body: { refund } };
 }
 
-/** refunded_money counts COMPLETED refunds only (CONTRACTS 3.3). */
+/** refunded_money counts COMPLETED refunds only. */
 function updatePaymentTotals(op: Op, payment: Obj) {
   const completed = (payment.refund_ids as string[])
     .map((r) => op.state.refunds.get(r))

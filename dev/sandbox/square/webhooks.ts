@@ -2,7 +2,7 @@ import { createHmac, randomUUID } from 'node:crypto';
 import type { SandboxContext } from '../types.ts';
 import { type Obj, SQUARE_MERCHANT_ID } from './objects.ts';
 
-/** Square webhook notifications (CONTRACTS 3.5), signed with `x-square-hmacsha256-signature`. */
+/** Square webhook notifications, signed with `x-square-hmacsha256-signature`. */
 export const DEFAULT_SQUARE_SIGNATURE_KEY = 'sq_sig_key_test';
 
 /** base64(HMAC-SHA256(key = signature key as UTF-8, message = notification URL + raw body)). */

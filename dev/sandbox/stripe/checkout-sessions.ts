@@ -16,7 +16,7 @@ import {
 import { emitStripeEvent } from './webhooks.ts';
 
 /**
- * Checkout Sessions in payment mode (CONTRACTS 1.3): create, retrieve (expand payment_intent,
+ * Checkout Sessions in payment mode: create, retrieve (expand payment_intent,
  * payment_intent.latest_charge, line_items, payment_link), expire. The PaymentIntent is created when the
  * customer pays (current API; `payment_intent` is null while the session is open). An open session past
  * `expires_at` expires on the next look (checkout.session.expired). The setting `checkout` decides how the

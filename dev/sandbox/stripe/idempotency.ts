@@ -1,5 +1,5 @@
 /**
- * Stripe idempotency (CONTRACTS 1.5): keys are scoped by (secret key, Stripe-Account). The first response is
+ * Stripe idempotency: keys are scoped by (secret key, Stripe-Account). The first response is
  * stored once the endpoint starts executing and replayed for a retry with the same endpoint and parameters;
  * a different endpoint or parameters is an idempotency_error; a retry while the first is in flight is a 409.
  * Results the caller chooses not to store (validation failures) free the key again. Keys expire after 24 h.

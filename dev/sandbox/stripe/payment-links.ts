@@ -6,7 +6,7 @@ import { metadataParam, onlyParams, optEnum, optObject, optString, optStringArra
 import { type Call, findOwned, type IntentData, type LinkEntry, type Result, type SessionEntry } from './state.ts';
 
 /**
- * Payment Links (CONTRACTS 1.3): `line_items[i][price]` + quantity (API 2023-08-16; current API versions
+ * Payment Links: `line_items[i][price]` + quantity (API 2023-08-16; current API versions
  * also take inline `price_data`, accepted here too), `metadata` (copied to every Checkout Session the link
  * creates), `payment_intent_data[metadata|description]` (current API; copied to the PaymentIntent),
  * `after_completion`, `transfer_data[destination]`. Links do not expire. Each sandbox complete() of a

@@ -2,7 +2,7 @@ import { createHmac } from 'node:crypto';
 import type { SandboxContext } from '../types.ts';
 import { type Obj, stripeId } from './objects.ts';
 
-/** Stripe webhook events and their `Stripe-Signature` (CONTRACTS 1.7). */
+/** Stripe webhook events and their `Stripe-Signature`. */
 export const DEFAULT_STRIPE_WEBHOOK_SECRET = 'whsec_test';
 
 /** `t=<unix>,v1=<hex HMAC-SHA256 of "${t}.${body}" keyed with the secret string as UTF-8, whsec_ prefix included>`. */

@@ -50,7 +50,7 @@ export async function postLedger(
 
 /** Upsert of a refund; a settled refund (completed/failed) is never moved back by a late delivery. */
 export async function upsertRefund(tx: Tx, r: RefundSnapshot): Promise<void> {
-  const status = r.status === 'pending' ? 'processing' : r.status; // the table's vocabulary (seed): pending, processing, completed, failed
+  const status = r.status === 'pending' ? 'processing' : r.status; // the table's vocabulary: pending, processing, completed, failed
   const row = {
     id: r.refundId,
     transactionId: r.transactionId,

@@ -1,6 +1,6 @@
 /**
- * Adyen Checkout API v71 wire shapes the adapter sends and reads (CONTRACTS.md §2; schemas in
- * shared/psp/openapi/adyen-checkout.json). Amounts are minor units per Adyen's currency table.
+ * Adyen Checkout API v71 wire shapes the adapter sends and reads (schemas in
+ * dev/sandbox/openapi/adyen-checkout.json). Amounts are minor units per Adyen's currency table.
  */
 export type AdyenAmount = { value: number; currency: string };
 

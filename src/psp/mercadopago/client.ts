@@ -81,7 +81,7 @@ export class MercadoPagoCheckoutAdapter implements NotifyingCheckout {
     return { ok: true, value: snapshot };
   }
 
-  /** Checkout Pro has no cancel for a preference in the contract; it stops being payable at expiration_date_to. */
+  /** No cancel call is made for a Checkout Pro preference: it stops being payable at expiration_date_to. */
   async cancelSession(_ref: CheckoutRef): Promise<PspResult<boolean>> {
     return { ok: true, value: false };
   }

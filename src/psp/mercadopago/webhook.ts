@@ -65,7 +65,7 @@ export async function verifyMercadoPagoSignature(input: MercadoPagoSignatureInpu
   const parsed = parseMercadoPagoSignature(input.header);
   if (!parsed || !/^\d+$/.test(parsed.ts)) throw new WebhookVerificationError('Malformed x-signature header');
   const ts = Number(parsed.ts);
-  // The contract says seconds; a millisecond value (13 digits) is read as such rather than rejected.
+  // MercadoPago signs `ts` in seconds; a millisecond value (13 digits) is read as such rather than rejected.
   const tsMs = ts >= 1e12 ? ts : ts * 1000;
   const tolerance = (input.toleranceSeconds ?? MERCADOPAGO_TOLERANCE_SECONDS) * 1000;
   if (Math.abs(input.now - tsMs) > tolerance) throw new WebhookVerificationError('x-signature timestamp outside the tolerance');

@@ -3,7 +3,7 @@ import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
 /**
- * PayPal OAuth 2.0 client credentials (CONTRACTS.md §5.2): POST /v1/oauth2/token with
+ * PayPal OAuth 2.0 client credentials: POST /v1/oauth2/token with
  * `Authorization: Basic base64(client_id:client_secret)` and the form `grant_type=client_credentials`.
  * `expires_in` is a lifetime in seconds (~32400). There is no refresh grant: the broker asks again.
  */

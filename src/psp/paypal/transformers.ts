@@ -4,7 +4,7 @@ import type { PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
 
 /**
- * PayPal Orders v2 / Payments v2 wire formats (CONTRACTS.md §5, openapi/paypal-orders.json): request
+ * PayPal Orders v2 / Payments v2 wire formats (OpenAPI extract in dev/sandbox/openapi/paypal-orders.json): request
  * building, status mapping and amount conversion. Amounts on the wire are `{ currency_code, value }` with
  * `value` a decimal string in major units.
  */

@@ -37,7 +37,7 @@ export type QpayCheckoutConfig = {
 };
 
 /**
- * QPay v2 invoices as hosted checkout sessions (CONTRACTS.md §7): an invoice per session, paid by QR or
+ * QPay v2 invoices as hosted checkout sessions: an invoice per session, paid by QR or
  * bank-app deeplink. Bearer tokens come from the broker (`TokenSource`); a 401 invalidates the token and
  * retries once (withBearerToken). QPay has no idempotency key, so only reads are retried.
  */
@@ -109,7 +109,8 @@ export class QpayCheckoutAdapter implements NotifyingCheckout {
   }
 
   /**
-   * Full refunds only, by DELETE /v2/payment/refund/{payment_id} (CONTRACTS prefers DELETE over POST).
+   * Full refunds only, by DELETE /v2/payment/refund/{payment_id} (the method QPay's client
+   * libraries use; one documentation page says POST).
    * QPay has no refund object: the refund's reference is the payment id. The response body is unconfirmed
    * (the emulator answers 200 `{}`); a 2xx means the refund was accepted.
    */

@@ -2,7 +2,7 @@ import { tokenExpiresAt } from '../../domain/token-expiry';
 import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
-/** QPay v2 auth wire calls (CONTRACTS.md §7.2). Only the broker calls these; tokens never leave it except to adapters. */
+/** QPay v2 auth wire calls. Only the broker calls these; tokens never leave it except to adapters. */
 export type QpayTokenResponse = {
   token_type: string;
   access_token: string;

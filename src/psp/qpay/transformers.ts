@@ -4,7 +4,7 @@ import type { CheckoutInput, CheckoutSnapshot, CheckoutStatus, CreatedCheckout }
 import type { PspFailure, PspResult } from '../types';
 
 /**
- * QPay merchant API v2 wire formats (CONTRACTS.md §7). Money: requests carry whole tugrik as a JSON
+ * QPay merchant API v2 wire formats. Money: requests carry whole tugrik as a JSON
  * number; responses mix strings (`total_amount: "10.00"`, `payment_amount`) and numbers (`gross_amount`,
  * `paid_amount`). Our amounts are MNT minor units (ISO exponent 2), so 1 tugrik = 100 minor.
  */
@@ -175,7 +175,7 @@ export function toQpayCheckRequest(invoiceId: string): QpayCheckRequest {
   return { object_type: 'INVOICE', object_id: invoiceId, offset: { page_number: 1, page_limit: 100 } };
 }
 
-/** One row's status in the common set (CONTRACTS.md §7.5); exhaustive over the statuses QPay documents. */
+/** One row's status in the common set; exhaustive over the statuses QPay documents. */
 export function qpayRowStatus(status: QpayPaymentStatus): CheckoutStatus {
   switch (status) {
     case 'NEW':

@@ -1,7 +1,7 @@
 import { type CheckoutNotification, type InboundNotification, WebhookVerificationError } from '../checkout';
 
 /**
- * QPay's payment callback (CONTRACTS.md §7.4): a plain GET (some integrators see POST) to the
+ * QPay's payment callback: a plain GET (some integrators see POST) to the
  * `callback_url` given at invoice creation, with no signature; QPay may append `qpay_payment_id=<id>`.
  * Our callback URL is `<app>/v1/webhooks/qpay?session=<sessionId>`, so the query names the session.
  * Nothing in it is trusted: the notification is only a trigger (observed: null) and the owning object

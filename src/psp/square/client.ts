@@ -47,9 +47,9 @@ export async function squareRefundIdempotencyKey(key: string): Promise<string> {
 }
 
 /**
- * Hosted checkout on Square (CONTRACTS.md §3): quick-pay payment links. Square has no expiry and no cancel
- * for links in our contract, and no lookup of a link's payment without the Orders API (not in our
- * contract): until a payment.updated notification names the payment, a read-back sees the link as open.
+ * Hosted checkout on Square: quick-pay payment links. We use no expiry and no cancel
+ * for links, and there is no lookup of a link's payment without the Orders API (which we do not
+ * call): until a payment.updated notification names the payment, a read-back sees the link as open.
  */
 export class SquareCheckoutAdapter implements NotifyingCheckout {
   readonly provider = 'square' as const;
@@ -91,7 +91,7 @@ export class SquareCheckoutAdapter implements NotifyingCheckout {
     return view.ok ? { ok: true, value: view.value.snapshot } : view;
   }
 
-  /** Not in our contract for Square (links do not expire and are not cancelled here). */
+  /** Not offered for Square (links do not expire and are not cancelled here). */
   async cancelSession(_ref: CheckoutRef): Promise<PspResult<boolean>> {
     return { ok: true, value: false };
   }

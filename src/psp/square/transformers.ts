@@ -5,7 +5,7 @@ import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type Psp
 import { SquareErrorBody, type SquareMoney, type SquarePayment, type SquareRefund } from './wire';
 
 /**
- * Wire formats of Square quick-pay payment links (CONTRACTS.md §3): link and refund requests, payment and
+ * Wire formats of Square quick-pay payment links: link and refund requests, payment and
  * refund → common model, Money, error bodies. Square Money is the smallest denomination of the currency,
  * which is the ISO 4217 minor unit for every currency we support (JPY whole yen, USD cents).
  */
@@ -65,7 +65,7 @@ function quickPayName(description: string): string {
   return name.length <= 255 ? name : name.slice(0, 255);
 }
 
-/** POST /v2/online-checkout/payment-links (CONTRACTS.md §3.2); the idempotency key must be ≤ 192 characters. */
+/** POST /v2/online-checkout/payment-links; the idempotency key must be ≤ 192 characters. */
 export function paymentLinkRequest(input: CheckoutInput): PspResult<SquareCreatePaymentLinkRequest> {
   const price = toSquareMoney(input.amount, input.currency);
   if (!price.ok) return price;
@@ -119,7 +119,7 @@ export function readSquare<S extends z.ZodType>(schema: S, value: unknown, what:
 
 // ---- responses -----------------------------------------------------------------------------------
 
-/** Payment status → common status before refunds (CONTRACTS.md §3.3); exhaustive. */
+/** Payment status → common status before refunds; exhaustive. */
 export function squarePaymentCheckoutStatus(status: SquarePayment['status']): CheckoutStatus {
   switch (status) {
     case 'APPROVED':
@@ -168,7 +168,7 @@ export function openLinkSnapshot(): CheckoutSnapshot {
   return { status: 'open', paymentReference: null, amountPaid: 0, amountRefunded: 0 };
 }
 
-/** Refund status: PENDING → pending, COMPLETED → succeeded, REJECTED/FAILED → failed (CONTRACTS.md §3.3). */
+/** Refund status: PENDING → pending, COMPLETED → succeeded, REJECTED/FAILED → failed. */
 export function squareRefundCheckoutStatus(status: SquareRefund['status']): CheckoutRefundResult['status'] {
   switch (status) {
     case 'PENDING':
@@ -203,7 +203,7 @@ export function describeSquareError(status: number, body: unknown): { code?: str
 
 // ---- ticket payments ----------------------------------------------------------------------------
 
-/** Exhaustive over Square's payment statuses (CONTRACTS.md §3.3). */
+/** Exhaustive over Square's payment statuses. */
 export function squarePaymentToOutcome(payment: SquarePayment): PspChargeOutcome {
   const status = payment.status;
   switch (status) {

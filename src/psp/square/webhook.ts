@@ -157,7 +157,7 @@ export function squareEventToPspEvent(event: SquareEvent): PspEvent {
 // ---- payment-link checkouts ----------------------------------------------------------------------
 
 /**
- * Square notifications for payment links (CONTRACTS.md §3.5): `x-square-hmacsha256-signature` over the
+ * Square notifications for payment links: `x-square-hmacsha256-signature` over the
  * notification URL as registered with Square + the raw body. `payment.updated` routes by the Payment's
  * `note` (our link's payment_note, `edgepay:<sessionId>`); `refund.created/updated` by the refund's
  * `reason` (`edgepay:<sessionId>:<refundId>`, set by our refunds). Anything else (including a status Square

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { MAX_EVENT_ID_LENGTH } from '../checkout';
 
 /**
- * Square wire shapes we read (CONTRACTS.md §3), as zod schemas: API answers and webhook objects are parsed with
+ * Square wire shapes we read, as zod schemas: API answers and webhook objects are parsed with
  * them, so another shape is a value (an unexpected response, a malformed event), never a crash. Only the fields
  * the mappings read are checked; others pass through. Money is the currency's smallest denomination.
  */

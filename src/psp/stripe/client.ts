@@ -136,7 +136,7 @@ export type StripeCheckoutOptions = {
 const EXPAND = ['payment_intent', 'payment_intent.latest_charge'];
 
 /**
- * Hosted checkout on Stripe (CONTRACTS.md §1): Checkout Sessions in payment mode, refunds of their
+ * Hosted checkout on Stripe: Checkout Sessions in payment mode, refunds of their
  * PaymentIntent, and Payment Links (recovery). Calls go through the stripe package (`createStripe`: no SDK
  * retries); every POST carries a deterministic Idempotency-Key, so transient failures are retried here
  * with pspRequest's policy, and each public method is one operation with one deadline: every SDK call

@@ -3,7 +3,7 @@ import type { PspResult } from '../types';
 import { toStripeAmount, toStripeCurrency } from './transformers';
 
 /**
- * Request parameters of Stripe Checkout (CONTRACTS.md §1.3): Checkout Session, Price, Payment Link and refund.
+ * Request parameters of Stripe Checkout: Checkout Session, Price, Payment Link and refund.
  * Requests follow API 2023-08-16 (the OpenAPI extract), which the current API also accepts.
  */
 
@@ -43,7 +43,7 @@ export type StripeCheckoutSessionParams = {
   customer_email?: string;
 };
 
-/** POST /v1/checkout/sessions parameters (CONTRACTS.md §1.3): one line item, our ids in metadata and on the PaymentIntent. */
+/** POST /v1/checkout/sessions parameters: one line item, our ids in metadata and on the PaymentIntent. */
 export function checkoutSessionParams(input: CheckoutInput, nowMs: number): PspResult<StripeCheckoutSessionParams> {
   const unitAmount = toStripeAmount(input.amount, input.currency);
   if (!unitAmount.ok) return unitAmount;

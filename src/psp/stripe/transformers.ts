@@ -13,7 +13,7 @@ import {
 } from './wire';
 
 /**
- * Stripe's answers → the common model (CONTRACTS.md §1): PaymentIntents and refunds of ticket payments,
+ * Stripe's answers → the common model: PaymentIntents and refunds of ticket payments,
  * Checkout Sessions and their refunds, amounts, errors. The objects are read with the schemas of wire.ts.
  */
 
@@ -37,7 +37,7 @@ export function chargeId(intent: StripePaymentIntent): string | null {
   return typeof charge === 'string' ? charge : charge.id;
 }
 
-/** PaymentIntent → common outcome; exhaustive over Stripe's statuses (CONTRACTS.md §1.4). */
+/** PaymentIntent → common outcome; exhaustive over Stripe's statuses. */
 export function paymentIntentToOutcome(intent: StripePaymentIntent): PspChargeOutcome {
   const status = intent.status;
   switch (status) {
@@ -122,7 +122,7 @@ function exponentFor(currency: string): PspResult<number> {
   return { ok: true, value: exponent.value };
 }
 
-/** Our minor units → Stripe's integer amount. Three-decimal currencies must end in 0 on Stripe (§0.2). */
+/** Our minor units → Stripe's integer amount. Three-decimal currencies must end in 0 on Stripe. */
 export function toStripeAmount(amount: number, currency: string): PspResult<number> {
   const exponent = exponentFor(currency.toUpperCase());
   if (!exponent.ok) return exponent;
@@ -167,7 +167,7 @@ function amountMismatch(what: string, value: unknown, currency: string): PspFail
 
 // ---- responses -----------------------------------------------------------------------------------
 
-/** PaymentIntent → common status (CONTRACTS.md §1.4 PI rows); exhaustive. */
+/** PaymentIntent → common status; exhaustive. */
 export function paymentIntentCheckoutStatus(intent: Pick<StripePaymentIntent, 'status' | 'last_payment_error'>): CheckoutStatus {
   const status = intent.status;
   switch (status) {
@@ -190,13 +190,13 @@ export function paymentIntentCheckoutStatus(intent: Pick<StripePaymentIntent, 's
   }
 }
 
-/** A succeeded payment with refunds is refunded / partially_refunded by amount (CONTRACTS.md §0.1). */
+/** A succeeded payment with refunds is refunded / partially_refunded by amount. */
 export function withRefunds(status: CheckoutStatus, captured: number, refunded: number): CheckoutStatus {
   if (status !== 'succeeded' || refunded <= 0) return status;
   return refunded >= captured ? 'refunded' : 'partially_refunded';
 }
 
-/** Session (+ its PaymentIntent when expanded) → common status, before refunds (CONTRACTS.md §1.4). */
+/** Session (+ its PaymentIntent when expanded) → common status, before refunds. */
 export function checkoutSessionStatus(
   session: Pick<StripeCheckoutSession, 'status' | 'payment_status'>,
   intent: StripeSessionIntent | null,
@@ -252,13 +252,13 @@ export function checkoutSnapshot(session: StripeCheckoutSession, fallbackCurrenc
   return { ok: true, value: { status, paymentReference: intentId(session), amountPaid, amountRefunded } };
 }
 
-/** A charge's refund state: refunded when fully refunded, partially_refunded in between (CONTRACTS.md §1.4 charge rows). */
+/** A charge's refund state: refunded when fully refunded, partially_refunded in between. */
 export function chargeCheckoutStatus(charge: Pick<StripeCharge, 'amount' | 'amount_refunded' | 'refunded'>): CheckoutStatus {
   if (charge.refunded || charge.amount_refunded >= charge.amount) return 'refunded';
   return charge.amount_refunded > 0 ? 'partially_refunded' : 'succeeded';
 }
 
-/** Refund status (CONTRACTS.md §1.4 refund rows): pending/requires_action → pending; failed/canceled → failed. */
+/** Refund status: pending/requires_action → pending; failed/canceled → failed. */
 export function refundCheckoutStatus(refund: Pick<StripeRefund, 'status'>): CheckoutRefundResult['status'] {
   const status = refund.status;
   switch (status) {

@@ -2,7 +2,7 @@ import { tokenExpiresAt } from '../../domain/token-expiry';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
 
 /**
- * Tilopay API token (CONTRACTS.md §6.2, Postman "Get Token Api"): POST /login with JSON `{ apiuser, password }`
+ * Tilopay API token (Postman "Get Token Api"): POST /login with JSON `{ apiuser, password }`
  * (TokenCredentials.clientId = API user, clientSecret = API password) → `{ access_token, token_type: "bearer",
  * expires_in }`. expires_in is read as a lifetime (86400 seen only in a community mock — **unconfirmed**); when it
  * is missing we assume one hour (**unconfirmed**): a token refused earlier is replaced on its first 401 anyway.

@@ -4,7 +4,7 @@ import type { PspFailure, PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
 
 /**
- * Tilopay wire formats (CONTRACTS.md §6; no OpenAPI — Postman collection and community code). Amounts are
+ * Tilopay wire formats (no OpenAPI: Tilopay's Postman collection and community code). Amounts are
  * strings in major units with exactly two decimals ("10.50"; CRC too; zero-decimal currencies as "500.00").
  * Much of the API is **unconfirmed**; each assumption is named where it is made.
  */
@@ -119,7 +119,7 @@ export function phpUrlencode(value: string): string {
 
 /**
  * OrderHash V2 (community code mirroring the WooCommerce plugin; **unconfirmed** by Tilopay):
- * hex HMAC-SHA256 with key `${tpt}|${apiKey}|${apiPassword}` over this query string. We follow CONTRACTS: the
+ * hex HMAC-SHA256 with key `${tpt}|${apiKey}|${apiPassword}` over this query string. As in that code, the
  * amount is number_format'ed (2 decimals, "," thousands) and not percent-encoded; only the email is url-encoded.
  */
 export function tilopayOrderHashMessage(p: {

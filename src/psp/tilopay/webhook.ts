@@ -13,7 +13,7 @@ import {
 /**
  * Tilopay has no server webhook for one-off payments: the payer's browser is redirected by GET to our `redirect`
  * URL with `code, description, auth, order, tpt, OrderHash, returnData, …`. Nothing in the query
- * is trusted: the state comes from POST /consult (what CONTRACTS recommends), and a present OrderHash must match
+ * is trusted: the state comes from a server-side POST /consult, and a present OrderHash must match
  * the V2 formula computed from the consulted amount, currency and email — a mismatch means the query was altered.
  */
 export class TilopayConsultUnavailableError extends Error {

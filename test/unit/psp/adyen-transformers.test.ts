@@ -18,7 +18,7 @@ import {
 import { ADYEN_SESSION_STATUSES, type AdyenSessionStatus } from '../../../src/psp/adyen/wire.ts';
 import type { CheckoutStatus } from '../../../src/psp/checkout.ts';
 
-describe('session status map (CONTRACTS §2.4)', () => {
+describe('session status map', () => {
   const table: Record<AdyenSessionStatus, CheckoutStatus> = {
     active: 'open',
     paymentPending: 'processing',

@@ -4,7 +4,7 @@ import { AdyenCheckoutAdapter } from '../../../src/psp/adyen/client.ts';
 import { adyenHmacPayload } from '../../../src/psp/adyen/webhook.ts';
 import { type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../../../src/psp/checkout.ts';
 
-/** Adyen HMAC verification with signatures computed here, independently, with node:crypto (CONTRACTS §2.6). */
+/** Adyen HMAC verification with signatures computed here, independently, with node:crypto. */
 const KEY = '44782DEF547AAA06C910C43932B1EB0C71FC68D9D0C057550C48EC2ACF6BA056';
 const adapter = new AdyenCheckoutAdapter({ apiUrl: 'http://127.0.0.1:1/adyen/v71', apiKey: 'unused', hmacKey: KEY, timeoutMs: 100 });
 
@@ -53,7 +53,7 @@ const authorisation = (over: Item = {}): Item => ({
   ...over,
 });
 
-describe('CONTRACTS §2.6 test vector', () => {
+describe('test vector from the Adyen Node library', () => {
   const key = 'DFB1EB5485895CFA84146406857104ABB4CBCABDC8AAF103A624C8F6A3EAAB00';
   const item: Item = {
     pspReference: 'pspReference',

@@ -14,7 +14,7 @@ import {
 } from '../../../src/psp/mercadopago/transformers.ts';
 import { MERCADOPAGO_PAYMENT_STATUSES, type MercadoPagoPaymentStatus } from '../../../src/psp/mercadopago/wire.ts';
 
-describe('payment status map (every row of CONTRACTS §4.3)', () => {
+describe('payment status map (status, status_detail and amounts → common status)', () => {
   const rows: Array<[MercadoPagoPaymentStatus, string | null, number, number, CheckoutStatus]> = [
     ['pending', 'pending_waiting_payment', 1000, 0, 'processing'],
     ['pending', 'pending_waiting_transfer', 1000, 0, 'processing'],

@@ -95,7 +95,7 @@ describe('amounts', () => {
   });
 });
 
-describe('status mapping (CONTRACTS §5.4)', () => {
+describe('status mapping', () => {
   it.each<[string, PaypalOrder, string]>([
     ['order CREATED', order('CREATED'), 'open'],
     ['order SAVED', order('SAVED'), 'open'],

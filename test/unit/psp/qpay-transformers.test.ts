@@ -15,7 +15,7 @@ import {
   toWholeTugrik,
 } from '../../../src/psp/qpay/transformers.ts';
 
-/** QPay wire formats: amounts in whole tugrik, mixed string/number responses, and CONTRACTS.md §7.5's status table. */
+/** QPay wire formats: amounts in whole tugrik, mixed string/number responses, and the status of each payment row. */
 const NOW = Date.parse('2030-01-01T00:00:00.000Z');
 const input: CheckoutInput = {
   sessionId: `cko${'0123456789abcdef'.repeat(2)}`,
@@ -148,7 +148,7 @@ describe('requests', () => {
   });
 });
 
-describe('status mapping (CONTRACTS.md §7.5)', () => {
+describe('status mapping', () => {
   const amount = 1_000_000;
 
   it.each<[QpayPaymentStatus, string]>([

@@ -4,7 +4,7 @@ import { QpayCheckoutAdapter } from '../../../src/psp/qpay/client.ts';
 import { parseQpayCallback } from '../../../src/psp/qpay/webhook.ts';
 
 /**
- * QPay's callback is unsigned (CONTRACTS.md §7.4): there is no signature to verify, so the parser accepts
+ * QPay's callback is unsigned: there is no signature to verify, so the parser accepts
  * only our own callback shape and turns it into a trigger; the session's object checks with QPay.
  */
 const SESSION = 'cko0123456789abcdef0123456789abcdef';

@@ -197,7 +197,7 @@ describe('payment and read-back', () => {
     expect(notification.observed).toEqual({ kind: 'payment', status: 'succeeded', amount: 500, amountRefunded: 0 });
   });
 
-  it('cancelSession is ok(false) without a call (no cancel for links in the contract)', async () => {
+  it('cancelSession is ok(false) without a call (links are not cancelled)', async () => {
     const i = input();
     const link = await created(i);
     const before = (await requests()).length;
@@ -354,7 +354,7 @@ describe('parseNotification (x-square-hmacsha256-signature)', () => {
       },
     });
 
-  it('matches the CONTRACTS.md §3.5 test vector; the adapter accepts its signature (then finds no event id in it)', async () => {
+  it('matches the Square signature test vector; the adapter accepts its signature (then finds no event id in it)', async () => {
     const vector = '{"type":"payment.updated"}';
     expect(sign(vector, 'sq_sig_key_test', 'https://example.com/webhooks/square')).toBe('Zk3V3a1si42XTGK/zxRQtfkN6Y7TABsd8IngNcbsa5w=');
     const a = makeAdapter({ signatureKey: 'sq_sig_key_test', notificationUrl: 'https://example.com/webhooks/square' });
@@ -420,7 +420,7 @@ describe('transformers', () => {
     ['COMPLETED', 'succeeded'],
     ['FAILED', 'failed'],
     ['CANCELED', 'canceled'],
-  ] as const)('payment %s → %s (CONTRACTS.md §3.3)', (status, expected) => {
+  ] as const)('payment %s → %s', (status, expected) => {
     expect(squarePaymentCheckoutStatus(status)).toBe(expected);
   });
 

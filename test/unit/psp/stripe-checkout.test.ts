@@ -489,7 +489,7 @@ describe('parseNotification (Stripe-Signature)', () => {
   });
   const sid = `cko${'c'.repeat(32)}`;
 
-  it('matches the CONTRACTS.md §1.7 test vector with node:crypto, and the adapter rejects it as stale', async () => {
+  it('matches the Stripe-Signature test vector with node:crypto, and the adapter rejects it as stale', async () => {
     const vector = '{"id":"evt_test","object":"event"}';
     expect(createHmac('sha256', 'whsec_test_secret').update(`1700000000.${vector}`).digest('hex')).toBe(
       '8042376f6ca064adbe037642a718227dfd59047137eb49497a54c49eb0cfb724',
@@ -565,7 +565,7 @@ describe('transformers', () => {
     [{ status: 'requires_capture', last_payment_error: null }, 'processing'],
     [{ status: 'succeeded', last_payment_error: null }, 'succeeded'],
     [{ status: 'canceled', last_payment_error: null }, 'canceled'],
-  ] as const)('PaymentIntent %o → %s (CONTRACTS.md §1.4)', (intent, expected) => {
+  ] as const)('PaymentIntent %o → %s', (intent, expected) => {
     expect(paymentIntentCheckoutStatus(intent)).toBe(expected);
   });
 

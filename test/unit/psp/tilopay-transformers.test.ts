@@ -34,7 +34,7 @@ const snapshot = (rows: TilopayConsultRow[], e = expected) => {
   return r.value;
 };
 
-describe('amounts: two-decimal strings in major units (CONTRACTS §0.2)', () => {
+describe('amounts: two-decimal strings in major units', () => {
   it.each([
     [1050, 'USD', '10.50'],
     [100, 'USD', '1.00'],
@@ -94,7 +94,7 @@ describe('OrderHash V2', () => {
   });
 });
 
-describe('status mapping (CONTRACTS §6.5)', () => {
+describe('status mapping of Tilopay result codes', () => {
   it('link/URL created (no consult rows) → open', () => {
     expect(snapshot([])).toEqual({ status: 'open', paymentReference: null, amountPaid: 0, amountRefunded: 0 });
   });
