@@ -1,17 +1,21 @@
 import {
+  advance,
   applyObservation,
   type CheckoutObservation,
   type CheckoutState,
+  differs,
   isPaid,
   isPayable,
   refundableAmount,
+  snapshotObservation,
+  stateOf,
 } from '../src/domain/checkout';
+import { checkRetry, checksExhausted, isExpired, nextDeadline, sessionDue } from '../src/domain/checkout-deadlines';
 import type { LedgerLine } from '../src/domain/ledger';
 import type { CheckoutCapability, CheckoutNotification, CheckoutProvider, CheckoutRefundResult } from '../src/psp/checkout';
 import { checkoutAdapter } from '../src/psp/registry';
 import type { PspFailure } from '../src/psp/types';
 import { createdRecord, creatingRecord, ourExpiry, sessionInput } from './checkout/create';
-import { checkRetry, checksExhausted, isExpired, nextDeadline, sessionDue } from './checkout/deadlines';
 import { ledgerLines } from './checkout/ledger';
 import { paymentObservation } from './checkout/notifications';
 import { providerRef, toProjection, toRefundView, toView } from './checkout/projection';
@@ -26,7 +30,6 @@ import {
   succeededAmount,
 } from './checkout/refunds';
 import { loadRefundRows, type RefundRow, SCHEMA, type SessionRecord, sessionRecord } from './checkout/schema';
-import { advance, differs, snapshotObservation, stateOf } from './checkout/state';
 import type {
   CheckoutRefundView,
   CheckoutSessionView,

@@ -1,3 +1,4 @@
+import { PAYMENT_EVENT_OF } from '../src/domain/payment-events';
 import { type PaymentEvent, toApiStatus, transition } from '../src/domain/payment-state';
 import { planRefund } from '../src/domain/refunds';
 import { pspFailureRefusal } from '../src/lib/psp-errors';
@@ -13,7 +14,7 @@ import { pspDidNotAnswer, successBody } from './payment/replies';
 import { PAYMENT_SCHEMA_STEPS, type PaymentRow, type RefundRow } from './payment/schema';
 import { toSnapshot } from './payment/snapshot';
 import { PaymentStore } from './payment/store';
-import { nextState, PAYMENT_EVENT_OF } from './payment/transitions';
+import { nextState } from './payment/transitions';
 import type { PaymentResult, PaymentSnapshot, ProcessInput, PspEventStatus, ReconcileAction, RefundInput, Reply } from './payment/types';
 import { WebhookOrder } from './payment/webhook-order';
 

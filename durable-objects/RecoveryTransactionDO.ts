@@ -1,3 +1,4 @@
+import { newRecord, reopens } from '../src/domain/recovery';
 import type { NotificationChannel } from '../src/notifications/types';
 import { DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
@@ -8,7 +9,6 @@ import { commitRecord, emitDelivery, transactionView } from './recovery/projecti
 import { dueReminders, fireReminder, nextReminderDue, startReminders } from './recovery/reminders';
 import { loadRecord } from './recovery/rows';
 import { RECOVERY_SCHEMA } from './recovery/schema';
-import { newRecord, reopens } from './recovery/status';
 import type {
   AttachCheckoutCommand,
   AttachResult,

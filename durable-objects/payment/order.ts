@@ -1,10 +1,10 @@
+import { addressKey, type PricedOrder, priceOrder } from '../../src/domain/pricing';
 import type { Bindings } from '../../src/env';
 import { eventStub, venueStub } from '../../src/lib/stubs';
 import type { EventProfile } from '../../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../../src/schemas/payments';
 import { purchaseLimitsStep, runPrecharge } from '../precharge';
 import { cachedEventProfile, forgetEventProfile, rememberEventProfile } from './event-profiles';
-import { addressKey, type PricedOrder, priceOrder } from './pricing';
 import type { Reply } from './types';
 
 /** More rounds than this means the event's profile changes faster than an order can be priced. */

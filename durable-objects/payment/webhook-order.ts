@@ -1,35 +1,17 @@
-import { type PaymentEvent, type PaymentState, transition } from '../../src/domain/payment-state';
+import {
+  decideExternalRefundEvent,
+  decideOwnRefundEvent,
+  decidePaymentEvent,
+  type EventDecision,
+  PAYMENT_EVENT_OF,
+} from '../../src/domain/payment-events';
 import type { PspEvent } from '../../src/psp/types';
 import { insertExternalRefund, settleRefund } from './refunds';
 import type { PaymentStore } from './store';
-import { nextState, PAYMENT_EVENT_OF } from './transitions';
 
 export type NotificationOutcome = 'applied' | 'parked' | 'stale' | 'ignored';
 
-/** Causal order of a payment's life: an event ranked above the state waits for its predecessor; one ranked at or below it is stale. */
-const STATE_RANK: Record<PaymentState, number> = {
-  PENDING: 0,
-  PROCESSING: 1,
-  PAID: 2,
-  PAYMENT_FAILED: 2,
-  CANCELLED: 2,
-  EXPIRED: 2,
-  REFUNDING: 3,
-  PARTIALLY_REFUNDED: 3,
-  REFUNDED: 4,
-};
-const EVENT_RANK: Record<PaymentEvent, number> = {
-  'payment.processing': 1,
-  'payment.requires_action': 1,
-  'payment.retry': 1,
-  'payment.succeeded': 2,
-  'payment.failed': 2,
-  'payment.cancelled': 2,
-  'payment.expired': 2,
-  'refund.initiated': 3,
-  'refund.succeeded': 3,
-  'refund.failed': 3,
-};
+const OUTCOME: Record<EventDecision['kind'], NotificationOutcome> = { apply: 'applied', park: 'parked', stale: 'stale', ignore: 'ignored' };
 
 /**
  * Applies PSP notifications in causal order: one that fits the current state is applied, one that
@@ -87,24 +69,18 @@ export class WebhookOrder {
     return settleRefund(this.storage, this.store, (t) => this.drainParked(t), refundId, outcome, pspReference, now);
   }
 
-  /** Inside a transaction: applies what fits, says what does not. */
+  /** Inside a transaction: applies what fits (domain/payment-events.ts decides), says what does not. */
   private tryApply(event: PspEvent, now: number): NotificationOutcome {
     const row = this.store.current();
     if (event.kind === 'other') return 'ignored';
     if (event.kind === 'payment') {
       const pspEvent = PAYMENT_EVENT_OF[event.outcome.status];
-      let state = row.state;
-      // The same PaymentIntent can still succeed after a decline (the customer retried on it).
-      if (pspEvent === 'payment.succeeded' && state === 'PAYMENT_FAILED') state = nextState(state, 'payment.retry');
-      const next = transition(state, pspEvent);
-      if (!next.ok || (next.value === row.state && pspEvent !== 'payment.requires_action' && pspEvent !== 'payment.processing')) {
-        return EVENT_RANK[pspEvent] > STATE_RANK[row.state] ? 'parked' : 'stale';
-      }
-      if (next.value === row.state) return 'stale';
+      const decision = decidePaymentEvent(row.state, pspEvent);
+      if (decision.kind !== 'apply') return OUTCOME[decision.kind];
       const facts = event.outcome.status === 'succeeded' ? event.outcome.chargeReference : null;
       this.storage.sql.exec(
         'UPDATE payment SET state = ?, psp_reference = COALESCE(psp_reference, ?), charge_reference = COALESCE(?, charge_reference), version = version + 1, updated_at = ? WHERE id = 1',
-        next.value,
+        decision.next,
         event.reference,
         facts,
         now,
@@ -115,17 +91,15 @@ export class WebhookOrder {
     // Refund notification: ours (by refund id or PSP reference) or one made elsewhere.
     const ours = (event.refundId ? this.store.refundRow(event.refundId) : undefined) ?? this.store.refundByReference(event.reference);
     if (ours) {
-      if (ours.status === 'completed' || ours.status === 'failed') return 'stale';
-      if (event.status === 'pending') return 'stale';
+      if (decideOwnRefundEvent(ours.status, event.status) === 'stale') return 'stale';
       this.settleRefund(ours.refund_id, event.status, event.reference, now);
       return 'applied';
     }
-    const started = transition(row.state, 'refund.initiated');
-    if (!started.ok) return STATE_RANK[row.state] < EVENT_RANK['refund.initiated'] ? 'parked' : 'stale';
-    if (event.status === 'failed') return 'ignored';
+    const decision = decideExternalRefundEvent(row.state, event.status);
+    if (decision.kind !== 'apply') return OUTCOME[decision.kind];
     const refundId = crypto.randomUUID();
     insertExternalRefund(this.storage.sql, { refundId, amount: event.amount, pspReference: event.reference, source: event.provider }, now);
-    this.store.setState(started.value, now);
+    this.store.setState(decision.next, now);
     this.store.emitRefund('refund.created', refundId, now);
     this.settleRefund(refundId, event.status, event.reference, now);
     return 'applied';

@@ -1,4 +1,4 @@
-import { reopens } from './status';
+import { reopens } from '../../src/domain/recovery';
 import type { AttachCheckoutCommand, CheckoutPlan, RecoveryRecord, RecoveryTransactionView } from './types';
 
 /** A Checkout Session is reused only while it has more than this much time left. */

@@ -1,9 +1,10 @@
+import { completedRecord, expiredRecord, mismatchMessage, paymentCovers } from '../../src/domain/recovery';
 import type { RecoveryContext } from './context';
 import { cancelWaitingDeliveries } from './deliveries';
 import { emitDelivery } from './projection';
 import { cancelScheduledReminders } from './reminders';
 import { recordAttempt } from './rows';
-import type { RecordRecoveryCommand, RecoveryRecord } from './types';
+import type { RecoveryRecord } from './types';
 
 /** A payment that may complete the transaction: a paid checkout session, or Stripe's event for one. */
 export type RecoveryPayment = {
@@ -16,49 +17,12 @@ export type RecoveryPayment = {
   occurredAt: number;
 };
 
-/** A newly recorded transaction: pending, with no link yet. */
-export function newRecord(cmd: RecordRecoveryCommand, now: number): RecoveryRecord {
-  return {
-    transactionId: cmd.transactionId,
-    tenantId: cmd.tenantId,
-    amount: cmd.amount,
-    currency: cmd.currency,
-    description: cmd.description,
-    failureReason: cmd.failureReason,
-    customerEmail: cmd.customerEmail,
-    customerPhone: cmd.customerPhone,
-    recoveryStatus: 'pending',
-    stripePaymentIntentId: null,
-    stripeCheckoutSessionId: null,
-    stripeCustomerId: null,
-    checkoutSessionRef: null,
-    checkoutUrl: null,
-    checkoutExpiresAt: null,
-    checkoutStatus: null,
-    paymentLinkId: null,
-    paymentLinkUrl: null,
-    amountPaid: 0,
-    completedAt: null,
-    createdAt: now,
-    updatedAt: now,
-    version: 0,
-    requestHash: cmd.requestHash,
-    checkoutGeneration: 0,
-    checkoutVersion: 0,
-  };
-}
-
-/** A new link reopens an expired transaction (back to pending, with a fresh reminder schedule). */
-export function reopens(record: RecoveryRecord): boolean {
-  return record.recoveryStatus === 'expired';
-}
-
 /**
  * Marks the transaction completed (once) when the money paid covers it in its currency; records the payment
  * as an attempt either way. Returns the new record, or null when nothing completes (already, or a mismatch).
  */
 export function complete(ctx: RecoveryContext, record: RecoveryRecord, paid: RecoveryPayment): RecoveryRecord | null {
-  const covers = paid.currency.toUpperCase() === record.currency && paid.amount >= record.amount;
+  const covers = paymentCovers(record, paid);
   recordAttempt(ctx.sql, {
     attemptId: paid.attemptId,
     paymentIntentId: paid.paymentIntentId,
@@ -66,7 +30,7 @@ export function complete(ctx: RecoveryContext, record: RecoveryRecord, paid: Rec
     amount: paid.amount,
     currency: paid.currency.toUpperCase(),
     failureCode: covers ? null : 'amount_mismatch',
-    failureMessage: covers ? null : `paid ${paid.amount} ${paid.currency.toUpperCase()} for ${record.amount} ${record.currency}`,
+    failureMessage: covers ? null : mismatchMessage(record, paid),
     source: paid.source,
     occurredAt: paid.occurredAt,
   });
@@ -76,14 +40,7 @@ export function complete(ctx: RecoveryContext, record: RecoveryRecord, paid: Rec
     return null;
   }
   const now = Date.now();
-  const next: RecoveryRecord = {
-    ...record,
-    recoveryStatus: 'completed',
-    amountPaid: paid.amount,
-    completedAt: now,
-    stripePaymentIntentId: paid.paymentIntentId ?? record.stripePaymentIntentId,
-    stripeCheckoutSessionId: paid.sessionId,
-  };
+  const next = completedRecord(record, paid, now);
   cancelPending(ctx, next, now);
   ctx.logger.info('recovery.completed', { transactionId: record.transactionId, source: paid.source });
   return next;
@@ -91,7 +48,7 @@ export function complete(ctx: RecoveryContext, record: RecoveryRecord, paid: Rec
 
 /** The only link, a Checkout Session, ended unpaid: the transaction expires and its pending notifications are cancelled. */
 export function expire(ctx: RecoveryContext, record: RecoveryRecord, now: number): RecoveryRecord {
-  const next: RecoveryRecord = { ...record, recoveryStatus: 'expired' };
+  const next = expiredRecord(record);
   cancelPending(ctx, next, now);
   return next;
 }

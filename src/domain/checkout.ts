@@ -69,6 +69,61 @@ export function applyObservation(state: CheckoutState, obs: CheckoutObservation)
   return { ...state, status, paymentReference };
 }
 
+/** What a provider's read-back of a session reports. */
+export type ProviderSnapshot = { status: CheckoutStatus; paymentReference: string | null; amountPaid: number; amountRefunded: number };
+
+/** The status machine's part of a stored session. */
+export function stateOf(record: CheckoutState): CheckoutState {
+  return {
+    status: record.status,
+    amount: record.amount,
+    amountPaid: record.amountPaid,
+    amountRefunded: record.amountRefunded,
+    paymentReference: record.paymentReference,
+  };
+}
+
+/** A read-back as an observation: a captured amount of 0 means none reported. */
+export function snapshotObservation(s: ProviderSnapshot): CheckoutObservation {
+  return {
+    status: s.status,
+    amountPaid: s.amountPaid > 0 ? s.amountPaid : null,
+    amountRefunded: s.amountRefunded,
+    paymentReference: s.paymentReference,
+  };
+}
+
+export function differs(record: CheckoutState, next: CheckoutState): boolean {
+  return (
+    next.status !== record.status ||
+    next.amountPaid !== record.amountPaid ||
+    next.amountRefunded !== record.amountRefunded ||
+    next.paymentReference !== record.paymentReference
+  );
+}
+
+/** The stored session's bookkeeping that moving to a new state touches. */
+export type SessionBookkeeping = CheckoutState & {
+  paidAt: number | null;
+  checkAttempts: number;
+  nextCheckAt: number | null;
+  updatedAt: number;
+  version: number;
+};
+
+/** The record in its next state: a new version, paid-at set on first payment, pending read-back retries cleared. */
+export function advance<R extends SessionBookkeeping>(record: R, next: CheckoutState, now: number): R {
+  return {
+    ...record,
+    ...next,
+    paidAt: record.paidAt ?? (isPaid(next.status) ? now : null),
+    checkAttempts: 0,
+    nextCheckAt: null,
+    updatedAt: now,
+    version: record.version + 1,
+  };
+}
+
 /** What may still be refunded, given refunds already in flight. */
 export function refundableAmount(state: CheckoutState, pendingRefunds: number): number {
   if (!isPaid(state.status)) return 0;

@@ -1,11 +1,14 @@
-import { calculateFees, resolveVenueTier } from '../../src/domain/fees';
-import { calculateTax, type TaxResult } from '../../src/domain/tax';
-import type { FieldError } from '../../src/lib/errors';
-import type { EventProfile, VenueProfile } from '../../src/schemas/catalog';
-import type { ProcessPaymentBody } from '../../src/schemas/payments';
-import type { Fees } from './types';
+/**
+ * Pricing a ticket order: the catalog check, tax on the subtotal and the fees. Pure; the request and
+ * catalog shapes are the API's, imported as types only.
+ */
+import type { FieldError } from '../lib/errors';
+import type { EventProfile, VenueProfile } from '../schemas/catalog';
+import type { ProcessPaymentBody } from '../schemas/payments';
+import { calculateFees, type FeeBreakdown, resolveVenueTier } from './fees';
+import { calculateTax, type TaxResult } from './tax';
 
-export type PricedOrder = { ok: true; event: EventProfile; venue: VenueProfile; ticketCount: number; tax: TaxResult; fees: Fees };
+export type PricedOrder = { ok: true; event: EventProfile; venue: VenueProfile; ticketCount: number; tax: TaxResult; fees: FeeBreakdown };
 
 /**
  * Checks the request against the catalog (event at this venue, catalog prices) and prices it: tax on
