@@ -32,7 +32,8 @@ export function storableJson(value: unknown): unknown {
         stack.push([child, copy as Record<string, unknown>]);
       }
       if (Array.isArray(to)) to[Number(key)] = copy;
-      else to[storableText(key)] = copy;
+      // Defined, not assigned: a key "__proto__" (JSON.parse makes it an own key) must stay a key, not set the prototype.
+      else Object.defineProperty(to, storableText(key), { value: copy, enumerable: true, writable: true, configurable: true });
     }
   }
   return root;

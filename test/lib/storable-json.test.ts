@@ -38,6 +38,14 @@ describe('storable text', () => {
     );
   });
 
+  it('keeps a "__proto__" key as a key (JSON.parse makes it an own property)', () => {
+    const parsed = JSON.parse('{"__proto__": {"polluted": "x\\u0000"}, "a": 1}') as object;
+    const clean = storableJson(parsed) as Record<string, unknown>;
+    expect(Object.getPrototypeOf(clean)).toBe(Object.prototype);
+    expect(Object.keys(clean)).toEqual(['__proto__', 'a']);
+    expect(Object.getOwnPropertyDescriptor(clean, '__proto__')?.value).toEqual({ polluted: 'x\uFFFD' });
+  });
+
   it('copies nesting far deeper than the call stack allows', () => {
     let deep: unknown = 'x\u0000';
     for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
