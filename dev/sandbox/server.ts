@@ -51,6 +51,8 @@ export type RecordedRequest = {
   status: number;
   response: unknown;
   at: string;
+  /** How long the sandbox itself took to answer (parsing, contract check, the emulator), besides any latency knob. */
+  handledMs: number;
   /** Present for providers with an OpenAPI extract: the matched operation (null: not in the extract) and violations. */
   contract?: ContractResult;
 };
@@ -305,6 +307,8 @@ export async function startSandbox(options: {
       } else chunks.push(c);
     });
     req.on('end', async () => {
+      const started = performance.now();
+      let waited = 0; // latency and timeout knobs: time the emulator did not spend working
       const raw = Buffer.concat(chunks).toString('utf8');
       const u = new URL(req.url ?? '/', 'http://sandbox');
       try {
@@ -342,9 +346,15 @@ export async function startSandbox(options: {
             status,
             response,
             at: new Date().toISOString(),
+            handledMs: Math.round((performance.now() - started - waited) * 10) / 10,
             ...(contract ? { contract } : {}),
           });
-        const delay = () => (knobs.latencyMs > 0 ? sleep(knobs.latencyMs) : Promise.resolve());
+        const delay = async () => {
+          if (knobs.latencyMs <= 0) return;
+          const before = performance.now();
+          await sleep(knobs.latencyMs);
+          waited += performance.now() - before;
+        };
         const injectTimeout = knobs.timeoutRate > 0 && Math.random() < knobs.timeoutRate;
         const injectFailure = !injectTimeout && knobs.failRate > 0 && Math.random() < knobs.failRate;
         if (!provider.deferLatency || injectTimeout || injectFailure) await delay();

@@ -167,7 +167,7 @@ export function workerReloads(logFile: string): number {
   }
 }
 
-export type SandboxRequest = { provider: string; method: string; path: string; body: any; response: any };
+export type SandboxRequest = { provider: string; method: string; path: string; body: any; response: any; handledMs?: number };
 
 export class Bench {
   private adminCount = 0;
