@@ -13,7 +13,7 @@ import {
   TransactionIdParam,
   TransactionView,
 } from '../schemas/payments';
-import { getTransaction, processPayment, refundPayment } from '../services/payments';
+import { getTransaction, type PaymentAnswer, processPayment, refundPayment } from '../services/payments';
 
 const processRoute = createRoute({
   method: 'post',
@@ -21,11 +21,11 @@ const processRoute = createRoute({
   tags: ['Payments'],
   summary: 'Charge for tickets (idempotent)',
   description:
-    'Prices come from the event catalog. Checks in this order (waiting-room token, bot, fraud, velocity, purchase limits), then the charge. ' +
+    "Prices come from the event catalog. Before the charge the event's purchase limits (per order, user, card and address) are checked and the tickets reserved. " +
     'Same Idempotency-Key and body → the stored response with Idempotent-Replayed: true; while the first runs → 409; another body → 422.',
   security: BEARER_AUTH,
   // No per-user rate limit here: duplicates of one request are answered by its object (replay or 409),
-  // and the velocity step of the pre-charge pipeline is where purchase frequency is judged.
+  // and how much one buyer may purchase is the event's purchase limits' to judge.
   middleware: [requireAuth(), requireIdempotencyKey()],
   request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProcessPaymentBody } } } },
   responses: {
@@ -78,11 +78,12 @@ const refundRoute = createRoute({
   },
 });
 
-/** A success as the object stored it, so a replay is byte-identical; refusals were thrown and rendered by renderError. */
-function objectResponse(answer: { status: number; body: string; replayed: boolean }): Response {
-  const headers: Record<string, string> = { 'content-type': 'application/json' };
-  if (answer.replayed) headers['Idempotent-Replayed'] = 'true';
-  return new Response(answer.body, { status: answer.status, headers });
+/**
+ * A success as the object stored it: the stored text is JSON.stringify's output, so parsing and rendering it
+ * again gives the same bytes and a replay is byte-identical. Refusals were thrown and rendered by renderError.
+ */
+function storedBody<T>(answer: PaymentAnswer): T {
+  return JSON.parse(answer.body) as T;
 }
 
 export const paymentRoutes = createRouter()
@@ -94,7 +95,8 @@ export const paymentRoutes = createRouter()
       userAgent: c.req.header('user-agent'),
       accessToken: c.req.header('x-access-token'),
     });
-    return objectResponse(result) as never;
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    return c.json(storedBody<ProcessPaymentResponse>(result), result.status);
   })
   .openapi(refundRoute, async (c) => {
     const result = await refundPayment(
@@ -108,6 +110,8 @@ export const paymentRoutes = createRouter()
         path: c.req.path,
       },
     );
-    return objectResponse(result) as never;
+    if (result.replayed) c.header('Idempotent-Replayed', 'true');
+    // A refund answers 200 (completed or pending at the PSP) or is refused; it is never 202.
+    return c.json(storedBody<RefundResponse>(result), 200);
   })
   .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId), 200));

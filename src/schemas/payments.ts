@@ -66,6 +66,7 @@ export const ProcessPaymentResponse = z
     nftStatus: z.string().nullable().openapi({ description: 'null until NFT minting is enabled' }),
   })
   .openapi('ProcessPaymentResponse');
+export type ProcessPaymentResponse = z.infer<typeof ProcessPaymentResponse>;
 
 export const TransactionView = z
   .object({
@@ -111,3 +112,4 @@ export const RefundResponse = z
     refund: z.object({ id: z.string(), amount: z.number().int(), status: z.enum(['pending', 'completed']) }),
   })
   .openapi('RefundResponse');
+export type RefundResponse = z.infer<typeof RefundResponse>;

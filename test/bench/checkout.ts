@@ -110,7 +110,7 @@ export async function tokenStampede(b: CheckoutBench): Promise<string> {
   return formatKeyValue(`(d) token stampede: ${STAMPEDE_SIZE} concurrent POST /api/create-payment-session`, [
     ...cold,
     ...boundary,
-    ['note', "seed 001's Redis lock lets waiters fall back to their own fetch; TokenBrokerDO single-flights inside one object"],
+    ['note', 'one TokenBrokerDO per (provider, client id) single-flights the token request: waiters share it, none fetches its own'],
     ['GET /health (same run)', healthLine(b.o.health)],
     ['machine', machineLoad()],
   ]);
