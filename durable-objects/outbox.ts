@@ -36,6 +36,12 @@ export const OUTBOX_UPGRADE_STEPS = [
   'CREATE INDEX outbox_unconfirmed ON outbox (confirmed_at, next_attempt_at)',
 ] as const;
 
+/**
+ * A row never sent waits this long for others before its flush: what one request and its follow-ups append
+ * (a payment's creation and outcome, the PSP's notifications a few milliseconds later) leaves in one
+ * flush, one queue batch, one Postgres transaction and one confirmation instead of one each.
+ */
+export const OUTBOX_COALESCE_MS = 250;
 export const OUTBOX_MAX_BACKOFF_MS = 300_000;
 export const OUTBOX_REDELIVER_AFTER_MS = 120_000;
 export const OUTBOX_MAX_REDELIVER_MS = 3_600_000;
@@ -98,10 +104,16 @@ export class Outbox {
     return eventId;
   }
 
-  /** Earliest time a row is due (first send, retry or redelivery), or null when every row is confirmed. */
+  /**
+   * When the next flush should run (first send, retry or redelivery), or null when every row is confirmed. A
+   * row never sent is due at once but flushed OUTBOX_COALESCE_MS later, with whatever joined it by then.
+   */
   nextDueAt(): number | null {
     const row = this.storage.sql
-      .exec<{ due: number | null }>('SELECT MIN(next_attempt_at) AS due FROM outbox WHERE confirmed_at IS NULL')
+      .exec<{ due: number | null }>(
+        'SELECT MIN(CASE WHEN sends = 0 AND attempts = 0 THEN next_attempt_at + ? ELSE next_attempt_at END) AS due FROM outbox WHERE confirmed_at IS NULL',
+        OUTBOX_COALESCE_MS,
+      )
       .toArray()[0];
     return row?.due ?? null;
   }

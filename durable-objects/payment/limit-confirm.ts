@@ -1,11 +1,11 @@
 import type { Bindings } from '../../src/env';
 import { eventStub } from '../../src/lib/stubs';
-import { outboxBackoffMs } from '../outbox';
+import { OUTBOX_COALESCE_MS, outboxBackoffMs } from '../outbox';
 
 /**
  * A paid order's purchase reservation is confirmed in its EventDO after the reply, not before it: the
  * task is written in the same transaction that records the payment as PAID and runs from the object's
- * alarm (set at once), retried with backoff until the EventDO has it. Until then the reservation is
+ * alarm (with the outbox's first flush of the payment), retried with backoff until the EventDO has it. Until then the reservation is
  * 'reserved', which the limits count exactly as they count a confirmed purchase; it expires only after
  * 30 minutes, far beyond the retries. A failed or declined payment still releases its reservation
  * before answering, so the freed tickets are available to the buyer's next attempt at once.
@@ -29,7 +29,7 @@ export function scheduleLimitConfirm(
     row.tenant_id,
     row.event_id,
     row.transaction_id,
-    now,
+    now + OUTBOX_COALESCE_MS,
   );
 }
 
