@@ -37,10 +37,16 @@ export function limitConfirmDueAt(sql: SqlStorage): number | null {
   return sql.exec<{ at: number }>('SELECT next_attempt_at AS at FROM limit_confirm WHERE id = 1').toArray()[0]?.at ?? null;
 }
 
-/** Confirms the reservation if the task is due; done once the EventDO answered (confirmed now or before). */
+/**
+ * Confirms the reservation if the task is due: a first attempt whenever the alarm runs (its time only places the
+ * alarm), a retry once its backoff has passed. Done once the EventDO answered (confirmed now or before).
+ */
 export async function runLimitConfirm(sql: SqlStorage, env: Bindings, now: number): Promise<void> {
   const task = sql
-    .exec<Task>('SELECT tenant_id, event_id, transaction_id, attempts FROM limit_confirm WHERE id = 1 AND next_attempt_at <= ?', now)
+    .exec<Task>(
+      'SELECT tenant_id, event_id, transaction_id, attempts FROM limit_confirm WHERE id = 1 AND (attempts = 0 OR next_attempt_at <= ?)',
+      now,
+    )
     .toArray()[0];
   if (!task) return;
   try {
