@@ -121,13 +121,15 @@ export class Outbox {
   /** The consumer's word that these events are in Postgres; they are never sent again. Returns how many were open. */
   confirm(eventIds: readonly string[], now: number): number {
     let confirmed = 0;
-    for (let i = 0; i < eventIds.length; i += 50) {
-      const ids = eventIds.slice(i, i + 50);
-      confirmed += this.storage.sql.exec(
-        `UPDATE outbox SET confirmed_at = ? WHERE confirmed_at IS NULL AND event_id IN (${ids.map(() => '?').join(',')})`,
-        now,
-        ...ids,
-      ).rowsWritten;
+    for (const ids of chunks(eventIds)) {
+      // Counted by RETURNING: rowsWritten also counts the index entries an update rewrites.
+      confirmed += this.storage.sql
+        .exec(
+          `UPDATE outbox SET confirmed_at = ? WHERE confirmed_at IS NULL AND event_id IN (${ids.map(() => '?').join(',')}) RETURNING seq`,
+          now,
+          ...ids,
+        )
+        .toArray().length;
     }
     return confirmed;
   }
@@ -173,18 +175,18 @@ export class Outbox {
       if (rows.length === 0) break;
       const batch = takeBatch(rows);
       after = batch.at(-1)?.seq ?? after;
-      const seqs = batch.map((r) => r.seq);
-      const marks = seqs.map(() => '?').join(',');
       try {
         await queue.sendBatch(batch.map((r) => ({ body: this.toMessage(r), contentType: 'json' as const })));
       } catch (err) {
         const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
-        this.storage.sql.exec(
-          `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq IN (${marks})`,
-          now + outboxBackoffMs(attempts),
-          String(err instanceof Error ? err.message : err).slice(0, 500),
-          ...seqs,
-        );
+        for (const seqs of chunks(batch.map((r) => r.seq))) {
+          this.storage.sql.exec(
+            `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+            now + outboxBackoffMs(attempts),
+            String(err instanceof Error ? err.message : err).slice(0, 500),
+            ...seqs,
+          );
+        }
         break;
       }
       // Rows confirmed while the send was in flight keep their confirmation; the rest wait for theirs.
@@ -192,12 +194,14 @@ export class Outbox {
       const bySends = new Map<number, number[]>();
       for (const row of batch) bySends.set(row.sends, [...(bySends.get(row.sends) ?? []), row.seq]);
       for (const [sends, sent] of bySends) {
-        this.storage.sql.exec(
-          `UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq IN (${sent.map(() => '?').join(',')})`,
-          now,
-          now + outboxRedeliverAfterMs(sends + 1),
-          ...sent,
-        );
+        for (const seqs of chunks(sent)) {
+          this.storage.sql.exec(
+            `UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+            now,
+            now + outboxRedeliverAfterMs(sends + 1),
+            ...seqs,
+          );
+        }
       }
       if (batch.length === rows.length && rows.length < BATCH_ROWS) break; // nothing more is due
     }
@@ -216,6 +220,15 @@ export class Outbox {
       payload: JSON.parse(row.payload),
     };
   }
+}
+
+/** A Durable Object's SQL statement binds at most 100 parameters: ids go in slices that leave room for the others. */
+const MAX_IDS_PER_STATEMENT = 90;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += MAX_IDS_PER_STATEMENT) out.push(items.slice(i, i + MAX_IDS_PER_STATEMENT));
+  return out;
 }
 
 function takeBatch(rows: Row[]): Row[] {

@@ -46,3 +46,46 @@ describe('outbox: what one request and its follow-ups append leaves in one flush
     });
   });
 });
+
+/** The storage, with the production limit of 100 bound parameters per statement that the local runtime does not apply. */
+function withParameterLimit(storage: DurableObjectStorage): DurableObjectStorage {
+  const sql = new Proxy(storage.sql, {
+    get(target, prop, receiver) {
+      if (prop !== 'exec') return Reflect.get(target, prop, receiver);
+      return (query: string, ...bindings: unknown[]) => {
+        if (bindings.length > 100) throw new Error(`${bindings.length} bound parameters; a Durable Object allows 100`);
+        return target.exec(query, ...bindings);
+      };
+    },
+  });
+  return new Proxy(storage, { get: (target, prop, receiver) => (prop === 'sql' ? sql : Reflect.get(target, prop, receiver)) });
+}
+
+describe('outbox: statements stay within 100 bound parameters', () => {
+  it('a full batch of 100 rows is sent, marked and confirmed', async () => {
+    const stub = env.HEARTBEATS.get(env.HEARTBEATS.idFromName(`limit-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, async (_instance, state) => {
+      const outbox = new Outbox(withParameterLimit(state.storage), { object: 'HeartbeatDO', id: 'limit' });
+      const t0 = 3_000_000;
+      const ids = Array.from({ length: 100 }, (_, n) => outbox.append({ type: 'system.test', payload: { n } }, t0));
+      const { queue, batches } = recordingQueue();
+      expect(await outbox.flush(queue, t0 + OUTBOX_COALESCE_MS)).toBe(t0 + OUTBOX_COALESCE_MS + OUTBOX_REDELIVER_AFTER_MS);
+      expect(batches.map((b) => b.length)).toEqual([100]);
+      expect(outbox.status()).toMatchObject({ pending: 0, unconfirmed: 100 });
+      expect(outbox.confirm(ids, t0 + 1000)).toBe(100);
+      expect(outbox.nextDueAt()).toBeNull();
+    });
+  });
+
+  it('a refused full batch is put back on its backoff', async () => {
+    const stub = env.HEARTBEATS.get(env.HEARTBEATS.idFromName(`limit-${crypto.randomUUID()}`));
+    await runInDurableObject(stub, async (_instance, state) => {
+      const outbox = new Outbox(withParameterLimit(state.storage), { object: 'HeartbeatDO', id: 'limit' });
+      const t0 = 4_000_000;
+      for (let n = 0; n < 100; n++) outbox.append({ type: 'system.test', payload: { n } }, t0);
+      const failing = { sendBatch: async () => Promise.reject(new Error('queue down')) } as unknown as Queue;
+      expect(await outbox.flush(failing, t0 + OUTBOX_COALESCE_MS)).toBe(t0 + OUTBOX_COALESCE_MS + 1000);
+      expect(outbox.status()).toMatchObject({ pending: 100, failingAttempts: 1 });
+    });
+  });
+});
