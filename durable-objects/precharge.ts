@@ -20,17 +20,17 @@ export type PrechargeOrder = {
   context: { accessToken?: string; ip?: string; userAgent?: string; deviceFingerprint?: string };
 };
 
+/** Why the pipeline stopped: a refusal the client sees (a catalog code). */
+export type PrechargeRefusal = { code: ErrorCode; message: string; field?: string };
 /**
- * Why the pipeline stopped: a refusal the client sees (a catalog code), or STALE_PROFILE, which only says
- * the reservation was priced with an older event profile: reprice with `currentProfile` and run again.
+ * `staleProfile`: nothing was refused and nothing reserved; the order was priced with an older event profile,
+ * so the caller reprices with this one and runs the pipeline again.
  */
-export type PrechargeRefusal =
-  | { code: ErrorCode; message: string; field?: string; currentProfile?: undefined }
-  | { code: 'STALE_PROFILE'; message: string; field?: undefined; currentProfile: EventProfile };
-export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
+type PrechargeStop = { ok: false; refusal: PrechargeRefusal } | { ok: false; staleProfile: EventProfile };
+export type PrechargeStepResult = { ok: true; undo?: () => Promise<void> } | PrechargeStop;
 export type PrechargeStep = { name: string; run(order: PrechargeOrder): Promise<PrechargeStepResult> };
 
-export type PrechargeOutcome = { ok: true; undo: () => Promise<void> } | { ok: false; refusal: PrechargeRefusal };
+export type PrechargeOutcome = { ok: true; undo: () => Promise<void> } | PrechargeStop;
 
 export async function runPrecharge(steps: readonly PrechargeStep[], order: PrechargeOrder): Promise<PrechargeOutcome> {
   const undos: Array<() => Promise<void>> = [];
@@ -67,16 +67,7 @@ export function purchaseLimitsStep(env: Bindings): PrechargeStep {
         profileVersion: order.event.version,
       });
       if (reserved.ok) return { ok: true, undo: async () => void (await stub.release(order.transactionId)) };
-      if (reserved.code === 'STALE_PROFILE') {
-        return {
-          ok: false,
-          refusal: {
-            code: 'STALE_PROFILE',
-            message: 'The event changed while the order was priced',
-            currentProfile: reserved.profile,
-          },
-        };
-      }
+      if (reserved.code === 'STALE_PROFILE') return { ok: false, staleProfile: reserved.profile };
       if (reserved.code === 'PURCHASE_LIMIT_EXCEEDED') {
         return { ok: false, refusal: { code: 'PURCHASE_LIMIT_EXCEEDED', message: reserved.message, field: reserved.field } };
       }

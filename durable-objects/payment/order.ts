@@ -64,13 +64,13 @@ export async function priceAndReserve(
       context: { ...input.context, deviceFingerprint: request.deviceFingerprint },
     });
     if (precharge.ok) return { ok: true, order };
-    const { refusal } = precharge;
-    if (refusal.currentProfile) {
-      profile = refusal.currentProfile;
+    if ('staleProfile' in precharge) {
+      profile = precharge.staleProfile;
       rememberEventProfile(tenantId, profile);
       fresh = true;
       continue;
     }
+    const { refusal } = precharge;
     if (refusal.code === 'VALIDATION_ERROR') forgetEventProfile(tenantId, request.eventId); // the event is gone
     const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
     return { ok: false, reply: { ok: false, refusal: { code: refusal.code, message: refusal.message, errors } } };

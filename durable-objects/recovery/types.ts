@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { CHECKOUT_STATUSES, type CheckoutStatus } from '../../src/domain/checkout';
+import type { RecoveryOpening } from '../../src/domain/recovery';
 import type { RecoveryContent } from '../../src/notifications/templates';
 import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, type NotificationChannel, RECOVERY_STATUSES } from '../../src/notifications/types';
 
@@ -7,17 +8,8 @@ import { DELIVERY_STATUSES, NOTIFICATION_CHANNELS, type NotificationChannel, REC
  * The RPC and outbox types of RecoveryTransactionDO (recovery of a failed payment). The outbox payloads are
  * schemas: the object's types are inferred from them, and the outbox consumer parses with them.
  */
-export type RecordRecoveryCommand = {
-  transactionId: string;
-  tenantId: string;
-  amount: number;
-  currency: string;
-  description: string;
-  failureReason: string | null;
-  customerEmail: string | null;
-  customerPhone: string | null;
-  requestHash: string;
-};
+/** What a new transaction is recorded from: the domain's opening of a recovery. */
+export type RecordRecoveryCommand = RecoveryOpening;
 
 export const RecoveryPaymentAttempt = z.object({
   attemptId: z.string().min(1),

@@ -87,12 +87,7 @@ async function applyOutboxEvents(
   handlers: Record<string, OutboxHandler>,
 ): Promise<void> {
   await db.transaction(async (tx) => {
-    for (const event of events) {
-      if (!(await claimEvent(tx, { eventId: event.eventId, type: event.type, source: event.source.object }))) continue;
-      const handler = handlers[event.type];
-      if (!handler) throw new UnknownEventTypeError(event.type);
-      await handler(tx, event, env);
-    }
+    for (const event of events) await applyInTransaction(tx, env, event, handlers);
   });
 }
 
@@ -103,14 +98,21 @@ export async function applyOutboxEvent(
   event: OutboxMessage,
   handlers: Record<string, OutboxHandler> = outboxHandlers,
 ): Promise<'applied' | 'duplicate'> {
-  return db.transaction(async (tx) => {
-    const fresh = await claimEvent(tx, { eventId: event.eventId, type: event.type, source: event.source.object });
-    if (!fresh) return 'duplicate';
-    const handler = handlers[event.type];
-    if (!handler) throw new UnknownEventTypeError(event.type);
-    await handler(tx, event, env);
-    return 'applied';
-  });
+  return db.transaction((tx) => applyInTransaction(tx, env, event, handlers));
+}
+
+/** Claims the event id and applies its effect inside the caller's transaction; 'duplicate' when it was applied before. */
+async function applyInTransaction(
+  tx: Tx,
+  env: Bindings,
+  event: OutboxMessage,
+  handlers: Record<string, OutboxHandler>,
+): Promise<'applied' | 'duplicate'> {
+  if (!(await claimEvent(tx, { eventId: event.eventId, type: event.type, source: event.source.object }))) return 'duplicate';
+  const handler = handlers[event.type];
+  if (!handler) throw new UnknownEventTypeError(event.type);
+  await handler(tx, event, env);
+  return 'applied';
 }
 
 /**

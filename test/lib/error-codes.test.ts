@@ -31,23 +31,13 @@ function emittedCodes(): Map<string, Set<number>> {
   };
   for (const file of [...sourceFiles(path.join(root, 'src')), ...sourceFiles(path.join(root, 'durable-objects'))]) {
     const text = readFileSync(file, 'utf8');
-    // new AppError('CODE', 409, …), new ServiceUnavailableError('CODE', …), ternaries in the first argument.
-    for (const m of text.matchAll(/new\s+(\w*Error)\(\s*([^,)]*)(?:,\s*(\d{3})\b)?/g)) {
-      const literal = [...(m[2] ?? '').matchAll(CODE_LITERAL)].map((c) => c[1] as string);
-      const status = m[1] === 'ServiceUnavailableError' ? 503 : m[3] ? Number(m[3]) : undefined;
-      for (const code of literal) add(code, literal.length === 1 ? status : undefined);
+    // Codes thrown or returned where they are used: new AppError('CODE', …), super('CODE', …), refusal: { code: 'CODE', … }.
+    for (const m of text.matchAll(/(?:new\s+\w*Error|super)\(\s*([^,)]*)/g)) {
+      for (const c of (m[1] ?? '').matchAll(CODE_LITERAL)) add(c[1] as string);
     }
-    // AppError subclasses: super('CODE', 405, …) (ServiceUnavailableError's subclasses: super('CODE', message)).
-    for (const m of text.matchAll(/super\(\s*'([A-Z_]+)',\s*(?:(\d{3})\b)?/g)) {
-      const serviceUnavailable = /extends ServiceUnavailableError/.test(text);
-      add(m[1] as string, m[2] ? Number(m[2]) : serviceUnavailable ? 503 : undefined);
-    }
-    // Default codes of parameterised classes: ForbiddenError(message, code = 'FORBIDDEN').
-    for (const m of text.matchAll(/\bcode\s*=\s*'([A-Z_]+)'\s*\)\s*\{\s*super\(code,\s*(\d{3})/g)) add(m[1] as string, Number(m[2]));
+    for (const m of text.matchAll(/refusal:\s*\{\s*code:\s*'([A-Z][A-Z0-9_]+)'/g)) add(m[1] as string);
     // The catalog (lib/error-catalog.ts): CODE: { status: 409, … }, the one status every use of the code gets.
     for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]+): \{ status: (\d{3})\b/gm)) add(m[1] as string, Number(m[2]));
-    // Refusals a Durable Object returns and the worker renders: { status: 403, code: 'CODE' }.
-    for (const m of text.matchAll(/refusal:\s*\{\s*status:\s*(\d{3}),\s*code:\s*'([A-Z_]+)'/g)) add(m[2] as string, Number(m[1]));
   }
   return codes;
 }
