@@ -47,7 +47,7 @@ export function resultOf(stored: StoredAnswer): Answer {
 
 /** The PSP did not answer: nothing is settled, and a retry with the same key repeats the same PSP operation. */
 export function pspDidNotAnswer(details?: RefusalDetails): Reply {
-  const message = 'The payment provider did not answer; retry with the same Idempotency-Key';
+  const { message } = ERROR_CATALOG.PSP_UNAVAILABLE;
   return { ok: false, refusal: { code: 'PSP_UNAVAILABLE', message, ...(details ? { details } : {}) } };
 }
 
