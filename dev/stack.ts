@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { STRIPE_WEBHOOK_EVENTS } from '../src/psp/stripe/events.ts';
 import { ensureDocsAssets } from './assets.ts';
 import { cronMatches, wranglerCrons } from './cron.ts';
 import { type DevLevel, devLine, WranglerOutput } from './dev-log.ts';
@@ -80,6 +81,8 @@ async function main() {
       appUrl,
       secrets: {
         stripeWebhookSecret: secrets.stripeWebhookSecret,
+        // The endpoint is registered for the events the app acts on, as a deployment's should be.
+        stripeEnabledEvents: STRIPE_WEBHOOK_EVENTS,
         squareSignatureKey: secrets.squareSignatureKey,
         squareNotificationUrl,
         adyenHmacKey: secrets.adyenHmacKey,

@@ -74,7 +74,7 @@ export function createApp() {
     await next();
     // A handler that returns a Response it built itself (the payment object's stored bodies) drops the
     // headers set on the context before it ran; every response still carries the id.
-    if (c.res.headers.get('X-Request-Id') !== c.var.requestId) c.header('X-Request-Id', c.var.requestId);
+    if (c.res.headers.get('X-Request-Id') !== c.get('requestId')) c.header('X-Request-Id', c.get('requestId'));
   });
   app.use(requestLog());
   app.use(async (c, next) => {
@@ -131,7 +131,7 @@ export function createApp() {
     openapi: '3.1.0',
     info: {
       title: 'edgepay API',
-      version: c.var.config.serviceVersion,
+      version: c.get('config').serviceVersion,
       description: 'Payments at the edge. Errors share one envelope: { error, code, timestamp, path, requestId, errors? }.',
     },
   }));

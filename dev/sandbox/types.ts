@@ -19,6 +19,8 @@ export type SandboxResponse = { status: number; body: unknown; headers?: Record<
 export type SandboxSecrets = {
   /** Stripe endpoint secret (`whsec_…`); the Stripe emulator signs with 'whsec_test' when absent. */
   stripeWebhookSecret?: string;
+  /** The Stripe endpoint's `enabled_events`: types outside it are not posted to the app. Default: every type ('*'). */
+  stripeEnabledEvents?: readonly string[];
   /** Square subscription signature key; the Square emulator signs with 'sq_sig_key_test' when absent. */
   squareSignatureKey?: string;
   /** Square notification URL, part of the signed message; default `${appUrl}/api/v1/webhooks/square`. */

@@ -103,7 +103,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
     try {
       const match = /^Bearer\s+([A-Za-z0-9_\-.=]+)$/i.exec(header.trim());
       if (!match?.[1]) throw new InvalidTokenError('Authorization header must be "Bearer <token>"');
-      c.set('principal', await verifyAccessToken(match[1], c.var.config.jwt));
+      c.set('principal', await verifyAccessToken(match[1], c.get('config').jwt));
     } catch (err) {
       if (err instanceof InvalidTokenError) await limitInvalidTokens(c);
       throw err;
@@ -115,7 +115,7 @@ export function requireAuth(): MiddlewareHandler<AppEnv> {
 /** Must follow requireAuth. */
 export function requireRole(...roles: Role[]): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    if (!roles.includes(c.var.principal.role)) throw new ForbiddenError();
+    if (!roles.includes(c.get('principal').role)) throw new ForbiddenError();
     await next();
   };
 }

@@ -6,7 +6,7 @@ import { PayloadTooLargeError } from '../lib/errors';
 /** Rejects bodies over MAX_BODY_BYTES with 413, whether announced by Content-Length or streamed. */
 export function bodyLimit(): MiddlewareHandler<AppEnv> {
   return (c, next) => {
-    const maxSize = c.var.config.maxBodyBytes;
+    const maxSize = c.get('config').maxBodyBytes;
     return honoBodyLimit({
       maxSize,
       onError: () => {

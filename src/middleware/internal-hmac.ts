@@ -18,7 +18,7 @@ export function internalSigningPayload(service: string, timestamp: string, metho
  */
 export function requireInternalService(now: () => number = Date.now): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { secret, allowedServices } = c.var.config.internal;
+    const { secret, allowedServices } = c.get('config').internal;
     const service = c.req.header('x-internal-service');
     const timestamp = c.req.header('x-internal-timestamp');
     const signature = c.req.header('x-internal-signature');

@@ -23,7 +23,7 @@ const TENANT_ROLES: readonly Role[] = ['merchant', 'venue_manager', 'admin'];
  */
 export function userRateLimit(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
-    const { tenantId, sub, role } = c.var.principal;
+    const { tenantId, sub, role } = c.get('principal');
     if (TENANT_ROLES.includes(role)) {
       const { success } = await c.env.RATE_LIMIT_TENANT.limit({ key: `tenant:${tenantId}` });
       if (!success) throw new RateLimitError(10);

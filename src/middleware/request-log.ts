@@ -34,7 +34,7 @@ function routePattern(c: Context): string {
 export function requestLog(): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const started = performance.now();
-    const logger = loggerFor(c.env, { requestId: c.var.requestId });
+    const logger = loggerFor(c.env, { requestId: c.get('requestId') });
     c.set('logger', logger);
     await next();
     const status = c.res.status;

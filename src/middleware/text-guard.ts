@@ -114,6 +114,8 @@ function decodePath(pathname: string): string {
 export type RoutePatternOf = (path: string) => string | undefined;
 
 function checkPath(url: URL, patternOf: RoutePatternOf | undefined): FieldError[] {
+  // A parsed URL's pathname is ASCII with %XX escapes: without an escape there is nothing to refuse.
+  if (!url.pathname.includes('%')) return [];
   const decoded = decodePath(url.pathname);
   if (isStorableText(decoded)) return [];
   const pattern = patternOf?.(decoded)?.split('/');
@@ -124,6 +126,23 @@ function checkPath(url: URL, patternOf: RoutePatternOf | undefined): FieldError[
     errors.push(name ? { field: name, message: TEXT_MESSAGE } : { field: '(path)', message: `path ${TEXT_MESSAGE}` });
   });
   return errors;
+}
+
+/** The deepest nesting of `[` and `{` outside strings: for valid JSON, the depth checkJsonValue measures. */
+function bracketDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 0x5c) i++;
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x7b || c === 0x5b) max = Math.max(max, ++depth);
+    else if (c === 0x7d || c === 0x5d) depth--;
+  }
+  return max;
 }
 
 async function checkBody(raw: Request, bytes: ArrayBuffer): Promise<FieldError[]> {
@@ -150,6 +169,9 @@ async function checkBody(raw: Request, bytes: ArrayBuffer): Promise<FieldError[]
     if (JSON_MEDIA_TYPE.test(mediaType)) return [];
     return isStorableText(text) ? [] : [{ field: '(body)', message: `body ${TEXT_MESSAGE}` }];
   }
+  // The common case without the walk: no raw U+0000 and no \u escape means no key or string can hold one, nor
+  // a lone surrogate, and the nesting is read off the brackets. Anything else is walked value by value.
+  if (!text.includes('\u0000') && !text.includes('\\u') && bracketDepth(text) <= MAX_JSON_DEPTH) return [];
   return checkJsonValue(parsed);
 }
 

@@ -67,16 +67,16 @@ const requeue = createRoute({
 
 export const adminRoutes = createRouter()
   .openapi(stats, async (c) => {
-    const last24Hours = await withDb(c.var.config, c.executionCtx, (db) => paymentStatsLast24Hours(db, c.var.principal.tenantId));
+    const last24Hours = await withDb(c.get('config'), c.executionCtx, (db) => paymentStatsLast24Hours(db, c.get('principal').tenantId));
     return c.json({ last24Hours, timestamp: new Date().toISOString() }, 200);
   })
   .openapi(listDeadLetters, async (c) => {
-    const scope = deadLetterScope(c.var.principal, c.var.config);
-    const deadLetters = await listDeadLettersFor(c.var.config, c.executionCtx, scope, c.req.valid('query'));
+    const scope = deadLetterScope(c.get('principal'), c.get('config'));
+    const deadLetters = await listDeadLettersFor(c.get('config'), c.executionCtx, scope, c.req.valid('query'));
     return c.json({ deadLetters }, 200);
   })
   .openapi(requeue, async (c) => {
-    const scope = deadLetterScope(c.var.principal, c.var.config);
-    const result = await requeueDeadLetters(c.env, c.var.config, c.executionCtx, scope, c.req.valid('json').ids);
+    const scope = deadLetterScope(c.get('principal'), c.get('config'));
+    const result = await requeueDeadLetters(c.env, c.get('config'), c.executionCtx, scope, c.req.valid('json').ids);
     return c.json(result, 200);
   });

@@ -69,12 +69,12 @@ const getEventRoute = createRoute({
 
 export const catalogRoutes = createRouter()
   .openapi(putVenueRoute, async (c) => {
-    const { profile, created } = await putVenue(c.env, c.var.principal, c.req.valid('param').venueId, c.req.valid('json'));
+    const { profile, created } = await putVenue(c.env, c.get('principal'), c.req.valid('param').venueId, c.req.valid('json'));
     return created ? c.json(profile, 201) : c.json(profile, 200);
   })
-  .openapi(getVenueRoute, async (c) => c.json(await getVenue(c.env, c.var.principal.tenantId, c.req.valid('param').venueId), 200))
+  .openapi(getVenueRoute, async (c) => c.json(await getVenue(c.env, c.get('principal').tenantId, c.req.valid('param').venueId), 200))
   .openapi(putEventRoute, async (c) => {
-    const { profile, created } = await putEvent(c.env, c.var.principal, c.req.valid('param').eventId, c.req.valid('json'));
+    const { profile, created } = await putEvent(c.env, c.get('principal'), c.req.valid('param').eventId, c.req.valid('json'));
     return created ? c.json(profile, 201) : c.json(profile, 200);
   })
-  .openapi(getEventRoute, async (c) => c.json(await getEvent(c.env, c.var.principal.tenantId, c.req.valid('param').eventId), 200));
+  .openapi(getEventRoute, async (c) => c.json(await getEvent(c.env, c.get('principal').tenantId, c.req.valid('param').eventId), 200));

@@ -35,7 +35,7 @@ function openapiRoute(route: WebhookRoute) {
 
 /** Verify → deduplicate → apply in the owning object (services/psp-webhooks.ts), answered the way the provider expects. */
 async function receive(c: Context<AppEnv>, provider: ProviderId, ack: WebhookRoute['ack']) {
-  const { results, notifications } = await receivePspWebhook(c.env, c.var.config, provider, c.req.raw, c.var.logger);
+  const { results, notifications } = await receivePspWebhook(c.env, c.get('config'), provider, c.req.raw, c.get('logger'));
   if (ack.kind === 'text') return c.text(ack.body, 200);
   if (ack.kind === 'redirect') {
     // The payer's browser came back through us: send it on to the merchant's page once the payment is confirmed.

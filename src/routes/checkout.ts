@@ -103,7 +103,7 @@ const returnRoute = createRoute({
 export const checkoutRoutes = createRouter()
   .openapi(createSessionRoute, async (c) => {
     const body = c.req.valid('json');
-    const { view, replayed } = await createCheckoutSession(c.env, c.var.config, c.var.principal, {
+    const { view, replayed } = await createCheckoutSession(c.env, c.get('config'), c.get('principal'), {
       amount: body.amount,
       ...(body.description ? { description: body.description } : {}),
       pspConfig: body.psp_config,
@@ -116,14 +116,14 @@ export const checkoutRoutes = createRouter()
     return c.json(renderCheckoutSession(view), replayed ? 200 : 201);
   })
   .openapi(getSessionRoute, async (c) =>
-    c.json(renderCheckoutSession(await getCheckoutSession(c.env, c.var.principal, c.req.valid('param').sessionId)), 200),
+    c.json(renderCheckoutSession(await getCheckoutSession(c.env, c.get('principal'), c.req.valid('param').sessionId)), 200),
   )
   .openapi(refundSessionRoute, async (c) => {
     const { view, replayed } = await refundCheckoutSession(
       c.env,
-      c.var.principal,
+      c.get('principal'),
       c.req.valid('param').sessionId,
-      c.var.idempotencyKey,
+      c.get('idempotencyKey'),
       c.req.valid('json').amount ?? null,
     );
     if (replayed) c.header('Idempotent-Replayed', 'true');

@@ -40,21 +40,21 @@ const info = createRoute({
 
 export const healthRoutes = createRouter()
   .openapi(health, async (c) => {
-    const report = await checkHealth(c.env, c.var.config, c.executionCtx);
+    const report = await checkHealth(c.env, c.get('config'), c.executionCtx);
     return report.status === 'unhealthy' ? c.json(report, 503) : c.json(report, 200);
   })
   .openapi(healthDb, async (c) => {
-    const db = await checkDatabase(c.var.config, c.executionCtx);
+    const db = await checkDatabase(c.get('config'), c.executionCtx);
     const body = { ...db, timestamp: new Date().toISOString() };
     return db.status === 'healthy' ? c.json(body, 200) : c.json(body, 503);
   })
   .openapi(info, (c) =>
     c.json(
       {
-        service: c.var.config.serviceName,
-        version: c.var.config.serviceVersion,
+        service: c.get('config').serviceName,
+        version: c.get('config').serviceVersion,
         processor: PRIMARY_PROCESSOR,
-        features: deploymentFeatures(c.var.config),
+        features: deploymentFeatures(c.get('config')),
         status: 'running' as const,
       },
       200,

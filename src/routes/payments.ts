@@ -88,8 +88,8 @@ function storedBody<T>(answer: PaymentAnswer): T {
 
 export const paymentRoutes = createRouter()
   .openapi(processRoute, async (c) => {
-    const result = await processPayment(c.env, c.var.config, c.var.principal, c.var.idempotencyKey, c.req.valid('json'), {
-      requestId: c.var.requestId,
+    const result = await processPayment(c.env, c.get('config'), c.get('principal'), c.get('idempotencyKey'), c.req.valid('json'), {
+      requestId: c.get('requestId'),
       path: c.req.path,
       ip: c.req.header('cf-connecting-ip'),
       userAgent: c.req.header('user-agent'),
@@ -101,12 +101,12 @@ export const paymentRoutes = createRouter()
   .openapi(refundRoute, async (c) => {
     const result = await refundPayment(
       c.env,
-      c.var.principal,
+      c.get('principal'),
       c.req.valid('param').transactionId,
-      c.var.idempotencyKey,
+      c.get('idempotencyKey'),
       c.req.valid('json'),
       {
-        requestId: c.var.requestId,
+        requestId: c.get('requestId'),
         path: c.req.path,
       },
     );
@@ -114,4 +114,4 @@ export const paymentRoutes = createRouter()
     // A refund answers 200 (completed or pending at the PSP) or is refused; it is never 202.
     return c.json(storedBody<RefundResponse>(result), 200);
   })
-  .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId), 200));
+  .openapi(transactionRoute, async (c) => c.json(await getTransaction(c.env, c.get('principal'), c.req.valid('param').transactionId), 200));

@@ -53,8 +53,8 @@ export const qpayRoutes = createRouter()
   .openapi(createRoute_, async (c) => {
     const { body, replayed } = await createQpayPaymentSession(
       c.env,
-      c.var.config,
-      c.var.principal,
+      c.get('config'),
+      c.get('principal'),
       c.req.valid('json'),
       c.req.valid('header')['idempotency-key']?.toLowerCase() ?? null,
       new URL(c.req.url).origin,
@@ -63,5 +63,5 @@ export const qpayRoutes = createRouter()
     return c.json(body, replayed ? 200 : 201);
   })
   .openapi(statusRoute, async (c) =>
-    c.json(await qpayPaymentStatus(c.env, c.var.config, c.var.principal, c.req.valid('param').invoiceId), 200),
+    c.json(await qpayPaymentStatus(c.env, c.get('config'), c.get('principal'), c.req.valid('param').invoiceId), 200),
   );

@@ -137,34 +137,46 @@ const webhookRoute = createRoute({
 export const recoveryRoutes = createRouter()
   .openapi(recordRoute, async (c) => {
     const key = c.req.valid('header')['idempotency-key']?.toLowerCase() ?? null;
-    const { view, replayed } = await recordTransaction(c.env, c.var.config, c.var.principal, c.req.valid('json'), key);
+    const { view, replayed } = await recordTransaction(c.env, c.get('config'), c.get('principal'), c.req.valid('json'), key);
     if (replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(renderTransaction(view), replayed ? 200 : 201);
   })
   .openapi(getRoute, async (c) =>
-    c.json(renderTransaction(await getTransaction(c.env, c.var.principal, c.req.valid('param').transactionId)), 200),
+    c.json(renderTransaction(await getTransaction(c.env, c.get('principal'), c.req.valid('param').transactionId)), 200),
   )
   .openapi(checkoutRoute, async (c) => {
     const { view, created } = await createRecoveryCheckout(
       c.env,
-      c.var.config,
-      c.var.principal,
+      c.get('config'),
+      c.get('principal'),
       c.req.valid('json'),
       new URL(c.req.url).origin,
     );
     return c.json(renderRecoveryCheckout(view), created ? 201 : 200);
   })
   .openapi(linkRoute, async (c) => {
-    const { view, created } = await createRecoveryPaymentLink(c.env, c.var.config, c.var.principal, c.req.valid('json').transactionId);
+    const { view, created } = await createRecoveryPaymentLink(
+      c.env,
+      c.get('config'),
+      c.get('principal'),
+      c.req.valid('json').transactionId,
+    );
     return c.json(
       { transactionId: view.transactionId, paymentLinkId: view.paymentLinkId ?? '', url: view.paymentLinkUrl ?? '' },
       created ? 201 : 200,
     );
   })
   .openapi(statusRoute, async (c) =>
-    c.json(await recoverySessionStatus(c.env, c.var.config, c.var.principal, c.req.valid('param').id), 200),
+    c.json(await recoverySessionStatus(c.env, c.get('config'), c.get('principal'), c.req.valid('param').id), 200),
   )
   .openapi(webhookRoute, async (c) => {
-    const { results } = await receivePspWebhook(c.env, c.var.config, 'stripe', c.req.raw, c.var.logger, webhookNotConfigured('Stripe'));
+    const { results } = await receivePspWebhook(
+      c.env,
+      c.get('config'),
+      'stripe',
+      c.req.raw,
+      c.get('logger'),
+      webhookNotConfigured('Stripe'),
+    );
     return c.json({ received: true as const, status: results.join(',') }, 200);
   });

@@ -123,26 +123,41 @@ const jwksRoute = createRoute({
 });
 
 function requestContext(c: Context<AppEnv>): RequestContext {
-  return { origin: new URL(c.req.url).origin, waitUntil: (p) => c.executionCtx.waitUntil(p), logger: c.var.logger };
+  return { origin: new URL(c.req.url).origin, waitUntil: (p) => c.executionCtx.waitUntil(p), logger: c.get('logger') };
 }
 
 export const verificationRoutes = createRouter()
   .openapi(enrolRoute, async (c) => {
-    const { body, replaced } = await enrolFactor(c.env, c.var.config, c.var.principal, c.req.valid('param').userUuid, c.req.valid('json'));
+    const { body, replaced } = await enrolFactor(
+      c.env,
+      c.get('config'),
+      c.get('principal'),
+      c.req.valid('param').userUuid,
+      c.req.valid('json'),
+    );
     return c.json(body, replaced ? 200 : 201);
   })
-  .openapi(listRoute, async (c) => c.json(await listFactors(c.env, c.var.config, c.var.principal, c.req.valid('param').userUuid), 200))
+  .openapi(listRoute, async (c) =>
+    c.json(await listFactors(c.env, c.get('config'), c.get('principal'), c.req.valid('param').userUuid), 200),
+  )
   .openapi(initiateRoute, async (c) =>
-    c.json(await initiateVerification(c.env, c.var.config, c.var.principal, c.req.valid('json'), requestContext(c)), 200),
+    c.json(await initiateVerification(c.env, c.get('config'), c.get('principal'), c.req.valid('json'), requestContext(c)), 200),
   )
   .openapi(verifyRoute, async (c) =>
     c.json(
-      await verifyFactor(c.env, c.var.config, c.var.principal, c.req.valid('param').sessionId, c.req.valid('json'), requestContext(c)),
+      await verifyFactor(
+        c.env,
+        c.get('config'),
+        c.get('principal'),
+        c.req.valid('param').sessionId,
+        c.req.valid('json'),
+        requestContext(c),
+      ),
       200,
     ),
   )
-  .openapi(stateRoute, async (c) => c.json(await getVerification(c.env, c.var.principal, c.req.valid('param').sessionId), 200))
+  .openapi(stateRoute, async (c) => c.json(await getVerification(c.env, c.get('principal'), c.req.valid('param').sessionId), 200))
   .openapi(jwksRoute, async (c) => {
     c.header('Cache-Control', 'public, max-age=300');
-    return c.json(await jwks(c.var.config), 200);
+    return c.json(await jwks(c.get('config')), 200);
   });

@@ -30,10 +30,24 @@ const squareRoute = createRoute({
 
 export const webhookRoutes = createRouter()
   .openapi(stripeRoute, async (c) => {
-    const { results } = await receivePspWebhook(c.env, c.var.config, 'stripe', c.req.raw, c.var.logger, webhookNotConfigured('Stripe'));
+    const { results } = await receivePspWebhook(
+      c.env,
+      c.get('config'),
+      'stripe',
+      c.req.raw,
+      c.get('logger'),
+      webhookNotConfigured('Stripe'),
+    );
     return c.json({ received: true as const, status: results.join(',') }, 200);
   })
   .openapi(squareRoute, async (c) => {
-    const { results } = await receivePspWebhook(c.env, c.var.config, 'square', c.req.raw, c.var.logger, webhookNotConfigured('Square'));
+    const { results } = await receivePspWebhook(
+      c.env,
+      c.get('config'),
+      'square',
+      c.req.raw,
+      c.get('logger'),
+      webhookNotConfigured('Square'),
+    );
     return c.json({ received: true as const, status: results.join(',') }, 200);
   });

@@ -20,7 +20,8 @@ import { devSigner } from './tokens.ts';
  * (Performance → Load profile) opens. PROFILE_LOAD picks the load:
  *   payments (default) — distinct POST /api/v1/payments/process, sandbox Stripe latency 0;
  *   checkout           — POST /v1/checkout-sessions, Stripe, one merchant per connection (the rate limit allows 60/min);
- *   qpay               — 500 concurrent POST /api/create-payment-session (the token stampede of bench (d)).
+ *   qpay               — 500 concurrent POST /api/create-payment-session (the token stampede of bench (d));
+ *   /<path>            — GET of that path (e.g. /info, /health): what every request pays before its route.
  * Results are printed, never asserted.
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -238,6 +239,15 @@ async function qpayLoad(b: Bench): Promise<() => Promise<string>> {
   };
 }
 
+async function getLoad(b: Bench, pathname: string): Promise<() => Promise<string>> {
+  const run = async (seconds: number) => {
+    const r = await load({ url: `${b.o.baseUrl}${pathname}`, connections: CONNECTIONS, duration: seconds });
+    return `${r.requests.total} × GET ${pathname}, ${r.requests.average.toFixed(1)} req/s, p50 ${r.latency.p50} ms, non-2xx ${r.non2xx}`;
+  };
+  await run(2);
+  return () => run(SECONDS);
+}
+
 async function main(): Promise<void> {
   let db: Database | null = null;
   let stack: BenchStack | null = null;
@@ -268,7 +278,13 @@ async function main(): Promise<void> {
     };
     const b = new Bench(o, await devSigner(root));
     await b.venue();
-    const run = LOAD === 'checkout' ? await checkoutLoad(b) : LOAD === 'qpay' ? await qpayLoad(b) : await paymentsLoad(b);
+    const run = LOAD.startsWith('/')
+      ? await getLoad(b, LOAD)
+      : LOAD === 'checkout'
+        ? await checkoutLoad(b)
+        : LOAD === 'qpay'
+          ? await qpayLoad(b)
+          : await paymentsLoad(b);
 
     inspector = await Inspector.connect(inspectorPort);
     await inspector.send('Profiler.enable');
@@ -277,7 +293,7 @@ async function main(): Promise<void> {
     say(`profiling while the load runs (${LOAD})`);
     const summary = await run();
     const { profile } = await inspector.send<{ profile: CpuProfile }>('Profiler.stop');
-    const file = path.join(os.tmpdir(), `edgepay-${LOAD}-${Date.now()}.cpuprofile`);
+    const file = path.join(os.tmpdir(), `edgepay-${LOAD.replace(/[^a-z0-9]+/gi, '-').replace(/^-/, '')}-${Date.now()}.cpuprofile`);
     writeFileSync(file, JSON.stringify(profile));
     console.log(`\nload: ${summary}\n${formatProfile(profile, TOP)}\n\nraw profile: ${file}\n`);
   } finally {

@@ -567,6 +567,21 @@ describe('webhooks', () => {
     expect((await rejection(stripe.paymentIntents.retrieve(pi.id))).statusCode).toBe(404);
   });
 
+  it("posts only the endpoint's enabled_events; the others still happen", async () => {
+    await sandbox.close();
+    sandbox = await startSandbox({
+      appUrl: 'http://127.0.0.1:1',
+      providers: [createStripeProvider()],
+      secrets: { stripeWebhookSecret: SECRET, stripeEnabledEvents: ['payment_intent.succeeded', 'charge.refunded'] },
+    });
+    stripe = clientFor(sandbox);
+    await control('POST', '/__sandbox/config', { webhooks: 'manual' });
+    const pi = await confirmed('pm_card_visa');
+    await stripe.refunds.create({ payment_intent: pi.id });
+    expect((await webhooks()).map((w) => w.type)).toEqual(['payment_intent.succeeded', 'charge.refunded']);
+    expect((await stripe.paymentIntents.retrieve(pi.id)).status).toBe('succeeded');
+  });
+
   it('rejects a bad webhooks mode', async () => {
     const res = await control('POST', '/__sandbox/config', { webhooks: 'sometimes' });
     expect(res.status).toBe(400);

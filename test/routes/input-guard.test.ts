@@ -256,6 +256,25 @@ describe('free-form JSON is bounded', () => {
     expect(await errorOf(res)).toMatchObject({ status: 422, fields: ['(root)'] });
   });
 
+  it('brackets inside strings are not nesting; escaped quotes do not end a string', async () => {
+    const { res } = await processWith({ note: `a \\" ${'['.repeat(200)} "{{{`, list: [['x']] });
+    expect(res.status).toBe(200);
+  });
+
+  it('64 levels is the limit itself, counted in arrays and objects alike', async () => {
+    const requeue = (body: string) =>
+      call('/admin/dead-letters/requeue', { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+    const levels = (n: number) => `${'[{"a":'.repeat(n / 2)}1${'}]'.repeat(n / 2)}`;
+    const atLimit = await errorOf(await requeue(levels(64)));
+    expect(JSON.stringify(atLimit.body)).not.toMatch(/levels deep/);
+    expect(await errorOf(await requeue(levels(66)))).toMatchObject({ status: 422, fields: ['(root)'] });
+  });
+
+  it('a \\u escape anywhere sends the body through the full check: an escaped backslash before u is clean', async () => {
+    expect((await processWith({ path: 'C:\\users\\u0000' })).res.status).toBe(200);
+    expect(await errorOf((await processWith({ a: { b: 'x\u0000' } })).res)).toMatchObject({ status: 422, fields: ['sessionData.a.b'] });
+  });
+
   it('a parser that gives up on nesting (RangeError) gives a 422, not a 500', async () => {
     // V8 parses JSON without recursion; an engine that recurses would throw RangeError on deep input.
     const realParse = JSON.parse;

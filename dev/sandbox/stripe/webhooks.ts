@@ -28,6 +28,9 @@ export function emitStripeEvent(ctx: SandboxContext, origin: EventOrigin, type: 
     request: { id: origin.requestId, idempotency_key: origin.idempotencyKey },
     type,
   };
+  // As on Stripe, the event exists either way; the endpoint receives only the types it is registered for.
+  const enabled = ctx.secrets.stripeEnabledEvents;
+  if (enabled && !enabled.includes('*') && !enabled.includes(type)) return event;
   const body = JSON.stringify(event, null, 2);
   ctx.emitWebhook({
     provider: 'stripe',
