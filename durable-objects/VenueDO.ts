@@ -2,6 +2,7 @@ import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
 import { adoptDedupTable, DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
+import type { VenueSale } from './venue/types';
 
 /**
  * One object per (tenant, venue): the venue profile now; balances, tier volume and payouts as their
@@ -54,15 +55,25 @@ export class VenueDO extends OutboxObject {
 
   /** Counts a completed sale toward the tier volume, once per event id. */
   recordSale(eventId: string, amount: number, at: number): boolean {
+    return this.recordSales([{ eventId, amount, at }]) === 1;
+  }
+
+  /** Counts completed sales, each once per event id, in one transaction; returns how many were new. */
+  recordSales(sales: readonly VenueSale[]): number {
     return this.ctx.storage.transactionSync(() => {
-      if (!new DedupInbox(this.ctx.storage.sql).claim(eventId, Date.now())) return false;
-      const day = new Date(at).toISOString().slice(0, 10);
-      this.ctx.storage.sql.exec(
-        'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
-        day,
-        amount,
-      );
-      return true;
+      const inbox = new DedupInbox(this.ctx.storage.sql);
+      const now = Date.now();
+      let recorded = 0;
+      for (const { eventId, amount, at } of sales) {
+        if (!inbox.claim(eventId, now)) continue;
+        this.ctx.storage.sql.exec(
+          'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
+          new Date(at).toISOString().slice(0, 10),
+          amount,
+        );
+        recorded++;
+      }
+      return recorded;
     });
   }
 }

@@ -2,13 +2,22 @@ import { CheckoutProjection } from '../../durable-objects/checkout/types';
 import { HeartbeatPayload } from '../../durable-objects/heartbeat/types';
 import { WebhookReceived } from '../../durable-objects/inbox/types';
 import { PaymentSnapshot, PaymentSucceededPayload, RefundEventPayload, RefundSucceededPayload } from '../../durable-objects/payment/types';
+import type { VenueSale } from '../../durable-objects/venue/types';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
 import { recordDeadLetter, recordUnparsableMessage } from '../db/repos/dead-letters';
 import { recordHeartbeat } from '../db/repos/heartbeats';
-import { postLedger, recordWebhook, upsertPaymentTransaction, upsertRefund } from '../db/repos/payments';
-import { claimEvent, type Tx } from '../db/repos/processed-events';
+import {
+  type LedgerPosting,
+  postLedger,
+  postLedgerEntries,
+  recordWebhooks,
+  upsertPaymentTransaction,
+  upsertPaymentTransactions,
+  upsertRefund,
+} from '../db/repos/payments';
+import { claimEvent, claimEvents, type Tx } from '../db/repos/processed-events';
 import { clearRetry, recordRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
 import { type Logger, loggerFor } from '../lib/logger';
@@ -22,6 +31,50 @@ import { withDatabaseOrRetryBatch } from './with-database';
 
 export type { OutboxHandler } from './messages';
 
+/**
+ * Payment events in one go: the snapshots in one versioned upsert, the ledger postings of the successes in
+ * one insert, and their sales counted with one call per venue (once per event id inside the VenueDO, so a
+ * retried delivery does not count a sale twice). One event is the same call with a list of one.
+ */
+async function applyPaymentEvents(tx: Tx, events: readonly OutboxMessage[], env: Bindings): Promise<void> {
+  const snapshots: PaymentSnapshot[] = [];
+  const postings: LedgerPosting[] = [];
+  const sales = new Map<string, { tenantId: string; venueId: string; sales: VenueSale[] }>();
+  for (const event of events) {
+    if (event.type !== 'payment.succeeded') {
+      snapshots.push(PaymentSnapshot.parse(event.payload));
+      continue;
+    }
+    const payment = PaymentSucceededPayload.parse(event.payload);
+    snapshots.push(payment);
+    postings.push({ transactionId: payment.transactionId, eventId: event.eventId, currency: payment.currency, lines: payment.ledger });
+    const key = JSON.stringify([payment.tenantId, payment.venueId]);
+    const venue = sales.get(key) ?? { tenantId: payment.tenantId, venueId: payment.venueId, sales: [] };
+    venue.sales.push({ eventId: event.eventId, amount: payment.fees.ticketPrice, at: Date.parse(event.occurredAt) });
+    sales.set(key, venue);
+  }
+  await upsertPaymentTransactions(tx, snapshots);
+  await postLedgerEntries(tx, postings);
+  for (const venue of sales.values()) await venueStub(env, venue.tenantId, venue.venueId).recordSales(venue.sales);
+}
+
+async function applyWebhookEvents(tx: Tx, events: readonly OutboxMessage[]): Promise<void> {
+  await recordWebhooks(
+    tx,
+    events.map((event) => ({ tenantId: event.tenantId ?? null, webhook: WebhookReceived.parse(event.payload) })),
+  );
+}
+
+const paymentEvent: OutboxHandler = (tx, event, env) => applyPaymentEvents(tx, [event], env);
+const webhookEvent: OutboxHandler = (tx, event) => applyWebhookEvents(tx, [event]);
+
+/** Handlers with a form for many events: a batch applies all its events of those types with a few statements. */
+type BatchHandler = (tx: Tx, events: readonly OutboxMessage[], env: Bindings) => Promise<void>;
+const BATCH_FORMS = new Map<OutboxHandler, BatchHandler>([
+  [paymentEvent, applyPaymentEvents],
+  [webhookEvent, applyWebhookEvents],
+]);
+
 /** One handler per event type; each parses its payload with the producer's schema. */
 export const outboxHandlers: Record<string, OutboxHandler> = {
   'system.heartbeat': async (tx, event) => {
@@ -30,23 +83,13 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   },
   'venue.upserted': (tx, event) => upsertVenue(tx, VenueProfile.parse(event.payload)),
   'event.upserted': (tx, event) => upsertEvent(tx, EventProfile.parse(event.payload)),
-  'payment.created': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
-  'payment.retrying': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
-  'payment.processing': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
-  'payment.requires_action': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
-  'payment.failed': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
-  'payment.succeeded': async (tx, event, env) => {
-    const payment = PaymentSucceededPayload.parse(event.payload);
-    await upsertPaymentTransaction(tx, payment);
-    await postLedger(tx, payment.transactionId, event.eventId, payment.currency, payment.ledger);
-    // Once per event id inside the VenueDO, so a retried delivery does not count the sale twice.
-    await venueStub(env, payment.tenantId, payment.venueId).recordSale(
-      event.eventId,
-      payment.fees.ticketPrice,
-      Date.parse(event.occurredAt),
-    );
-  },
-  'payment.cancelled': (tx, event) => upsertPaymentTransaction(tx, PaymentSnapshot.parse(event.payload)),
+  'payment.created': paymentEvent,
+  'payment.retrying': paymentEvent,
+  'payment.processing': paymentEvent,
+  'payment.requires_action': paymentEvent,
+  'payment.failed': paymentEvent,
+  'payment.succeeded': paymentEvent,
+  'payment.cancelled': paymentEvent,
   'refund.created': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
   'refund.failed': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
   'refund.succeeded': async (tx, event) => {
@@ -59,7 +102,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
     await applyCheckoutProjection(tx, event.eventId, projection);
     await recoveryOnCheckoutUpdated(projection, env);
   },
-  'webhook.received': (tx, event) => recordWebhook(tx, event.tenantId ?? null, WebhookReceived.parse(event.payload)),
+  'webhook.received': webhookEvent,
   ...recoveryOutboxHandlers,
 };
 
@@ -77,7 +120,9 @@ export class UnknownEventTypeError extends Error {
 
 /**
  * A whole batch in one transaction: each event's id and effect still commit together (with all the
- * others), and a batch costs one BEGIN/COMMIT instead of one per event. Any failure rolls every event
+ * others), and a batch costs one BEGIN/COMMIT instead of one per event. The ids are claimed in one
+ * statement; events whose handler has a batch form are applied by type with one call each (the payment
+ * rows first, which refunds reference), the rest one by one in order. Any failure rolls every event
  * back and the caller applies them one by one, so one bad event cannot hold up the rest.
  */
 async function applyOutboxEvents(
@@ -86,8 +131,29 @@ async function applyOutboxEvents(
   events: readonly OutboxMessage[],
   handlers: Record<string, OutboxHandler>,
 ): Promise<void> {
+  const unique = [...new Map(events.map((e) => [e.eventId, e] as const)).values()];
   await db.transaction(async (tx) => {
-    for (const event of events) await applyInTransaction(tx, env, event, handlers);
+    const claimed = await claimEvents(
+      tx,
+      unique.map((e) => ({ eventId: e.eventId, type: e.type, source: e.source.object })),
+    );
+    const grouped = new Map<BatchHandler, OutboxMessage[]>();
+    const oneByOne: Array<[OutboxHandler, OutboxMessage]> = [];
+    for (const event of unique) {
+      if (!claimed.has(event.eventId)) continue;
+      const handler = handlers[event.type];
+      if (!handler) throw new UnknownEventTypeError(event.type);
+      const batchForm = BATCH_FORMS.get(handler);
+      if (!batchForm) {
+        oneByOne.push([handler, event]);
+        continue;
+      }
+      const list = grouped.get(batchForm) ?? [];
+      list.push(event);
+      grouped.set(batchForm, list);
+    }
+    for (const [batchForm, list] of grouped) await batchForm(tx, list, env);
+    for (const [handler, event] of oneByOne) await handler(tx, event, env);
   });
 }
 

@@ -67,7 +67,7 @@ const probes = new Map<string, { startedAt: number; result: Promise<DatabaseProb
 /**
  * The database component of /health: one probe per isolate at most every 5 s, shared by concurrent
  * callers. Load balancers poll /health constantly, and a fresh connection per poll (WebSocket, startup,
- * SCRAM, SELECT 1) would make the health route the heaviest database client. `checkedAt` says how old
+ * password, SELECT 1) would make the health route the heaviest database client. `checkedAt` says how old
  * the answer is; /health/db stays live.
  */
 export function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseProbe> {

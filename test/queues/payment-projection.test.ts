@@ -128,3 +128,87 @@ describe('payment projection under failures', () => {
     expect((await venueVolume(payment.tenantId, payment.venueId)) - volumeBefore).toBe(payment.fees.ticketPrice);
   });
 });
+
+describe('a batch of first deliveries', () => {
+  /** Several messages in one batch, each delivered for the first time. */
+  async function deliverBatch(bodies: OutboxMessage[]) {
+    const batch = createMessageBatch(
+      'outbox',
+      bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts: 1, body })),
+    );
+    const ctx = createExecutionContext();
+    await consumeOutbox(batch, env, ctx);
+    return getQueueResult(batch, ctx);
+  }
+
+  const snapshotOf = (message: OutboxMessage, type: string, version: number, status: string): OutboxMessage => {
+    const { ledger: _ledger, ...snapshot } = message.payload as Succeeded;
+    return { ...message, eventId: crypto.randomUUID(), type, payload: { ...snapshot, version, status } };
+  };
+
+  const webhookOf = (base: OutboxMessage, webhookId: string, status: string): OutboxMessage => ({
+    ...base,
+    eventId: crypto.randomUUID(),
+    type: 'webhook.received',
+    payload: {
+      webhookId,
+      provider: 'stripe',
+      eventType: 'payment_intent.succeeded',
+      transactionId: null,
+      status,
+      payload: { id: webhookId },
+    },
+  });
+
+  it('lands every effect as one-by-one delivery would: newest snapshot, each ledger once, each sale once, the merged webhook row', async () => {
+    const shop = await shopFixture();
+    const paid = (await shop.pay(await shop.user('batch'))).body.transaction.id as string;
+    const real = await succeededMessage(paid);
+    await eventually(async () => (await rows(sql`SELECT 1 FROM ledger_entries WHERE transaction_id = ${paid}`))[0]);
+    const a = untouched(real);
+    const b = untouched(real);
+    const pa = a.payload as Succeeded;
+    const pb = b.payload as Succeeded;
+    const volumeBefore = await venueVolume(pa.tenantId, pa.venueId);
+    const parkedThenApplied = `evt_${crypto.randomUUID()}`;
+    const appliedThenParked = `evt_${crypto.randomUUID()}`;
+
+    const result = await deliverBatch([
+      // Out of order: the success (newest) arrives before the creation of the same payment.
+      { ...a, payload: { ...pa, version: 3 } },
+      snapshotOf(a, 'payment.created', 1, 'pending'),
+      snapshotOf(b, 'payment.created', 1, 'pending'),
+      webhookOf(a, parkedThenApplied, 'parked'),
+      webhookOf(a, parkedThenApplied, 'applied'),
+      webhookOf(a, appliedThenParked, 'applied'),
+      webhookOf(a, appliedThenParked, 'parked'),
+      b,
+    ]);
+    expect(result.explicitAcks).toHaveLength(8);
+    expect(result.retryMessages).toEqual([]);
+
+    const stored = await rows<{ id: string; status: string; version: number }>(
+      sql`SELECT id, status, version FROM payment_transactions WHERE id IN (${pa.transactionId}, ${pb.transactionId}) ORDER BY version`,
+    );
+    expect(stored.map((r) => [r.id, r.status, Number(r.version)])).toEqual([
+      [pb.transactionId, pb.status, pb.version],
+      [pa.transactionId, pa.status, 3],
+    ]);
+    expect((await projection(pa.transactionId)).ledger.map((l) => l.amount)).toEqual(pa.ledger.map((l) => l.amount));
+    expect((await projection(pb.transactionId)).ledger.map((l) => l.amount)).toEqual(pb.ledger.map((l) => l.amount));
+    expect((await venueVolume(pa.tenantId, pa.venueId)) - volumeBefore).toBe(pa.fees.ticketPrice + pb.fees.ticketPrice);
+    const inbox = await rows<{ webhook_id: string; status: string }>(
+      sql`SELECT webhook_id, status FROM webhook_inbox WHERE webhook_id IN (${parkedThenApplied}, ${appliedThenParked})`,
+    );
+    expect(Object.fromEntries(inbox.map((r) => [r.webhook_id, r.status]))).toEqual({
+      [parkedThenApplied]: 'processed',
+      [appliedThenParked]: 'processed',
+    });
+
+    // The same batch again: every event is a duplicate and nothing moves.
+    const again = await deliverBatch([{ ...a, payload: { ...pa, version: 3 } }, b]);
+    expect(again.explicitAcks).toHaveLength(2);
+    expect((await projection(pa.transactionId)).ledger).toHaveLength(pa.ledger.length);
+    expect((await venueVolume(pa.tenantId, pa.venueId)) - volumeBefore).toBe(pa.fees.ticketPrice + pb.fees.ticketPrice);
+  });
+});

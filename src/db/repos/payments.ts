@@ -1,13 +1,12 @@
-import { sql } from 'drizzle-orm';
+import { getTableColumns, sql } from 'drizzle-orm';
 import type { WebhookReceived } from '../../../durable-objects/inbox/types';
 import type { PaymentSnapshot, RefundSnapshot } from '../../../durable-objects/payment/types';
 import type { LedgerLine } from '../../domain/ledger';
 import { ledgerEntries, paymentRefunds, paymentTransactions, webhookInbox } from '../schema';
 import type { Tx } from './processed-events';
 
-/** Versioned upsert of a PaymentDO snapshot: a delivery older than the stored row changes nothing. */
-export async function upsertPaymentTransaction(tx: Tx, p: PaymentSnapshot): Promise<void> {
-  const row = {
+function paymentRow(p: PaymentSnapshot) {
+  return {
     id: p.transactionId,
     tenantId: p.tenantId,
     venueId: p.venueId,
@@ -29,23 +28,65 @@ export async function upsertPaymentTransaction(tx: Tx, p: PaymentSnapshot): Prom
     createdAt: new Date(p.createdAt),
     updatedAt: new Date(p.updatedAt),
   };
-  const { id: _id, tenantId: _t, createdAt: _c, idempotencyKey: _k, ...changes } = row;
-  await tx
-    .insert(paymentTransactions)
-    .values(row)
-    .onConflictDoUpdate({ target: paymentTransactions.id, set: changes, setWhere: sql`${paymentTransactions.version} < excluded.version` });
 }
 
-/** One balanced ledger transaction; the deferred trigger rejects the commit if the lines do not sum to zero. */
-export async function postLedger(
-  tx: Tx,
-  transactionId: string,
-  eventId: string,
-  currency: string,
-  lines: readonly LedgerLine[],
-): Promise<void> {
-  if (lines.length === 0) return;
-  await tx.insert(ledgerEntries).values(lines.map((l) => ({ transactionId, eventId, account: l.account, amount: l.amount, currency })));
+/** What a newer snapshot changes: everything but the identity, the owner, the key and the creation time. */
+const PAYMENT_UPDATED_COLUMNS = [
+  'venueId',
+  'userId',
+  'eventId',
+  'amount',
+  'currency',
+  'status',
+  'platformFee',
+  'venuePayout',
+  'gasFeePaid',
+  'taxAmount',
+  'provider',
+  'stripePaymentIntentId',
+  'paymentMethodFingerprint',
+  'metadata',
+  'version',
+  'updatedAt',
+] as const;
+
+/**
+ * Versioned upserts of PaymentDO snapshots in one statement: a snapshot older than the stored row changes
+ * nothing. Only the newest snapshot of each transaction is sent (one statement may not touch a row twice,
+ * and the older ones would lose to it anyway).
+ */
+export async function upsertPaymentTransactions(tx: Tx, snapshots: readonly PaymentSnapshot[]): Promise<void> {
+  const newest = new Map<string, PaymentSnapshot>();
+  for (const p of snapshots) {
+    const seen = newest.get(p.transactionId);
+    if (!seen || seen.version < p.version) newest.set(p.transactionId, p);
+  }
+  if (newest.size === 0) return;
+  const columns = getTableColumns(paymentTransactions);
+  const set = Object.fromEntries(PAYMENT_UPDATED_COLUMNS.map((key) => [key, sql.raw(`excluded.${columns[key].name}`)]));
+  await tx
+    .insert(paymentTransactions)
+    .values([...newest.values()].map(paymentRow))
+    .onConflictDoUpdate({ target: paymentTransactions.id, set, setWhere: sql`${paymentTransactions.version} < excluded.version` });
+}
+
+export function upsertPaymentTransaction(tx: Tx, p: PaymentSnapshot): Promise<void> {
+  return upsertPaymentTransactions(tx, [p]);
+}
+
+export type LedgerPosting = { transactionId: string; eventId: string; currency: string; lines: readonly LedgerLine[] };
+
+/** Balanced ledger transactions in one statement; the deferred trigger rejects the commit if one does not sum to zero. */
+export async function postLedgerEntries(tx: Tx, postings: readonly LedgerPosting[]): Promise<void> {
+  const rows = postings.flatMap(({ transactionId, eventId, currency, lines }) =>
+    lines.map((l) => ({ transactionId, eventId, account: l.account, amount: l.amount, currency })),
+  );
+  if (rows.length === 0) return;
+  await tx.insert(ledgerEntries).values(rows);
+}
+
+export function postLedger(tx: Tx, transactionId: string, eventId: string, currency: string, lines: readonly LedgerLine[]): Promise<void> {
+  return postLedgerEntries(tx, [{ transactionId, eventId, currency, lines }]);
 }
 
 /** Upsert of a refund; a settled refund (completed/failed) is never moved back by a late delivery. */
@@ -90,24 +131,47 @@ const INBOX_STATUS: Record<string, 'pending' | 'processed' | 'unmatched'> = {
   unmatched: 'unmatched',
 };
 
-/** One row per provider event; a parked event's row moves to processed when it is applied later. */
-export async function recordWebhook(tx: Tx, tenantId: string | null, w: WebhookReceived): Promise<void> {
-  const status = INBOX_STATUS[w.status] ?? 'processed';
-  const processedAt = status === 'processed' ? new Date() : null;
+export type ReceivedWebhook = { tenantId: string | null; webhook: WebhookReceived };
+
+/**
+ * One row per provider event; a parked event's row moves to processed when it is applied later, and a
+ * processed row never moves back. Several records of one event (parked, then applied) in one statement are
+ * merged as applying them in order would leave the row: the first one's fields, and its first 'processed'
+ * status, else the last status.
+ */
+export async function recordWebhooks(tx: Tx, received: readonly ReceivedWebhook[]): Promise<void> {
+  const rows = new Map<string, typeof webhookInbox.$inferInsert>();
+  for (const { tenantId, webhook: w } of received) {
+    const status = INBOX_STATUS[w.status] ?? 'processed';
+    const processedAt = status === 'processed' ? new Date() : null;
+    const key = JSON.stringify([w.provider, w.webhookId]);
+    const seen = rows.get(key);
+    if (!seen) {
+      rows.set(key, {
+        webhookId: w.webhookId,
+        provider: w.provider,
+        eventType: w.eventType,
+        payload: w.payload ?? {},
+        status,
+        processedAt,
+        tenantId,
+      });
+    } else if (seen.status !== 'processed') {
+      seen.status = status;
+      seen.processedAt = processedAt;
+    }
+  }
+  if (rows.size === 0) return;
   await tx
     .insert(webhookInbox)
-    .values({
-      webhookId: w.webhookId,
-      provider: w.provider,
-      eventType: w.eventType,
-      payload: w.payload ?? {},
-      status,
-      processedAt,
-      tenantId,
-    })
+    .values([...rows.values()])
     .onConflictDoUpdate({
       target: [webhookInbox.provider, webhookInbox.webhookId],
-      set: { status, processedAt, updatedAt: sql`now()` },
+      set: { status: sql`excluded.status`, processedAt: sql`excluded.processed_at`, updatedAt: sql`now()` },
       setWhere: sql`${webhookInbox.status} <> 'processed'`,
     });
+}
+
+export function recordWebhook(tx: Tx, tenantId: string | null, webhook: WebhookReceived): Promise<void> {
+  return recordWebhooks(tx, [{ tenantId, webhook }]);
 }

@@ -4,14 +4,22 @@ import { processedEvents, webhookInbox } from '../schema';
 
 export type Tx = Parameters<Parameters<Db['transaction']>[0]>[0];
 
-/** Claims an event id inside the caller's transaction; false when it was applied before. */
-export async function claimEvent(tx: Tx, event: { eventId: string; type: string; source: string }): Promise<boolean> {
+export type EventClaim = { eventId: string; type: string; source: string };
+
+/** Claims event ids in one statement inside the caller's transaction; returns those not applied before. */
+export async function claimEvents(tx: Tx, events: readonly EventClaim[]): Promise<Set<string>> {
+  if (events.length === 0) return new Set();
   const rows = await tx
     .insert(processedEvents)
-    .values({ eventId: event.eventId, eventType: event.type, source: event.source })
+    .values(events.map((e) => ({ eventId: e.eventId, eventType: e.type, source: e.source })))
     .onConflictDoNothing()
     .returning({ eventId: processedEvents.eventId });
-  return rows.length === 1;
+  return new Set(rows.map((r) => r.eventId));
+}
+
+/** Claims an event id inside the caller's transaction; false when it was applied before. */
+export async function claimEvent(tx: Tx, event: EventClaim): Promise<boolean> {
+  return (await claimEvents(tx, [event])).has(event.eventId);
 }
 
 /**
