@@ -1,5 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { healthLine, machineLoad, message, ms, type PaymentBenchOptions, percentile, type Reply, send, sleep } from './payments/shared.ts';
+import {
+  healthBurst,
+  healthLine,
+  machineLoad,
+  message,
+  ms,
+  type PaymentBenchOptions,
+  percentile,
+  type Reply,
+  send,
+  sleep,
+} from './payments/shared.ts';
 import { formatColumns, formatKeyValue } from './table.ts';
 import type { Signer } from './tokens.ts';
 
@@ -107,11 +118,13 @@ export async function tokenStampede(b: CheckoutBench): Promise<string> {
   });
   const boundary = await stampede(b, 'expiry boundary, expires_in as lifetime', 2);
   await b.sandbox('/__sandbox/config', { providers: { qpay: { latencyMs: 0 } } });
+  const floor = await healthBurst(b.o.baseUrl, STAMPEDE_SIZE, b.o.signal);
   return formatKeyValue(`(d) token stampede: ${STAMPEDE_SIZE} concurrent POST /api/create-payment-session`, [
     ...cold,
     ...boundary,
     ['note', 'one TokenBrokerDO per (provider, client id) single-flights the token request: waiters share it, none fetches its own'],
     ['GET /health (same run)', healthLine(b.o.health)],
+    ['the same burst of GET /health', floor],
     ['machine', machineLoad()],
   ]);
 }

@@ -3,6 +3,7 @@ import { formatKeyValue } from '../table.ts';
 import {
   type Bench,
   errorCode,
+  healthBurst,
   healthLine,
   machineLoad,
   ms,
@@ -68,6 +69,7 @@ export async function retryStorm(b: Bench): Promise<string> {
   const worker409 = workerDurations(b.o.logFile, '/api/v1/payments/process', from, to, (s) => s === 409);
   const max = (xs: number[]) => (xs.length ? Math.max(...xs) : undefined);
   const replay = await b.process(authorization, key, body);
+  const floor = await healthBurst(b.o.baseUrl, STORM_SIZE, b.o.signal);
   const replayHeader = replay.headers?.get('idempotent-replayed');
 
   // Upstream: every PaymentIntent create the sandbox saw since its reset (only this storm ran since).
@@ -94,6 +96,7 @@ export async function retryStorm(b: Bench): Promise<string> {
       `${ms(percentile(latencies, 99))} vs ${STORM_PSP_LATENCY_MS + STORM_GOAL_MARGIN_MS} (sandbox Stripe latency ${STORM_PSP_LATENCY_MS} ms)`,
     ],
     ['GET /health (same run)', healthLine(b.o.health)],
+    ['the same burst of GET /health', floor],
     ['latency of the executing 200 ms', first ? ms(first.ms) : '-'],
     [
       'latency p50 of the 409s ms',

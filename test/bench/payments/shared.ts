@@ -73,6 +73,17 @@ export function healthLine(health: { rps: number; p50: number }): string {
   return `GET /health in the same run: ${health.rps.toFixed(1)} requests/s, p50 ${health.p50.toFixed(1)} ms (10 connections)`;
 }
 
+/**
+ * The floor under a burst goal: `count` GET /health sent at once, as the burst under test sends its requests.
+ * Whatever a burst of heavier requests achieves, it cannot beat this on the same stack and machine.
+ */
+export async function healthBurst(baseUrl: string, count: number, signal: AbortSignal): Promise<string> {
+  const replies = await Promise.all(Array.from({ length: count }, () => send(`${baseUrl}/health`, {}, signal)));
+  const ok = replies.filter((r) => r.status === 200).length;
+  const latencies = replies.map((r) => r.ms);
+  return `${count} concurrent GET /health in the same run: p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms (${ok} × 200)`;
+}
+
 /** requests/s as a share of GET /health's in the same run. */
 export const ratioToHealth = (rps: number, health: { rps: number }) =>
   Number.isFinite(health.rps) && health.rps > 0 ? `${((100 * rps) / health.rps).toFixed(1)}%` : '-';
