@@ -15,7 +15,7 @@ import type { LedgerLine } from '../src/domain/ledger';
 import type { CheckoutCapability, CheckoutNotification, CheckoutProvider, CheckoutRefundResult } from '../src/psp/checkout';
 import { checkoutAdapter } from '../src/psp/registry';
 import type { PspFailure } from '../src/psp/types';
-import { createdRecord, creatingRecord, ourExpiry, sessionInput } from './checkout/create';
+import { createdRecord, creatingRecord, ourExpiry, providerCreates, sessionInput } from './checkout/create';
 import { ledgerLines } from './checkout/ledger';
 import { paymentObservation } from './checkout/notifications';
 import { providerRef, toProjection, toRefundView, toView } from './checkout/projection';
@@ -105,7 +105,7 @@ export class CheckoutSessionDO extends OutboxObject {
     const record = existing ?? creatingRecord(cmd, now, expiresAt);
     // Recorded before the call: a crash mid-call leaves 'creating', and the retry repeats the same provider operation.
     if (!existing) this.save(record);
-    const created = await adapter.createSession(sessionInput(cmd, expiresAt));
+    const created = await providerCreates.run(() => adapter.createSession(sessionInput(cmd, expiresAt)));
     if (!created.ok) {
       // Nothing exists at the provider that anyone can pay (no URL was handed out): forget the attempt so the same key can try again.
       sessionRecord(this.ctx.storage.sql).delete();

@@ -1,6 +1,14 @@
+import { Bulkhead } from '../../src/lib/bulkhead';
 import type { CheckoutInput, CreatedCheckout } from '../../src/psp/checkout';
 import type { SessionRecord } from './schema';
 import type { CreateCheckoutCommand } from './types';
+
+/**
+ * Provider creates in flight at once in this isolate. A burst beyond it waits before its PSP_TIMEOUT_MS deadline
+ * starts (a create that waited for CPU behind hundreds of others would otherwise time out with the provider's
+ * answer already in); well above what one isolate's CPU sustains at a provider's usual latency.
+ */
+export const providerCreates = new Bulkhead(32);
 
 /** The longest we let a session live when the caller leaves it to the provider (most providers cap at 24 h). */
 const DEFAULT_TTL_MS = 24 * 3600_000;
