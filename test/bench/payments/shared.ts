@@ -79,9 +79,15 @@ export function healthLine(health: { rps: number; p50: number }): string {
  */
 export async function healthBurst(baseUrl: string, count: number, signal: AbortSignal): Promise<string> {
   const replies = await Promise.all(Array.from({ length: count }, () => send(`${baseUrl}/health`, {}, signal)));
-  const ok = replies.filter((r) => r.status === 200).length;
+  const mix = new Map<string, number>();
+  for (const r of replies) {
+    const label =
+      r.status === 0 ? `error ${r.error ?? ''}`.trim() : r.status === 200 ? '200' : `${r.status} ${errorCode(r.text) ?? ''}`.trim();
+    mix.set(label, (mix.get(label) ?? 0) + 1);
+  }
+  const statuses = [...mix].map(([label, n]) => `${n} × ${label}`).join(', ');
   const latencies = replies.map((r) => r.ms);
-  return `${count} concurrent GET /health in the same run: p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms (${ok} × 200)`;
+  return `${count} concurrent GET /health in the same run: p50 ${ms(percentile(latencies, 50))} ms, p99 ${ms(percentile(latencies, 99))} ms (${statuses})`;
 }
 
 /** requests/s as a share of GET /health's in the same run. */
