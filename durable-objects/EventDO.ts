@@ -23,6 +23,11 @@ const SCHEMA = [
      created_at INTEGER NOT NULL
    )`,
   "CREATE INDEX purchases_expiry ON purchases (expires_at) WHERE status = 'reserved'",
+  // The limit check sums a buyer's, a card's and an address's purchases on every reservation: without these,
+  // each reservation of a high-demand event would read all of its purchases three times.
+  'CREATE INDEX purchases_user ON purchases (user_id)',
+  'CREATE INDEX purchases_payment_method ON purchases (payment_method)',
+  'CREATE INDEX purchases_address ON purchases (address_key) WHERE address_key IS NOT NULL',
 ] as const;
 
 export const RESERVATION_TTL_MS = 30 * 60_000;

@@ -33,6 +33,29 @@ const order = (over: Partial<PurchaseRequest> = {}): PurchaseRequest => ({
 });
 
 describe('EventDO', () => {
+  it("the limit check reads a buyer's, a card's and an address's purchases through an index, not the whole event", async () => {
+    const stub = await freshEvent();
+    await stub.reserve(order());
+    const plans = await runInDurableObject(stub, (_instance, state) =>
+      ['user_id', 'payment_method', 'address_key'].map((column) =>
+        state.storage.sql
+          .exec<{ detail: string }>(
+            `EXPLAIN QUERY PLAN SELECT SUM(quantity) AS n FROM purchases WHERE ${column} = ? AND status != 'released' AND reservation_id != ?`,
+            'x',
+            'y',
+          )
+          .toArray()
+          .map((r) => r.detail)
+          .join('; '),
+      ),
+    );
+    expect(plans).toEqual([
+      expect.stringMatching(/USING INDEX purchases_user\b/),
+      expect.stringMatching(/USING INDEX purchases_payment_method\b/),
+      expect.stringMatching(/USING INDEX purchases_address\b/),
+    ]);
+  });
+
   it('reserves against the limits, idempotent per reservation, and refuses past them as a result', async () => {
     const stub = await freshEvent();
     const first = order();
