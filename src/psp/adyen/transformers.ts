@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 import { currencyExponent } from '../../domain/money';
 import {
   type CheckoutInput,
@@ -11,13 +12,15 @@ import {
 } from '../checkout';
 import type { PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
-import type {
-  AdyenAmount,
-  AdyenCreateSessionRequest,
-  AdyenNotificationItem,
-  AdyenRefundRequest,
+import {
+  type AdyenAmount,
+  type AdyenCreateSessionRequest,
+  AdyenCreateSessionResponse,
+  type AdyenNotificationItem,
+  type AdyenRefundRequest,
+  AdyenRefundResponse,
   AdyenServiceError,
-  AdyenSessionStatus,
+  type AdyenSessionStatus,
 } from './wire';
 
 /**
@@ -121,13 +124,22 @@ export function buildAdyenSessionRequest(input: CheckoutInput, now: number): Psp
   };
 }
 
+/** A 2xx body parsed with its schema; another shape is an unexpected response (not retryable), never a crash. */
+export function readAdyen<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(`Adyen answered a ${what} we cannot read${at}`);
+}
+
 export function sessionResponseToCreated(body: unknown): PspResult<CreatedCheckout> {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.id !== 'string' || !b.id) return unexpectedResponse('Adyen session response without id');
-  if (typeof b.url !== 'string' || !b.url) return unexpectedResponse('Adyen session response without a Hosted Checkout url');
-  const expiresAt = typeof b.expiresAt === 'string' ? Date.parse(b.expiresAt) : Number.NaN;
+  const read = readAdyen(AdyenCreateSessionResponse, body, 'session response');
+  if (!read.ok) return read;
+  const { id, url } = read.value;
+  const expiresAt = Date.parse(read.value.expiresAt);
   if (!Number.isFinite(expiresAt)) return unexpectedResponse('Adyen session response without a valid expiresAt');
-  return { ok: true, value: { reference: b.id, checkoutUrl: b.url, expiresAt, details: {} } };
+  return { ok: true, value: { reference: id, checkoutUrl: url, expiresAt, details: {} } };
 }
 
 /** Exhaustive over the session statuses of GET /sessions/{id}. */
@@ -176,21 +188,23 @@ export function buildAdyenRefundRequest(input: CheckoutRefundInput): PspResult<A
 
 /** The refund response is only an acknowledgement ("received"): the REFUND notification carries the outcome. */
 export function refundResponseToResult(body: unknown, requested: number): PspResult<CheckoutRefundResult> {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.pspReference !== 'string' || !b.pspReference) return unexpectedResponse('Adyen refund response without pspReference');
-  if (b.status !== 'received') return unexpectedResponse(`Adyen refund status ${String(b.status)} (expected received)`);
-  const amount = isAdyenAmount(b.amount) ? fromAdyenAmount(b.amount) : null;
+  const read = readAdyen(AdyenRefundResponse, body, 'refund response');
+  if (!read.ok) return read;
+  const b = read.value;
+  if (b.status !== 'received') return unexpectedResponse(`Adyen refund status ${b.status} (expected received)`);
+  const amount = fromAdyenAmount(b.amount);
   if (amount !== requested) return unexpectedResponse('Adyen refund response amount differs from the request');
   return { ok: true, value: { reference: b.pspReference, status: 'pending', amount } };
 }
 
 /** ServiceError → code and message. Adyen's messages name fields, never the API key. */
 export function describeAdyenError(status: number, body: unknown): { code?: string; message?: string } {
-  if (!body || typeof body !== 'object') return { message: `Adyen answered ${status}` };
-  const e = body as AdyenServiceError;
+  const parsed = AdyenServiceError.safeParse(body);
+  if (!parsed.success) return { message: `Adyen answered ${status}` };
+  const e = parsed.data;
   return {
-    ...(typeof e.errorCode === 'string' ? { code: e.errorCode } : {}),
-    message: typeof e.message === 'string' && e.message ? `Adyen ${e.errorType ?? 'error'}: ${e.message}` : `Adyen answered ${status}`,
+    ...(e.errorCode !== undefined ? { code: e.errorCode } : {}),
+    message: e.message ? `Adyen ${e.errorType ?? 'error'}: ${e.message}` : `Adyen answered ${status}`,
   };
 }
 
@@ -199,12 +213,6 @@ export async function adyenIdempotencyKey(key: string): Promise<string> {
   if (key.length <= ADYEN_IDEMPOTENCY_KEY_MAX) return key;
   const digest = new Uint8Array(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(key)));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-export function isAdyenAmount(value: unknown): value is AdyenAmount {
-  if (!value || typeof value !== 'object') return false;
-  const a = value as Record<string, unknown>;
-  return Number.isSafeInteger(a.value) && typeof a.currency === 'string' && /^[A-Z]{3}$/.test(a.currency);
 }
 
 function itemAmount(item: AdyenNotificationItem): number {

@@ -6,8 +6,8 @@ import {
   WebhookPayloadError,
   WebhookVerificationError,
 } from '../checkout';
-import { adyenItemToNotification, isAdyenAmount } from './transformers';
-import type { AdyenNotificationItem } from './wire';
+import { adyenItemToNotification } from './transformers';
+import { type AdyenNotificationItem, AdyenNotificationRequest, AdyenNotificationWrapper } from './wire';
 
 /**
  * Adyen standard notifications: a JSON batch whose every NotificationRequestItem carries
@@ -60,23 +60,6 @@ export async function verifyAdyenItemSignature(item: Partial<AdyenNotificationIt
   return crypto.subtle.verify('HMAC', key, mac, encoder.encode(adyenHmacPayload(item)));
 }
 
-/** Adyen's documented maxima are lower (pspReference 16, merchantReference 80); these bound what we store. */
-const STRING_FIELDS = { eventCode: 64, pspReference: 64, merchantAccountCode: 255, merchantReference: 255 } as const;
-
-function wellFormedItem(value: unknown): value is AdyenNotificationItem {
-  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
-  const item = value as Record<string, unknown>;
-  for (const [field, max] of Object.entries(STRING_FIELDS)) {
-    const v = item[field];
-    if (typeof v !== 'string' || v.length > max) return false;
-  }
-  if (item.success !== 'true' && item.success !== 'false') return false;
-  if (item.originalReference !== undefined && (typeof item.originalReference !== 'string' || item.originalReference.length > 64))
-    return false;
-  if (!isAdyenAmount(item.amount)) return false;
-  return !!item.additionalData && typeof item.additionalData === 'object' && !Array.isArray(item.additionalData);
-}
-
 /**
  * Verifies every item of the batch, then maps each; an item nothing acts on (an event code that does not concern
  * checkouts, a cancellation that did not succeed) is an ignored notification. An item that is not of the
@@ -94,13 +77,17 @@ export async function parseAdyenNotification(
   } catch {
     throw new WebhookPayloadError('Adyen notification body is not JSON');
   }
-  if (!body || typeof body !== 'object' || Array.isArray(body)) throw new WebhookPayloadError('Adyen notification is not a JSON object');
-  const items = (body as { notificationItems?: unknown }).notificationItems;
-  if (!Array.isArray(items) || items.length === 0) throw new WebhookPayloadError('Adyen notification without notificationItems');
+  const envelope = AdyenNotificationRequest.safeParse(body);
+  if (!envelope.success) {
+    const atRoot = envelope.error.issues[0]?.path.length === 0;
+    throw new WebhookPayloadError(atRoot ? 'Adyen notification is not a JSON object' : 'Adyen notification without notificationItems');
+  }
+  // Item by item, so the first bad item decides whether the batch is malformed or unverified.
   const verified: AdyenNotificationItem[] = [];
-  for (const wrapper of items) {
-    const item = (wrapper as { NotificationRequestItem?: unknown } | null)?.NotificationRequestItem;
-    if (!wellFormedItem(item)) throw new WebhookPayloadError('malformed Adyen NotificationRequestItem');
+  for (const wrapper of envelope.data.notificationItems) {
+    const parsed = AdyenNotificationWrapper.safeParse(wrapper);
+    if (!parsed.success) throw new WebhookPayloadError('malformed Adyen NotificationRequestItem');
+    const item = parsed.data.NotificationRequestItem;
     if (!(await verifyAdyenItemSignature(item, hmacKey))) throw new WebhookVerificationError('Adyen HMAC signature does not match');
     verified.push(item);
   }
