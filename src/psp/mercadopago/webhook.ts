@@ -92,7 +92,7 @@ export type MercadoPagoTrigger = {
 
 /**
  * An authentic body → the fields we read, or WebhookPayloadError: not JSON, not an object, or a field of
- * another type (an id that is not a string or number, `data` that is not an object, a non-string type or date).
+ * another type (an id that is not a string or number, `data` that is not an object, a non-string type, action or date).
  * An empty body is an empty notification: the signed query names the payment.
  */
 export function readMercadoPagoBody(rawBody: string): MercadoPagoWebhookBody {

@@ -91,7 +91,7 @@ export const MercadoPagoErrorCause = z.looseObject({
 
 /**
  * Webhook body (the payment is only named: read it with GET /v1/payments/{data.id}). `data.id` may be null
- * here: it is then compared with the signed query id and refused as naming another object.
+ * here: like any body id, it is compared with the signed query id (when there is one) and refused if it differs.
  */
 export const MercadoPagoWebhookBody = z.looseObject({
   id: z.union([z.string(), z.number()]).nullish(),
