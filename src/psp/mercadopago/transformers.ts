@@ -1,16 +1,30 @@
+import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
 import type { PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
 import {
-  MERCADOPAGO_PAYMENT_STATUSES,
-  type MercadoPagoError,
-  type MercadoPagoPayment,
+  MercadoPagoErrorBody,
+  MercadoPagoErrorCause,
+  MercadoPagoPayment,
   type MercadoPagoPaymentStatus,
-  type MercadoPagoPreference,
+  MercadoPagoPreference,
   type MercadoPagoPreferenceRequest,
+  MercadoPagoRefund,
   type MercadoPagoRefundStatus,
 } from './wire';
+
+/**
+ * A 2xx body read with its schema; another shape is an unexpected response (not retryable: asking again
+ * replays the same answer), named by the first field that does not fit.
+ */
+export function readMercadoPago<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(`MercadoPago answered a ${what} we cannot read${at}`);
+}
 
 /**
  * Whole-unit-only currencies at MercadoPago: **unconfirmed**. CLP has no decimals in ISO
@@ -71,17 +85,19 @@ export function buildPreferenceRequest(input: CheckoutInput): PspResult<MercadoP
 
 /** Test credentials (`TEST-…`) pay on sandbox_init_point; live ones on init_point. */
 export function preferenceToCreated(body: unknown, expiresAt: number, testCredentials: boolean): PspResult<CreatedCheckout> {
-  const p = (body ?? {}) as Partial<MercadoPagoPreference>;
-  if (typeof p.id !== 'string' || !p.id) return unexpectedResponse('MercadoPago preference without id');
+  const read = readMercadoPago(MercadoPagoPreference, body, 'preference');
+  if (!read.ok) return read;
+  const p = read.value;
   const url = testCredentials ? (p.sandbox_init_point ?? p.init_point) : p.init_point;
-  if (typeof url !== 'string' || !url) return unexpectedResponse('MercadoPago preference without init_point');
+  if (!url) return unexpectedResponse('MercadoPago preference without init_point');
   return { ok: true, value: { reference: p.id, checkoutUrl: url, expiresAt, details: {} } };
 }
 
 /** A preference without a payment: open until expiration_date_to when `expires` is set, then expired. */
 export function preferenceToSnapshot(body: unknown, now: number): PspResult<CheckoutSnapshot> {
-  const p = (body ?? {}) as Partial<MercadoPagoPreference>;
-  if (typeof p.id !== 'string') return unexpectedResponse('MercadoPago preference without id');
+  const read = readMercadoPago(MercadoPagoPreference, body, 'preference');
+  if (!read.ok) return read;
+  const p = read.value;
   const end = p.expires && p.expiration_date_to ? Date.parse(p.expiration_date_to) : Number.NaN;
   const status: CheckoutStatus = Number.isFinite(end) && now >= end ? 'expired' : 'open';
   return { ok: true, value: { status, paymentReference: null, amountPaid: 0, amountRefunded: 0 } };
@@ -129,18 +145,14 @@ export type MercadoPagoPaymentView = CheckoutSnapshot & { externalReference: str
 
 /** A payment → snapshot with exact amounts (unknown status or inexact amount → unexpected_response). */
 export function paymentToView(body: unknown): PspResult<MercadoPagoPaymentView> {
-  const p = (body ?? {}) as Partial<MercadoPagoPayment>;
-  if ((typeof p.id !== 'number' && typeof p.id !== 'string') || typeof p.currency_id !== 'string') {
-    return unexpectedResponse('MercadoPago payment without id or currency_id');
-  }
-  const status = p.status as MercadoPagoPaymentStatus;
-  if (!(MERCADOPAGO_PAYMENT_STATUSES as readonly string[]).includes(status))
-    return unexpectedResponse(`MercadoPago payment status ${String(status)}`);
+  const read = readMercadoPago(MercadoPagoPayment, body, 'payment');
+  if (!read.ok) return read;
+  const p = read.value;
   const amount = fromMercadoPagoNumber(p.transaction_amount, p.currency_id);
   const refunded = p.transaction_amount_refunded == null ? 0 : fromMercadoPagoNumber(p.transaction_amount_refunded, p.currency_id);
   if (amount === null || refunded === null)
     return unexpectedResponse(`MercadoPago payment ${p.id} amount is not exact in ${p.currency_id}`);
-  const common = mercadoPagoStatusToCommon(status, p.status_detail, amount, refunded);
+  const common = mercadoPagoStatusToCommon(p.status, p.status_detail, amount, refunded);
   return {
     ok: true,
     value: {
@@ -172,11 +184,9 @@ export function mercadoPagoRefundStatus(status: MercadoPagoRefundStatus): Checko
 }
 
 export function refundToResult(body: unknown, currency: string): PspResult<CheckoutRefundResult> {
-  const r = (body ?? {}) as Record<string, unknown>;
-  if (typeof r.id !== 'number' && typeof r.id !== 'string') return unexpectedResponse('MercadoPago refund without id');
-  if (r.status !== 'approved' && r.status !== 'in_process' && r.status !== 'rejected') {
-    return unexpectedResponse(`MercadoPago refund status ${String(r.status)}`);
-  }
+  const read = readMercadoPago(MercadoPagoRefund, body, 'refund');
+  if (!read.ok) return read;
+  const r = read.value;
   const amount = fromMercadoPagoNumber(r.amount, currency);
   if (amount === null) return unexpectedResponse('MercadoPago refund amount is not exact');
   return { ok: true, value: { reference: String(r.id), status: mercadoPagoRefundStatus(r.status), amount } };
@@ -184,10 +194,13 @@ export function refundToResult(body: unknown, currency: string): PspResult<Check
 
 /** Error body → code (first cause's code, else `error`) and message; MercadoPago never echoes the token. */
 export function describeMercadoPagoError(status: number, body: unknown): { code?: string; message?: string } {
-  if (!body || typeof body !== 'object') return { message: `MercadoPago answered ${status}` };
-  const e = body as MercadoPagoError;
-  const cause = Array.isArray(e.cause) ? e.cause[0] : undefined;
-  const code = cause?.code !== undefined && cause.code !== null ? String(cause.code) : typeof e.error === 'string' ? e.error : undefined;
+  const parsed = MercadoPagoErrorBody.safeParse(body);
+  if (!parsed.success) return { message: `MercadoPago answered ${status}` };
+  const e = parsed.data;
+  const first = e.cause?.[0];
+  const read = first === undefined ? undefined : MercadoPagoErrorCause.safeParse(first);
+  const cause = read?.success ? read.data : undefined;
+  const code = cause?.code !== undefined && cause.code !== null ? String(cause.code) : e.error;
   const text = cause?.description || e.message;
   return { ...(code ? { code } : {}), message: text ? `MercadoPago: ${text}` : `MercadoPago answered ${status}` };
 }

@@ -9,7 +9,7 @@ import {
   WebhookVerificationError,
 } from '../checkout';
 import type { PspFailure } from '../types';
-import type { MercadoPagoWebhookBody } from './wire';
+import { MercadoPagoWebhookBody } from './wire';
 
 /**
  * MercadoPago webhooks: `x-signature: ts=<unix seconds>,v1=<hex>` over the manifest
@@ -90,6 +90,27 @@ export type MercadoPagoTrigger = {
   occurredAt: number;
 };
 
+/**
+ * An authentic body → the fields we read, or WebhookPayloadError: not JSON, not an object, or a field of
+ * another type (an id that is not a string or number, `data` that is not an object, a non-string type, action or date).
+ * An empty body is an empty notification: the signed query names the payment.
+ */
+export function readMercadoPagoBody(rawBody: string): MercadoPagoWebhookBody {
+  let value: unknown;
+  try {
+    value = rawBody ? JSON.parse(rawBody) : {};
+  } catch {
+    throw new WebhookPayloadError('MercadoPago notification body is not JSON');
+  }
+  if (!value || typeof value !== 'object' || Array.isArray(value))
+    throw new WebhookPayloadError('MercadoPago notification body is not an object');
+  const parsed = MercadoPagoWebhookBody.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new WebhookPayloadError(`MercadoPago notification we cannot read${at}: ${issue?.message ?? 'malformed'}`);
+}
+
 /** Verifies a notification and returns what it names; the payment's state must be read from the API. */
 export async function verifyMercadoPagoNotification(
   request: InboundNotification,
@@ -106,16 +127,7 @@ export async function verifyMercadoPagoNotification(
   const dataId = query.get('data.id');
   const requestId = request.headers['x-request-id'];
   await verifyMercadoPagoSignature({ header: request.headers['x-signature'], requestId, dataId, secret, now });
-  let body: MercadoPagoWebhookBody;
-  try {
-    body = request.rawBody ? (JSON.parse(request.rawBody) as MercadoPagoWebhookBody) : {};
-  } catch {
-    throw new WebhookPayloadError('MercadoPago notification body is not JSON');
-  }
-  if (!body || typeof body !== 'object' || Array.isArray(body))
-    throw new WebhookPayloadError('MercadoPago notification body is not an object');
-  if (body.data !== undefined && (body.data === null || typeof body.data !== 'object' || Array.isArray(body.data)))
-    throw new WebhookPayloadError('MercadoPago notification data is not an object');
+  const body = readMercadoPagoBody(request.rawBody);
   // Only data.id from the query is signed: a body naming another object is not trusted.
   const bodyDataId = body.data?.id;
   if (bodyDataId !== undefined && dataId !== null && String(bodyDataId) !== dataId) {
@@ -124,12 +136,10 @@ export async function verifyMercadoPagoNotification(
   if (dataId !== null && !DATA_ID.test(dataId)) throw new WebhookPayloadError('MercadoPago data.id is not an id');
   // eventId: the notification's own id (the same on MercadoPago's retries of one notification), else x-request-id.
   const bodyId = body.id;
-  if (bodyId !== undefined && bodyId !== null && typeof bodyId !== 'string' && typeof bodyId !== 'number')
-    throw new WebhookPayloadError('MercadoPago notification id is not a string or number');
   const eventId = bodyId !== undefined && bodyId !== null && bodyId !== '' ? String(bodyId) : requestId;
   if (!eventId) throw new WebhookVerificationError('MercadoPago notification without id or x-request-id');
   if (eventId.length > MAX_EVENT_ID_LENGTH) throw new WebhookPayloadError('MercadoPago notification id is too long');
-  const type = query.get('type') ?? (typeof body.type === 'string' ? body.type : null);
+  const type = query.get('type') ?? body.type ?? null;
   if (!type || type.length > MAX_EVENT_TYPE_LENGTH) throw new WebhookPayloadError('MercadoPago notification without a usable type');
   // A payment notification names its payment (the signed data.id): without it there is nothing to read back.
   if (type === 'payment' && !dataId) throw new WebhookPayloadError('MercadoPago payment notification without data.id');
