@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import type {
   CheckoutInput,
   CheckoutNotification,
@@ -16,8 +15,9 @@ import type { TokenSource } from '../tokens';
 import type { PspFailure, PspResult } from '../types';
 import {
   buildTilopayPaymentRequest,
-  consultRows,
   describeTilopayError,
+  readTilopay,
+  readTilopayConsult,
   type TilopayConsultRequest,
   type TilopayConsultRow,
   type TilopayModificationRequest,
@@ -25,9 +25,9 @@ import {
   tilopayModificationToRefund,
   tilopayRowsToSnapshot,
   toTilopayAmount,
-  unexpectedResponse,
 } from './transformers';
 import { parseTilopayRedirect } from './webhook';
+import { TilopayPaymentAnswer } from './wire';
 
 export type TilopayCheckoutConfig = {
   /** https://app.tilopay.com/api/v1 (production and test accounts alike), or `${PSP_SANDBOX_URL}/tilopay`. */
@@ -39,9 +39,6 @@ export type TilopayCheckoutConfig = {
   apiPassword: string;
   timeoutMs: number;
 };
-
-/** processPayment's answer: the hosted page's URL (other fields are not read). */
-const ProcessPaymentAnswer = z.looseObject({ url: z.string().min(1) });
 
 type Call = Omit<PspHttpCall, 'url' | 'describeError'> & { path: string };
 
@@ -98,9 +95,9 @@ export class TilopayCheckoutAdapter implements NotifyingCheckout {
     // No idempotency key at Tilopay and the order number may be used once (**unconfirmed**): never retried.
     const res = await this.call({ method: 'POST', path: '/processPayment', json: body.value, retry: false });
     if (!res.ok) return res;
-    const answer = ProcessPaymentAnswer.safeParse(res.value.body);
-    if (!answer.success) return unexpectedResponse('Tilopay processPayment answered without a url');
-    const { url } = answer.data;
+    const answer = readTilopay(TilopayPaymentAnswer, res.value.body, 'processPayment');
+    if (!answer.ok) return answer;
+    const { url } = answer.value;
     // Tilopay documents no expiry for the hosted page: expiresAt null.
     return { ok: true, value: { reference: body.value.orderNumber, checkoutUrl: url, expiresAt: null, details: {} } };
   }
@@ -110,8 +107,7 @@ export class TilopayCheckoutAdapter implements NotifyingCheckout {
     const json: TilopayConsultRequest = { key: this.config.apiKey, orderNumber, merchantId: '' };
     const res = await this.call({ method: 'POST', path: '/consult', json, retry: true });
     if (!res.ok) return res;
-    const rows = consultRows(res.value.body);
-    return rows ? { ok: true, value: rows } : unexpectedResponse('Tilopay consult answered without rows');
+    return readTilopayConsult(res.value.body);
   }
 
   async retrieveSession(ref: CheckoutRef): Promise<PspResult<CheckoutSnapshot>> {

@@ -1,7 +1,11 @@
+import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
 import type { PspFailure, PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import { TilopayConsultAnswer, type TilopayConsultRow, TilopayErrorBody, TilopayModificationAnswer } from './wire';
+
+export type { TilopayConsultRow } from './wire';
 
 /**
  * Tilopay wire formats (no OpenAPI: Tilopay's Postman collection and community code). Amounts are
@@ -33,33 +37,6 @@ export type TilopayPaymentRequest = {
 
 export type TilopayConsultRequest = { key: string; orderNumber: string; merchantId: '' };
 export type TilopayModificationRequest = { orderNumber: string; type: '2'; amount: string; key: string; hashVersion: 'V2' };
-
-/**
- * One consult row. Postman names orderNumber, amount, currency, code, auth; the transaction id (`tpt`, as in the
- * redirect), `email` and the cumulative `refunded` amount are the sandbox's names (**unconfirmed**).
- */
-export type TilopayConsultRow = {
-  orderNumber?: string;
-  amount?: string | number;
-  currency?: string;
-  code?: string | number;
-  description?: string;
-  auth?: string;
-  tpt?: string | number;
-  email?: string;
-  environment?: string;
-  refunded?: string | number;
-};
-export type TilopayConsultResponse = { type?: string | number; response?: TilopayConsultRow[] };
-/** processModification's answer (**unconfirmed**; the sandbox's): `{ type: "200", response: "1", tpt, amount, … }`. */
-export type TilopayModificationResponse = {
-  type?: string | number;
-  response?: string | number;
-  description?: string;
-  tpt?: string | number;
-  amount?: string;
-};
-export type TilopayErrorBody = { type?: string | number; message?: string; description?: string };
 
 /** The billTo* fields Tilopay's docs call required; we have no customer address, so '' unless metadata carries one. */
 export const TILOPAY_BILL_TO_FIELDS = [
@@ -235,11 +212,25 @@ export function tilopayRowsToSnapshot(
   return { ok: true, value: snapshot };
 }
 
+/** An answer parsed with `schema`; another shape is an unexpected response (a value, not retryable), never a crash. */
+export function readTilopay<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(`Tilopay answered a ${what} we cannot read${at}`);
+}
+
+/** Consult answer → its rows: [] when it has none (no attempt yet). */
+export function readTilopayConsult(body: unknown): PspResult<TilopayConsultRow[]> {
+  const answer = readTilopay(TilopayConsultAnswer, body, 'consult');
+  return answer.ok ? { ok: true, value: answer.value.response ?? [] } : answer;
+}
+
+/** The rows of a consult answer, null when it is not one. */
 export function consultRows(body: unknown): TilopayConsultRow[] | null {
-  if (!body || typeof body !== 'object') return null;
-  const rows = (body as TilopayConsultResponse).response;
-  if (rows === undefined || rows === null) return [];
-  return Array.isArray(rows) ? rows.filter((r): r is TilopayConsultRow => !!r && typeof r === 'object') : null;
+  const rows = readTilopayConsult(body);
+  return rows.ok ? rows.value : null;
 }
 
 /** processModification → refund result: response "1" applied (**unconfirmed** shape), anything else refused. */
@@ -247,8 +238,9 @@ export function tilopayModificationToRefund(
   body: unknown,
   fallback: { reference: string; amount: number; currency: string },
 ): PspResult<CheckoutRefundResult> {
-  if (!body || typeof body !== 'object') return unexpectedResponse('Tilopay refund answered without a body');
-  const b = body as TilopayModificationResponse;
+  const read = readTilopay(TilopayModificationAnswer, body, 'refund');
+  if (!read.ok) return read;
+  const b = read.value;
   const applied = String(b.type ?? '') === '200' && String(b.response ?? '') === '1';
   const amount = b.amount === undefined ? fallback.amount : fromTilopayAmount(b.amount, fallback.currency);
   if (amount === null) return unexpectedResponse('Tilopay refund answered an unreadable amount');
@@ -261,8 +253,9 @@ export function tilopayModificationToRefund(
  * errors that way — **unconfirmed**): the failure that HTTP status would have been.
  */
 export function tilopayBodyFailure(body: unknown): PspFailure | null {
-  if (!body || typeof body !== 'object') return null;
-  const b = body as TilopayErrorBody;
+  const parsed = TilopayErrorBody.safeParse(body);
+  if (!parsed.success) return null;
+  const b = parsed.data;
   const type = Number(b.type);
   if (!Number.isInteger(type) || type < 400) return null;
   const message = `Tilopay: ${String(b.message ?? b.description ?? `type ${type}`)}`.slice(0, 300);
@@ -274,8 +267,9 @@ export function tilopayBodyFailure(body: unknown): PspFailure | null {
 
 /** Tilopay error bodies (`{ type, message }` in the sandbox; **unconfirmed**) → code and message. */
 export function describeTilopayError(status: number, body: unknown): { code?: string; message?: string } {
-  if (!body || typeof body !== 'object') return { message: `Tilopay answered ${status}` };
-  const b = body as TilopayErrorBody;
+  const parsed = TilopayErrorBody.safeParse(body);
+  if (!parsed.success) return { message: `Tilopay answered ${status}` };
+  const b = parsed.data;
   const text = b.message ?? b.description;
   return { code: `tilopay_${String(b.type ?? status)}`, message: `Tilopay: ${String(text ?? `answered ${status}`)}`.slice(0, 300) };
 }

@@ -9,6 +9,7 @@ import {
   tilopayOrderHashMessage,
   tilopayRowToPayment,
 } from './transformers';
+import { TilopayRedirectQuery } from './wire';
 
 /**
  * Tilopay has no server webhook for one-off payments: the payer's browser is redirected by GET to our `redirect`
@@ -40,6 +41,26 @@ function decodeReturnData(value: string): string | null {
   }
 }
 
+/**
+ * The parameters we read, checked with TilopayRedirectQuery: no order or code is not a redirect of Tilopay's
+ * (verification), an overlong parameter is a malformed one (payload).
+ */
+function readRedirectQuery(query: URLSearchParams): TilopayRedirectQuery {
+  const parsed = TilopayRedirectQuery.safeParse({
+    order: query.get('order') ?? '',
+    code: query.get('code') ?? '',
+    tpt: query.get('tpt') ?? query.get('tilopay-transaction') ?? '',
+    auth: query.get('auth') ?? '',
+    hash: query.get('OrderHash') ?? query.get('orderHash') ?? '',
+    returnData: query.get('returnData') ?? '',
+  });
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues;
+  if (issues.some((i) => i.code === 'too_small')) throw new WebhookVerificationError('Tilopay redirect without order or code');
+  const names = [...new Set(issues.map((i) => String(i.path[0])))];
+  throw new WebhookPayloadError(`Tilopay redirect with an overlong ${names.join(', ')}`);
+}
+
 export async function parseTilopayRedirect(request: InboundNotification, deps: Deps): Promise<CheckoutNotification[]> {
   if (request.method !== 'GET') throw new WebhookVerificationError('Tilopay redirects the payer with GET');
   let query: URLSearchParams;
@@ -48,13 +69,8 @@ export async function parseTilopayRedirect(request: InboundNotification, deps: D
   } catch {
     throw new WebhookVerificationError('Tilopay redirect URL is not a URL');
   }
-  const order = query.get('order')?.trim();
-  const code = query.get('code')?.trim();
-  if (!order || !code) throw new WebhookVerificationError('Tilopay redirect without order or code');
-  // Our order numbers are session ids and Tilopay's codes are short: anything longer is not a redirect of ours.
-  if (order.length > 64 || code.length > 64) throw new WebhookPayloadError('Tilopay redirect with an overlong order or code');
-  const tpt = (query.get('tpt') ?? query.get('tilopay-transaction') ?? '').trim();
-  const returnData = query.get('returnData');
+  const q = readRedirectQuery(query);
+  const { order, code, tpt, returnData } = q;
   // We send returnData = base64(order number); an echo that decodes to another order is a forged query.
   if (returnData && decodeReturnData(returnData) !== order)
     throw new WebhookVerificationError('Tilopay returnData does not name this order');
@@ -70,7 +86,7 @@ export async function parseTilopayRedirect(request: InboundNotification, deps: D
   const row = tpt ? rows.find((r) => String(r.tpt ?? '') === tpt) : decisiveRow(rows);
   if (!row) throw new WebhookVerificationError('Tilopay has no such transaction for this order');
 
-  const hash = query.get('OrderHash') ?? query.get('orderHash');
+  const hash = q.hash;
   if (hash) {
     const hundredths = tilopayHundredths(row.amount);
     if (hundredths === null || !tpt) throw new WebhookVerificationError('Tilopay OrderHash cannot be checked against the consult');
@@ -82,7 +98,7 @@ export async function parseTilopayRedirect(request: InboundNotification, deps: D
       hundredths,
       currency: String(row.currency ?? ''),
       code,
-      auth: query.get('auth') ?? '',
+      auth: q.auth,
       email: String(row.email ?? ''),
     });
     const ok = await verifyHmacSha256Hex(tilopayOrderHashKey(tpt, deps.apiKey, deps.apiPassword), message, hash.trim().toLowerCase());
