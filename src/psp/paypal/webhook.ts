@@ -24,7 +24,7 @@ export type PaypalVerifyRequest = {
   transmission_sig: string;
   transmission_time: string;
   webhook_id: string;
-  /** The event as PayPal sent it: a parsed copy would put the keys we check first. */
+  /** The body parsed afresh, as PayPal sent it: the checked copy would put the keys zod checks first. */
   webhook_event: unknown;
 };
 
