@@ -19,23 +19,16 @@ import {
   buildPaypalOrderRequest,
   buildPaypalRefundRequest,
   describePaypalError,
-  isPaypalOrder,
-  isPaypalRefund,
   PAYPAL_APPROVAL_WINDOW_MS,
   PAYPAL_REQUEST_ID_MAX,
-  type PaypalOrder,
   paypalOrderToSnapshot,
   paypalPayerUrl,
   paypalRefundToResult,
+  readPaypal,
   unexpectedResponse,
 } from './transformers';
-import {
-  PaypalVerificationUnavailableError,
-  type PaypalVerifyResponse,
-  paypalEventToNotifications,
-  paypalVerificationRequest,
-  readPaypalEvent,
-} from './webhook';
+import { PaypalVerificationUnavailableError, paypalEventToNotifications, paypalVerificationRequest, readPaypalEvent } from './webhook';
+import { PaypalOrder, PaypalRefund, PaypalVerifyResponse } from './wire';
 
 export type PaypalCheckoutConfig = {
   /** https://api-m.sandbox.paypal.com, https://api-m.paypal.com, or `${PSP_SANDBOX_URL}/paypal`. */
@@ -94,8 +87,9 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
       retry: true,
     });
     if (!res.ok) return res;
-    if (!isPaypalOrder(res.value.body)) return unexpectedResponse('PayPal create order answered without an order');
-    const order = res.value.body;
+    const read = readPaypal(PaypalOrder, res.value.body, 'create order');
+    if (!read.ok) return read;
+    const order = read.value;
     const checkoutUrl = paypalPayerUrl(order);
     if (!checkoutUrl) return unexpectedResponse(`PayPal order ${order.id} has no payer-action or approve link`);
     return {
@@ -107,9 +101,7 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
   private async readOrder(ref: CheckoutRef, deadline = this.deadline()): Promise<PspResult<PaypalOrder>> {
     const res = await this.call({ method: 'GET', path: `/v2/checkout/orders/${encodeURIComponent(ref.reference)}`, retry: true }, deadline);
     if (!res.ok) return res;
-    return isPaypalOrder(res.value.body)
-      ? { ok: true, value: res.value.body }
-      : unexpectedResponse('PayPal get order answered without an order');
+    return readPaypal(PaypalOrder, res.value.body, 'get order');
   }
 
   async retrieveSession(ref: CheckoutRef, deadline = this.deadline()): Promise<PspResult<CheckoutSnapshot>> {
@@ -135,8 +127,9 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
       if (res.failure.code === 'ORDER_ALREADY_CAPTURED') return this.retrieveSession(ref, deadline);
       return res;
     }
-    if (!isPaypalOrder(res.value.body)) return unexpectedResponse('PayPal capture answered without an order');
-    return paypalOrderToSnapshot(res.value.body, ref, this.now());
+    const order = readPaypal(PaypalOrder, res.value.body, 'capture');
+    if (!order.ok) return order;
+    return paypalOrderToSnapshot(order.value, ref, this.now());
   }
 
   /** PayPal has no call that voids an unapproved CAPTURE order; it lapses after the approval window. */
@@ -156,15 +149,17 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
       retry: true,
     });
     if (!res.ok) return res;
-    if (!isPaypalRefund(res.value.body)) return unexpectedResponse('PayPal refund answered without a refund');
-    return paypalRefundToResult(res.value.body, input.currency);
+    const refund = readPaypal(PaypalRefund, res.value.body, 'refund');
+    if (!refund.ok) return refund;
+    return paypalRefundToResult(refund.value, input.currency);
   }
 
   async retrieveRefund(ref: CheckoutRef, refundReference: string): Promise<PspResult<CheckoutRefundResult>> {
     const res = await this.call({ method: 'GET', path: `/v2/payments/refunds/${encodeURIComponent(refundReference)}`, retry: true });
     if (!res.ok) return res;
-    if (!isPaypalRefund(res.value.body)) return unexpectedResponse('PayPal get refund answered without a refund');
-    return paypalRefundToResult(res.value.body, ref.currency);
+    const refund = readPaypal(PaypalRefund, res.value.body, 'get refund');
+    if (!refund.ok) return refund;
+    return paypalRefundToResult(refund.value, ref.currency);
   }
 
   /**
@@ -180,7 +175,7 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
     const res = await this.call({
       method: 'POST',
       path: '/v1/notifications/verify-webhook-signature',
-      json: paypalVerificationRequest(request, event, this.config.webhookId),
+      json: paypalVerificationRequest(request, this.config.webhookId),
       retry: true,
     });
     if (!res.ok) {
@@ -188,8 +183,10 @@ export class PaypalCheckoutAdapter implements NotifyingCheckout {
         throw new WebhookVerificationError(`PayPal refused the verification request: ${res.failure.message}`);
       throw new PaypalVerificationUnavailableError(res.failure.message);
     }
-    const status = (res.value.body as Partial<PaypalVerifyResponse> | null)?.verification_status;
-    if (status !== 'SUCCESS') throw new WebhookVerificationError('PayPal did not verify the webhook signature');
+    // An answer of another shape is no verdict of SUCCESS: refused like a FAILURE.
+    const verdict = PaypalVerifyResponse.safeParse(res.value.body);
+    if (!verdict.success) throw new WebhookVerificationError('PayPal answered the verification with a body we cannot read');
+    if (verdict.data.verification_status !== 'SUCCESS') throw new WebhookVerificationError('PayPal did not verify the webhook signature');
     return notifications;
   }
 }

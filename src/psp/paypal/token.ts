@@ -1,21 +1,13 @@
 import { tokenExpiresAt } from '../../domain/token-expiry';
 import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
+import { PaypalTokenResponse } from './wire';
 
 /**
  * PayPal OAuth 2.0 client credentials: POST /v1/oauth2/token with
  * `Authorization: Basic base64(client_id:client_secret)` and the form `grant_type=client_credentials`.
  * `expires_in` is a lifetime in seconds (~32400). There is no refresh grant: the broker asks again.
  */
-export type PaypalTokenResponse = {
-  access_token: string;
-  token_type: string;
-  expires_in: number;
-  scope?: string;
-  app_id?: string;
-  nonce?: string;
-};
-
 export async function requestPaypalToken(c: TokenCredentials, now: () => number = Date.now): Promise<TokenGrant> {
   let res: Response;
   try {
@@ -35,13 +27,14 @@ export async function requestPaypalToken(c: TokenCredentials, now: () => number 
   }
   // The body of a refused token call is never copied into the error: it may echo the client id.
   if (!res.ok) throw new TokenRequestError(res.status, `PayPal token request answered ${res.status}`);
-  let body: Partial<PaypalTokenResponse>;
+  let json: unknown;
   try {
-    body = (await res.json()) as Partial<PaypalTokenResponse>;
+    json = await res.json();
   } catch {
     throw new TokenRequestError(null, 'PayPal token response is not JSON');
   }
-  if (typeof body.access_token !== 'string' || !body.access_token || typeof body.expires_in !== 'number')
-    throw new TokenRequestError(null, 'PayPal token response without access_token/expires_in');
-  return { accessToken: body.access_token, expiresAt: tokenExpiresAt(body.expires_in, now()), refreshToken: null, refreshExpiresAt: null };
+  const body = PaypalTokenResponse.safeParse(json);
+  if (!body.success) throw new TokenRequestError(null, 'PayPal token response without a usable access_token/expires_in');
+  const { access_token: accessToken, expires_in: expiresIn } = body.data;
+  return { accessToken, expiresAt: tokenExpiresAt(expiresIn, now()), refreshToken: null, refreshExpiresAt: null };
 }

@@ -1,53 +1,35 @@
+import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
 import type { PspResult } from '../types';
 import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import {
+  type PaypalCapture,
+  type PaypalCaptureStatus,
+  PaypalErrorBody,
+  type PaypalMoney,
+  type PaypalOrder,
+  type PaypalPurchaseUnit,
+  type PaypalRefund,
+  type PaypalRefundStatus,
+} from './wire';
 
 /**
  * PayPal Orders v2 / Payments v2 wire formats (OpenAPI extract in dev/sandbox/openapi/paypal-orders.json): request
  * building, status mapping and amount conversion. Amounts on the wire are `{ currency_code, value }` with
  * `value` a decimal string in major units.
  */
-export type PaypalMoney = { currency_code: string; value: string };
-export type PaypalLink = { href: string; rel: string; method?: string };
-
-export type PaypalOrderStatus = 'CREATED' | 'SAVED' | 'APPROVED' | 'VOIDED' | 'COMPLETED' | 'PAYER_ACTION_REQUIRED';
-export type PaypalCaptureStatus = 'COMPLETED' | 'DECLINED' | 'PARTIALLY_REFUNDED' | 'PENDING' | 'REFUNDED' | 'FAILED';
-export type PaypalRefundStatus = 'CANCELLED' | 'FAILED' | 'PENDING' | 'COMPLETED';
-
-export type PaypalCapture = {
-  id: string;
-  status: PaypalCaptureStatus;
-  amount?: PaypalMoney;
-  custom_id?: string;
-  invoice_id?: string;
-  supplementary_data?: { related_ids?: { order_id?: string } };
-  links?: PaypalLink[];
-};
-
-export type PaypalRefund = {
-  id: string;
-  status: PaypalRefundStatus;
-  amount?: PaypalMoney;
-  custom_id?: string;
-  invoice_id?: string;
-  links?: PaypalLink[];
-};
-
-export type PaypalPurchaseUnit = {
-  reference_id?: string;
-  custom_id?: string;
-  amount?: PaypalMoney;
-  payments?: { captures?: PaypalCapture[]; refunds?: PaypalRefund[] };
-};
-
-export type PaypalOrder = {
-  id: string;
-  status: PaypalOrderStatus;
-  create_time?: string;
-  purchase_units?: PaypalPurchaseUnit[];
-  links?: PaypalLink[];
-};
+export type {
+  PaypalCapture,
+  PaypalCaptureStatus,
+  PaypalLink,
+  PaypalMoney,
+  PaypalOrder,
+  PaypalOrderStatus,
+  PaypalPurchaseUnit,
+  PaypalRefund,
+  PaypalRefundStatus,
+} from './wire';
 
 /** The subset of `order_request` we send (schema checked against the extract: lengths, enums, patterns). */
 export type PaypalOrderRequest = {
@@ -72,16 +54,6 @@ export type PaypalOrderRequest = {
 };
 
 export type PaypalRefundRequest = { amount: PaypalMoney; custom_id: string; invoice_id?: string };
-
-export type PaypalErrorBody = {
-  name?: string;
-  message?: string;
-  debug_id?: string;
-  details?: Array<{ field?: string; issue?: string; description?: string }>;
-  /** OAuth endpoints answer in the OAuth format instead. */
-  error?: string;
-  error_description?: string;
-};
 
 /** The payer has 3 hours to approve an order (Orders spec, `links`); PayPal has no EXPIRED status (so the sandbox never sends one either). */
 export const PAYPAL_APPROVAL_WINDOW_MS = 3 * 60 * 60 * 1000;
@@ -210,16 +182,13 @@ export function paypalRefundCaptureId(refund: Pick<PaypalRefund, 'links'>): stri
   return match ? decodeURIComponent(match[1] as string) : null;
 }
 
-export function isPaypalOrder(body: unknown): body is PaypalOrder {
-  return (
-    !!body && typeof body === 'object' && typeof (body as PaypalOrder).id === 'string' && typeof (body as PaypalOrder).status === 'string'
-  );
-}
-
-export function isPaypalRefund(body: unknown): body is PaypalRefund {
-  return (
-    !!body && typeof body === 'object' && typeof (body as PaypalRefund).id === 'string' && typeof (body as PaypalRefund).status === 'string'
-  );
+/** A PayPal answer through its wire schema: another shape is an unexpected response (not retryable), never a crash. */
+export function readPaypal<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(`PayPal ${what} answered a body we cannot read${at}`);
 }
 
 /** refunded / partially_refunded / succeeded from amounts , never from the capture status alone. */
@@ -353,9 +322,10 @@ export function paypalRefundToResult(refund: PaypalRefund, expectedCurrency: str
 
 /** PayPal error body → code (the first detail's issue, else the error name) and a short message without request values. */
 export function describePaypalError(status: number, body: unknown): { code?: string; message?: string } {
-  if (!body || typeof body !== 'object') return { message: `PayPal answered ${status}` };
-  const b = body as PaypalErrorBody;
-  const detail = Array.isArray(b.details) ? b.details[0] : undefined;
+  const parsed = PaypalErrorBody.safeParse(body);
+  if (!parsed.success) return { message: `PayPal answered ${status}` };
+  const b = parsed.data;
+  const detail = b.details?.[0];
   const code = detail?.issue ?? b.name ?? b.error;
   const text = detail?.description ?? b.message ?? b.error_description ?? `PayPal answered ${status}`;
   const where = detail?.field ? ` (${detail.field})` : '';

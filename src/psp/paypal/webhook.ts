@@ -1,14 +1,14 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import {
   type CheckoutNotification,
   type InboundNotification,
   MAX_EVENT_ID_LENGTH,
-  MAX_EVENT_TYPE_LENGTH,
   timestampOr,
   WebhookPayloadError,
   WebhookVerificationError,
 } from '../checkout';
 import { fromPaypalMoney, parsePaypalInvoiceId, paypalRefundCaptureId, paypalRefundStatus } from './transformers';
+import { CaptureResource, OrderResource, PaypalWebhookEvent, RefundResource } from './wire';
 
 /**
  * PayPal webhooks. A notification carries PAYPAL-TRANSMISSION-ID/-TIME/-SIG, PAYPAL-CERT-URL
@@ -17,14 +17,6 @@ import { fromPaypalMoney, parsePaypalInvoiceId, paypalRefundCaptureId, paypalRef
  * against the extract's `verify_webhook_signature` schema first: a notification whose headers could not form a
  * valid request is refused without calling PayPal.
  */
-export type PaypalWebhookEvent = {
-  id: string;
-  event_type: string;
-  create_time?: string;
-  resource_type?: string;
-  resource?: Record<string, unknown>;
-};
-
 export type PaypalVerifyRequest = {
   auth_algo: string;
   cert_url: string;
@@ -32,10 +24,9 @@ export type PaypalVerifyRequest = {
   transmission_sig: string;
   transmission_time: string;
   webhook_id: string;
-  webhook_event: PaypalWebhookEvent;
+  /** The body parsed afresh, as PayPal sent it: the checked copy would put the keys zod checks first. */
+  webhook_event: unknown;
 };
-
-export type PaypalVerifyResponse = { verification_status: 'SUCCESS' | 'FAILURE' };
 
 /** PayPal could not be asked (network, 5xx, timeout): not a verdict on the notification, so the route should answer 5xx. */
 export class PaypalVerificationUnavailableError extends Error {
@@ -69,6 +60,20 @@ function transmissionHeaders(headers: Record<string, string>): Headers {
   return out as Headers;
 }
 
+function refused(what: string, error: z.ZodError): never {
+  const issue = error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  throw new WebhookPayloadError(`${what}${at}: ${issue?.message ?? 'malformed'}`);
+}
+
+function parseBody(rawBody: string): unknown {
+  try {
+    return JSON.parse(rawBody);
+  } catch {
+    throw new WebhookPayloadError('PayPal notification body is not JSON');
+  }
+}
+
 /**
  * Checks method, headers (WebhookVerificationError) and body shape (WebhookPayloadError) before anything is sent
  * to PayPal; returns the parsed event. An event type we map needs its `resource` object.
@@ -76,27 +81,17 @@ function transmissionHeaders(headers: Record<string, string>): Headers {
 export function readPaypalEvent(request: InboundNotification): PaypalWebhookEvent {
   if (request.method !== 'POST') throw new WebhookVerificationError('PayPal notifications are POSTs');
   transmissionHeaders(request.headers);
-  let event: unknown;
-  try {
-    event = JSON.parse(request.rawBody);
-  } catch {
-    throw new WebhookPayloadError('PayPal notification body is not JSON');
-  }
+  const event = parseBody(request.rawBody);
   if (!event || typeof event !== 'object' || Array.isArray(event))
     throw new WebhookPayloadError('PayPal notification body is not an event');
-  const e = event as Partial<PaypalWebhookEvent>;
-  if (typeof e.id !== 'string' || !e.id || e.id.length > MAX_EVENT_ID_LENGTH)
-    throw new WebhookPayloadError('PayPal event without a usable id');
-  if (typeof e.event_type !== 'string' || !e.event_type || e.event_type.length > MAX_EVENT_TYPE_LENGTH)
-    throw new WebhookPayloadError('PayPal event without a usable event_type');
-  const resource = e.resource;
-  if (resource !== undefined && resource !== null && (typeof resource !== 'object' || Array.isArray(resource)))
-    throw new WebhookPayloadError('PayPal event resource is not an object');
-  if (MAPPED_EVENTS.has(e.event_type) && !resource) throw new WebhookPayloadError(`PayPal ${e.event_type} event without a resource`);
-  return event as PaypalWebhookEvent;
+  const checked = PaypalWebhookEvent.safeParse(event);
+  if (!checked.success) refused('PayPal event', checked.error);
+  const { event_type: type, resource } = checked.data;
+  if (MAPPED_EVENTS.has(type) && !resource) throw new WebhookPayloadError(`PayPal ${type} event without a resource`);
+  return checked.data;
 }
 
-export function paypalVerificationRequest(request: InboundNotification, event: PaypalWebhookEvent, webhookId: string): PaypalVerifyRequest {
+export function paypalVerificationRequest(request: InboundNotification, webhookId: string): PaypalVerifyRequest {
   // A configuration error (PayPal webhook ids are alphanumeric), not a forged notification: a plain Error.
   if (!WEBHOOK_ID.test(webhookId)) throw new Error('PayPal webhook id must be 1–50 letters and digits');
   const h = transmissionHeaders(request.headers);
@@ -107,7 +102,7 @@ export function paypalVerificationRequest(request: InboundNotification, event: P
     transmission_sig: h['paypal-transmission-sig'],
     transmission_time: h['paypal-transmission-time'],
     webhook_id: webhookId,
-    webhook_event: event,
+    webhook_event: parseBody(request.rawBody),
   };
 }
 
@@ -123,37 +118,11 @@ const MAPPED_EVENTS = new Set(['CHECKOUT.ORDER.APPROVED', ...Object.keys(CAPTURE
 
 const text = (value: unknown): string | null => (typeof value === 'string' && value ? value : null);
 
-// The resources as the mapping reads them: every field optional and read defensively (a mistyped one reads as
-// absent, as the mapping's own checks expect), so the schemas type the reads without refusing more than before.
-const Money = z.looseObject({ currency_code: z.string(), value: z.string() }).optional().catch(undefined);
-const Links = z
-  .array(z.looseObject({ href: z.string(), rel: z.string() }))
-  .optional()
-  .catch(undefined);
-const OrderResource = z.looseObject({
-  id: z.unknown().optional(),
-  purchase_units: z
-    .array(z.looseObject({ custom_id: z.unknown().optional(), reference_id: z.unknown().optional(), amount: Money }))
-    .optional()
-    .catch(undefined),
-});
-const CaptureResource = z.looseObject({
-  id: z.unknown().optional(),
-  custom_id: z.unknown().optional(),
-  amount: Money,
-  supplementary_data: z
-    .looseObject({ related_ids: z.looseObject({ order_id: z.unknown() }).optional().catch(undefined) })
-    .optional()
-    .catch(undefined),
-});
-const RefundResource = z.looseObject({
-  id: z.unknown().optional(),
-  status: z.unknown().optional(),
-  custom_id: z.unknown().optional(),
-  invoice_id: z.unknown().optional(),
-  amount: Money,
-  links: Links,
-});
+function readResource<S extends z.ZodType>(schema: S, event: PaypalWebhookEvent): z.output<S> {
+  const checked = schema.safeParse(event.resource);
+  if (!checked.success) refused(`PayPal ${event.event_type} event's resource`, checked.error);
+  return checked.data;
+}
 
 /** A verified event → common notifications; events that do not concern checkouts → []. */
 export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutNotification[] {
@@ -168,7 +137,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
 
   if (event.event_type === 'CHECKOUT.ORDER.APPROVED') {
     // Approved, not paid: the owning object captures (CheckoutCapability.capture).
-    const order = OrderResource.parse(resource);
+    const order = readResource(OrderResource, event);
     const unit = order.purchase_units?.[0];
     return [
       {
@@ -183,7 +152,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
 
   const captureStatus = CAPTURE_EVENTS[event.event_type];
   if (captureStatus) {
-    const capture = CaptureResource.parse(resource);
+    const capture = readResource(CaptureResource, event);
     return [
       {
         ...base,
@@ -196,7 +165,7 @@ export function paypalEventToNotifications(event: PaypalWebhookEvent): CheckoutN
   }
 
   if (REFUND_EVENTS.has(event.event_type)) {
-    const refund = RefundResource.parse(resource);
+    const refund = readResource(RefundResource, event);
     const money = fromPaypalMoney(refund.amount);
     const refundReference = text(refund.id);
     if (!refundReference || refundReference.length > MAX_EVENT_ID_LENGTH || !money) {
