@@ -3,8 +3,9 @@ import { z } from 'zod';
 /**
  * QPay merchant API v2 wire shapes: the requests we send as types, and every answer we read as a zod
  * schema, so another shape is a value (an unexpected response, a refused token), never a crash. Only the
- * fields the mappings read are checked; others pass through. The ids the flow needs are required; an
- * optional field of the wrong type reads as absent (`.catch(undefined)`), as the hand-written reads did.
+ * fields the mappings read are checked; others pass through. The ids, statuses and amounts the flow needs
+ * must have their type; an optional detail of another type (`lenient`) reads as absent instead of refusing
+ * the whole answer.
  * Money: requests carry whole tugrik as a JSON number; answers mix strings (`total_amount: "10.00"`) and
  * numbers (`gross_amount`, `paid_amount`), turned into minor units by the mappings, which refuse inexact ones.
  */
