@@ -19,7 +19,6 @@ import {
   fromQpayInvoiceCreated,
   QPAY_CURRENCY,
   type QpayInvoiceSummary,
-  type QpayRefundRequest,
   snapshotFromInvoice,
   snapshotFromPaymentCheck,
   toInvoiceSummary,
@@ -27,6 +26,7 @@ import {
   toQpayInvoiceRequest,
 } from './transformers';
 import { parseQpayCallback } from './webhook';
+import type { QpayRefundRequest } from './wire';
 
 export type QpayCheckoutConfig = {
   /** Includes the version: `https://merchant.qpay.mn/v2`, or `<sandbox>/qpay/v2` locally. */
@@ -90,7 +90,8 @@ export class QpayCheckoutAdapter implements NotifyingCheckout {
     );
     if (!check.ok) return check;
     const fromPayments = snapshotFromPaymentCheck(check.value.body, ref.amount);
-    if (!fromPayments.ok || fromPayments.value !== null) return fromPayments as PspResult<CheckoutSnapshot>;
+    if (!fromPayments.ok) return fromPayments;
+    if (fromPayments.value !== null) return { ok: true, value: fromPayments.value };
     const invoice = await this.call({ method: 'GET', path: `/invoice/${encodeURIComponent(ref.reference)}`, retry: true }, deadline);
     return invoice.ok ? snapshotFromInvoice(invoice.value.body, Date.now()) : invoice;
   }

@@ -1,30 +1,28 @@
 import { tokenExpiresAt } from '../../domain/token-expiry';
 import { basicAuthorization } from '../../lib/crypto';
 import { type TokenCredentials, type TokenGrant, TokenRequestError } from '../tokens';
+import { QpayTokenResponse } from './wire';
 
 /** QPay v2 auth wire calls. Only the broker calls these; tokens never leave it except to adapters. */
-export type QpayTokenResponse = {
-  token_type: string;
-  access_token: string;
-  expires_in: number;
-  refresh_token?: string;
-  refresh_expires_in?: number;
-};
-
 type QpayCredentials = Omit<TokenCredentials, 'provider'>;
 
-function toGrant(body: QpayTokenResponse, now: number): TokenGrant {
-  if (typeof body.access_token !== 'string' || typeof body.expires_in !== 'number')
-    throw new TokenRequestError(null, 'QPay token response without access_token/expires_in');
+/**
+ * An answer without a usable access_token/expires_in (another shape, null, an array, a negative lifetime) is a
+ * TokenRequestError like any failed token call, so the broker reports it as a value rather than crashing.
+ */
+function toGrant(body: unknown, now: number): TokenGrant {
+  const parsed = QpayTokenResponse.safeParse(body);
+  if (!parsed.success) throw new TokenRequestError(null, 'QPay token response without access_token/expires_in');
+  const answer = parsed.data;
   return {
-    accessToken: body.access_token,
-    expiresAt: tokenExpiresAt(body.expires_in, now),
-    refreshToken: body.refresh_token ?? null,
-    refreshExpiresAt: typeof body.refresh_expires_in === 'number' ? tokenExpiresAt(body.refresh_expires_in, now) : null,
+    accessToken: answer.access_token,
+    expiresAt: tokenExpiresAt(answer.expires_in, now),
+    refreshToken: answer.refresh_token ?? null,
+    refreshExpiresAt: answer.refresh_expires_in === undefined ? null : tokenExpiresAt(answer.refresh_expires_in, now),
   };
 }
 
-async function post(url: string, authorization: string, timeoutMs: number): Promise<QpayTokenResponse> {
+async function post(url: string, authorization: string, timeoutMs: number): Promise<unknown> {
   let res: Response;
   try {
     res = await fetch(url, {
@@ -38,7 +36,11 @@ async function post(url: string, authorization: string, timeoutMs: number): Prom
   }
   // The body of a failed auth call may echo credentials in some proxies: never include it in the error.
   if (!res.ok) throw new TokenRequestError(res.status, `QPay token request answered ${res.status}`);
-  return (await res.json()) as QpayTokenResponse;
+  try {
+    return await res.json();
+  } catch {
+    throw new TokenRequestError(null, 'QPay token response is not JSON');
+  }
 }
 
 export async function requestQpayToken(c: QpayCredentials, now: () => number = Date.now): Promise<TokenGrant> {

@@ -1,79 +1,40 @@
-import { z } from 'zod';
+import type { z } from 'zod';
 import { decimalToMinor } from '../../domain/money';
 import type { CheckoutInput, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
-import type { PspFailure, PspResult } from '../types';
+import { invalidRequest, type PspResult, unexpectedResponse } from '../types';
+import {
+  type QpayCheckRequest,
+  QpayErrorBody,
+  QpayInvoice,
+  QpayInvoiceCreated,
+  type QpayInvoiceRequest,
+  QpayPaymentCheck,
+  type QpayPaymentStatus,
+} from './wire';
+
+export type { QpayPaymentStatus } from './wire';
 
 /**
- * QPay merchant API v2 wire formats. Money: requests carry whole tugrik as a JSON
- * number; responses mix strings (`total_amount: "10.00"`, `payment_amount`) and numbers (`gross_amount`,
- * `paid_amount`). Our amounts are MNT minor units (ISO exponent 2), so 1 tugrik = 100 minor.
+ * QPay requests built from the common model, and its answers (schemas in wire.ts) mapped back. Our amounts
+ * are MNT minor units (ISO exponent 2), QPay's whole tugrik, so 1 tugrik = 100 minor.
  */
 export const QPAY_CURRENCY = 'MNT';
 const MNT_EXPONENT = 2;
 const MINOR_PER_TUGRIK = 100;
 
-export type QpayInvoiceRequest = {
-  invoice_code: string;
-  sender_invoice_no: string;
-  invoice_receiver_code: string;
-  invoice_description: string;
-  amount: number;
-  callback_url: string;
-  enable_expiry: boolean;
-  expiry_date: string;
-};
-
-export type QpayDeeplink = { name: string; description: string; logo: string; link: string };
-
-export type QpayInvoiceCreated = {
-  invoice_id: string;
-  qr_text: string;
-  qr_image: string;
-  qPay_shortUrl: string;
-  urls: QpayDeeplink[];
-};
-
-/** GET /v2/invoice/{id}, the fields read here. */
-export type QpayInvoice = {
-  invoice_id: string;
-  invoice_status: string;
-  sender_invoice_no: string | null;
-  total_amount: string | number;
-  gross_amount?: string | number | null;
-  enable_expiry?: boolean;
-  expiry_date?: string | null;
-};
-
-/** Row statuses: NEW/PAID/FAILED/REFUNDED (qpay-go), PENDING (qpay-sdk docs). Only PAID is confirmed live. */
-export type QpayPaymentStatus = 'NEW' | 'PENDING' | 'PAID' | 'FAILED' | 'REFUNDED';
-
-export type QpayPaymentRow = {
-  payment_id: string | number;
-  payment_status: QpayPaymentStatus;
-  payment_amount: string | number;
-  payment_currency?: string;
-};
-
-/** POST /v2/payment/check: `paid_amount` is absent while nothing is paid. */
-export type QpayPaymentCheck = { count: number; paid_amount?: string | number | null; rows: QpayPaymentRow[] };
-
-export type QpayCheckRequest = {
-  object_type: 'INVOICE';
-  object_id: string;
-  offset: { page_number: number; page_limit: number };
-};
-
-export type QpayRefundRequest = { callback_url?: string; note?: string };
-
 export type QpayInvoiceSummary = { invoiceId: string; senderInvoiceNo: string | null; status: string; amount: number };
 
-const fail = (kind: PspFailure['kind'], code: string, message: string): { ok: false; failure: PspFailure } => ({
-  ok: false,
-  failure: { kind, retryable: false, code, message },
-});
-
 /** An answer we cannot read: not retryable (the same request gets the same answer), reported with its code. */
-export const unexpectedResponse = (what: string) => fail('unavailable', 'unexpected_response', `QPay answered an unexpected ${what}`);
+const unexpected = (what: string) => unexpectedResponse(`QPay answered an unexpected ${what}`);
+
+/** `value` read with `schema`; another shape is an unexpected response naming where it differs, never a throw. */
+export function readQpay<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpected(`${what}${at}`);
+}
 
 /** MNT minor units → whole tugrik; null when the amount has a sub-tugrik part QPay cannot take. */
 export function toWholeTugrik(amountMinor: number): number | null {
@@ -97,14 +58,10 @@ export function toQpayExpiryDate(expiresAtMs: number): string {
 }
 
 export function toQpayInvoiceRequest(input: CheckoutInput, invoiceCode: string): PspResult<QpayInvoiceRequest> {
-  if (input.currency !== QPAY_CURRENCY) return fail('invalid_request', 'currency_unsupported', 'QPay invoices are in MNT only');
+  if (input.currency !== QPAY_CURRENCY) return invalidRequest('currency_unsupported', 'QPay invoices are in MNT only');
   const amount = toWholeTugrik(input.amount);
   if (amount === null || amount <= 0) {
-    return fail(
-      'invalid_request',
-      'amount_not_whole_mnt',
-      'QPay takes whole tugrik: the amount must be a positive multiple of 100 minor units',
-    );
+    return invalidRequest('amount_not_whole_mnt', 'QPay takes whole tugrik: the amount must be a positive multiple of 100 minor units');
   }
   return {
     ok: true,
@@ -123,37 +80,16 @@ export function toQpayInvoiceRequest(input: CheckoutInput, invoiceCode: string):
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const isText = (v: unknown): v is string => typeof v === 'string' && v.length > 0;
 
 /** A deep link as flat strings (name, description, logo, link): what the API passes on as it is. */
 function stringFields(record: Record<string, unknown>): Record<string, string> {
   return Object.fromEntries(Object.entries(record).filter((e): e is [string, string] => typeof e[1] === 'string'));
 }
 
-// The answers as read here (qpay-go / qpay-sdk shapes): the ids the flow needs are required, the rest is read
-// defensively (a mistyped optional field reads as absent, as before).
-const Text = z.string().min(1);
-const InvoiceCreatedBody = z.looseObject({
-  invoice_id: Text,
-  qPay_shortUrl: Text,
-  qr_text: z.unknown().optional(),
-  qr_image: z.unknown().optional(),
-  urls: z.unknown().optional(),
-});
-const InvoiceBody = z.looseObject({
-  invoice_id: Text,
-  invoice_status: Text,
-  sender_invoice_no: z.unknown().optional(),
-  total_amount: z.unknown().optional(),
-  gross_amount: z.unknown().optional(),
-  enable_expiry: z.unknown().optional(),
-  expiry_date: z.unknown().optional(),
-});
-
 export function fromQpayInvoiceCreated(body: unknown, input: CheckoutInput): PspResult<CreatedCheckout> {
-  const parsed = InvoiceCreatedBody.safeParse(body);
-  if (!parsed.success || !isObject(body)) return unexpectedResponse('invoice creation body');
-  const created = parsed.data;
+  const parsed = readQpay(QpayInvoiceCreated, body, 'invoice creation body');
+  if (!parsed.ok) return parsed;
+  const created = parsed.value;
   return {
     ok: true,
     value: {
@@ -162,10 +98,10 @@ export function fromQpayInvoiceCreated(body: unknown, input: CheckoutInput): Psp
       expiresAt: input.expiresAt,
       details: {
         invoice_id: created.invoice_id,
-        qr_text: typeof created.qr_text === 'string' ? created.qr_text : null,
-        qr_image: typeof created.qr_image === 'string' ? created.qr_image : null,
+        qr_text: created.qr_text ?? null,
+        qr_image: created.qr_image ?? null,
         short_url: created.qPay_shortUrl,
-        urls: Array.isArray(created.urls) ? created.urls.filter(isObject).map(stringFields) : [],
+        urls: (created.urls ?? []).filter(isObject).map(stringFields),
       },
     },
   };
@@ -194,8 +130,6 @@ export function qpayRowStatus(status: QpayPaymentStatus): CheckoutStatus {
   }
 }
 
-const ROW_STATUSES: ReadonlySet<string> = new Set<QpayPaymentStatus>(['NEW', 'PENDING', 'PAID', 'FAILED', 'REFUNDED']);
-
 /**
  * The session as POST /v2/payment/check shows it; `null` when there are no rows (the invoice itself then
  * says open, canceled or expired). Amounts come from the rows: captured = PAID + REFUNDED rows, refunded =
@@ -203,21 +137,20 @@ const ROW_STATUSES: ReadonlySet<string> = new Set<QpayPaymentStatus>(['NEW', 'PE
  * sum) must reach the invoice amount for `succeeded`; a PAID row below it reads as `processing`.
  */
 export function snapshotFromPaymentCheck(body: unknown, invoiceAmountMinor: number): PspResult<CheckoutSnapshot | null> {
-  if (!isObject(body) || !Array.isArray(body.rows)) return unexpectedResponse('payment check body');
+  const parsed = readQpay(QpayPaymentCheck, body, 'payment check body');
+  if (!parsed.ok) return parsed;
+  const check = parsed.value;
   let captured = 0;
   let refunded = 0;
   let paidRows = 0;
   let paymentReference: string | null = null;
   let pending = false;
   let failed = false;
-  for (const row of body.rows as unknown[]) {
-    if (!isObject(row) || typeof row.payment_status !== 'string' || !ROW_STATUSES.has(row.payment_status)) {
-      return unexpectedResponse('payment row status');
-    }
+  for (const row of check.rows) {
     const amount = qpayAmountToMinor(row.payment_amount);
-    if (amount === null || amount < 0) return unexpectedResponse('payment amount');
-    if (row.payment_currency !== undefined && row.payment_currency !== QPAY_CURRENCY) return unexpectedResponse('payment currency');
-    const status = qpayRowStatus(row.payment_status as QpayPaymentStatus);
+    if (amount === null || amount < 0) return unexpected('payment amount');
+    if (row.payment_currency !== undefined && row.payment_currency !== QPAY_CURRENCY) return unexpected('payment currency');
+    const status = qpayRowStatus(row.payment_status);
     const id = row.payment_id === undefined || row.payment_id === null ? null : String(row.payment_id);
     if (status === 'succeeded' || status === 'refunded') {
       captured += amount;
@@ -239,8 +172,8 @@ export function snapshotFromPaymentCheck(body: unknown, invoiceAmountMinor: numb
     };
   }
   if (captured > 0) {
-    const reported = body.paid_amount === undefined || body.paid_amount === null ? paidRows : qpayAmountToMinor(body.paid_amount);
-    if (reported === null) return unexpectedResponse('paid_amount');
+    const reported = check.paid_amount === undefined || check.paid_amount === null ? paidRows : qpayAmountToMinor(check.paid_amount);
+    if (reported === null) return unexpected('paid_amount');
     const status: CheckoutStatus = reported >= invoiceAmountMinor ? 'succeeded' : 'processing';
     return { ok: true, value: { status, paymentReference, amountPaid: captured, amountRefunded: 0 } };
   }
@@ -249,12 +182,12 @@ export function snapshotFromPaymentCheck(body: unknown, invoiceAmountMinor: numb
   return { ok: true, value: null };
 }
 
-function parseInvoice(body: unknown): PspResult<z.output<typeof InvoiceBody> & { amountMinor: number }> {
-  const parsed = InvoiceBody.safeParse(body);
-  if (!parsed.success || !isObject(body)) return unexpectedResponse('invoice body');
-  const invoice = parsed.data;
+function parseInvoice(body: unknown): PspResult<QpayInvoice & { amountMinor: number }> {
+  const parsed = readQpay(QpayInvoice, body, 'invoice body');
+  if (!parsed.ok) return parsed;
+  const invoice = parsed.value;
   const amountMinor = qpayAmountToMinor(invoice.total_amount ?? invoice.gross_amount);
-  if (amountMinor === null) return unexpectedResponse('invoice amount');
+  if (amountMinor === null) return unexpected('invoice amount');
   return { ok: true, value: { ...invoice, amountMinor } };
 }
 
@@ -275,9 +208,9 @@ export function snapshotFromInvoice(body: unknown, nowMs: number): PspResult<Che
   const status = invoice.invoice_status.toUpperCase();
   if (status === 'CANCELED' || status === 'CANCELLED') return unpaid('canceled');
   if (status === 'CLOSED') return unpaid('expired');
-  if (invoice.enable_expiry === true && isText(invoice.expiry_date)) {
+  if (invoice.enable_expiry === true && invoice.expiry_date !== undefined) {
     const expiry = Date.parse(invoice.expiry_date);
-    if (Number.isNaN(expiry)) return unexpectedResponse('expiry_date');
+    if (Number.isNaN(expiry)) return unexpected('expiry_date');
     if (expiry <= nowMs) return unpaid('expired');
   }
   return unpaid('open');
@@ -291,7 +224,7 @@ export function toInvoiceSummary(body: unknown): PspResult<QpayInvoiceSummary> {
     ok: true,
     value: {
       invoiceId: invoice.invoice_id,
-      senderInvoiceNo: isText(invoice.sender_invoice_no) ? invoice.sender_invoice_no : null,
+      senderInvoiceNo: invoice.sender_invoice_no ?? null,
       status: invoice.invoice_status,
       amount: invoice.amountMinor,
     },
@@ -300,10 +233,12 @@ export function toInvoiceSummary(body: unknown): PspResult<QpayInvoiceSummary> {
 
 /** QPay's error body `{ error | error_code, message }` → code and a short message with anything token-like removed. */
 export function describeQpayError(status: number, body: unknown): { code?: string; message?: string } {
-  if (!isObject(body)) return { message: `QPay answered ${status}` };
-  const rawCode = body.error_code ?? body.error;
-  const code = typeof rawCode === 'string' && /^[A-Z0-9_]{1,64}$/.test(rawCode) ? rawCode : undefined;
-  const text = typeof body.message === 'string' ? redact(body.message).slice(0, 200) : '';
+  const parsed = QpayErrorBody.safeParse(body);
+  if (!parsed.success) return { message: `QPay answered ${status}` };
+  const error = parsed.data;
+  const rawCode = error.error_code ?? error.error;
+  const code = rawCode && /^[A-Z0-9_]{1,64}$/.test(rawCode) ? rawCode : undefined;
+  const text = error.message === undefined ? '' : redact(error.message).slice(0, 200);
   return {
     ...(code ? { code } : {}),
     message: `QPay answered ${status}${code ? ` ${code}` : ''}${text && text !== code ? `: ${text}` : ''}`,
