@@ -1,3 +1,4 @@
+import type { z } from 'zod';
 /**
  * The one interface every PSP sits behind. Amounts are integer minor units;
  * wire formats stay inside each provider's folder. Expected outcomes (a decline, a 3-D Secure step) are
@@ -96,4 +97,16 @@ export function invalidRequest(code: string, message: string): { ok: false; fail
 /** A 2xx body that is not what the API documents: not retryable (a retry replays the same answer). */
 export function unexpectedResponse(message: string): { ok: false; failure: PspFailure } {
   return { ok: false, failure: { kind: 'unavailable', retryable: false, code: 'unexpected_response', message } };
+}
+
+/**
+ * A provider's answer read with its wire schema: another shape is an unexpected response, never a crash. Its
+ * message comes from `describe`, given where the first field that does not fit is (` at rows.1.status`, or '').
+ */
+export function readAnswer<S extends z.ZodType>(schema: S, value: unknown, describe: (at: string) => string): PspResult<z.output<S>> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const issue = parsed.error.issues[0];
+  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
+  return unexpectedResponse(describe(at));
 }

@@ -11,7 +11,7 @@ import {
   WebhookVerificationError,
 } from '../checkout';
 import type { PspResult } from '../types';
-import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import { invalidRequest as invalid, readAnswer, unexpectedResponse } from '../types';
 import {
   type AdyenAmount,
   type AdyenCreateSessionRequest,
@@ -126,11 +126,7 @@ export function buildAdyenSessionRequest(input: CheckoutInput, now: number): Psp
 
 /** A 2xx body parsed with its schema; another shape is an unexpected response (not retryable), never a crash. */
 export function readAdyen<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`Adyen answered a ${what} we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `Adyen answered a ${what} we cannot read${at}`);
 }
 
 export function sessionResponseToCreated(body: unknown): PspResult<CreatedCheckout> {

@@ -30,8 +30,8 @@ export type AdyenCreateSessionRequest = {
 };
 
 /**
- * CreateCheckoutSessionResponse: the fields a Hosted Checkout create needs (id, url, expiresAt; the url is
- * optional in the schema because embedded sessions have none, but a hosted session without one is useless).
+ * CreateCheckoutSessionResponse: the fields a Hosted Checkout create needs. Adyen's own schema leaves `url`
+ * optional (embedded sessions have none); a hosted session without one cannot be paid, so here it is required.
  */
 export const AdyenCreateSessionResponse = z.looseObject({
   id: Id,

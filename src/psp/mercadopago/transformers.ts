@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
 import type { PspResult } from '../types';
-import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import { invalidRequest as invalid, readAnswer, unexpectedResponse } from '../types';
 import {
   MercadoPagoErrorBody,
   MercadoPagoErrorCause,
@@ -19,11 +19,7 @@ import {
  * replays the same answer), named by the first field that does not fit.
  */
 export function readMercadoPago<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`MercadoPago answered a ${what} we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `MercadoPago answered a ${what} we cannot read${at}`);
 }
 
 /**

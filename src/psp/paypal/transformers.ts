@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
 import type { PspResult } from '../types';
-import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import { invalidRequest as invalid, readAnswer, unexpectedResponse } from '../types';
 import {
   type PaypalCapture,
   type PaypalCaptureStatus,
@@ -184,11 +184,7 @@ export function paypalRefundCaptureId(refund: Pick<PaypalRefund, 'links'>): stri
 
 /** A PayPal answer through its wire schema: another shape is an unexpected response (not retryable), never a crash. */
 export function readPaypal<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`PayPal ${what} answered a body we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `PayPal ${what} answered a body we cannot read${at}`);
 }
 
 /** refunded / partially_refunded / succeeded from amounts , never from the capture status alone. */

@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { decimalToMinor } from '../../domain/money';
 import type { CheckoutInput, CheckoutSnapshot, CheckoutStatus, CreatedCheckout } from '../checkout';
-import { invalidRequest, type PspResult, unexpectedResponse } from '../types';
+import { invalidRequest, type PspResult, readAnswer, unexpectedResponse } from '../types';
 import {
   type QpayCheckRequest,
   QpayErrorBody,
@@ -29,11 +29,7 @@ const unexpected = (what: string) => unexpectedResponse(`QPay answered an unexpe
 
 /** `value` read with `schema`; another shape is an unexpected response naming where it differs, never a throw. */
 export function readQpay<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpected(`${what}${at}`);
+  return readAnswer(schema, value, (at) => `QPay answered an unexpected ${what}${at}`);
 }
 
 /** MNT minor units → whole tugrik; null when the amount has a sub-tugrik part QPay cannot take. */

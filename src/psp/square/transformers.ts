@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { currencyExponent } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
-import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type PspResult, unexpectedResponse } from '../types';
+import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type PspResult, readAnswer } from '../types';
 import { SquareErrorBody, type SquareMoney, type SquarePayment, type SquareRefund } from './wire';
 
 /**
@@ -110,11 +110,7 @@ export function refundRequest(input: {
 
 /** A Square answer read with its wire schema: another shape is an unexpected response (not retryable), not a crash. */
 export function readSquare<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`Square answered a ${what} we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `Square answered a ${what} we cannot read${at}`);
 }
 
 // ---- responses -----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@ import type { z } from 'zod';
 import { currencyExponent, decimalToMinor, minorToDecimalString } from '../../domain/money';
 import type { CheckoutInput, CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
 import type { PspFailure, PspResult } from '../types';
-import { invalidRequest as invalid, unexpectedResponse } from '../types';
+import { invalidRequest as invalid, readAnswer, unexpectedResponse } from '../types';
 import { TilopayConsultAnswer, type TilopayConsultRow, TilopayErrorBody, TilopayModificationAnswer } from './wire';
 
 export type { TilopayConsultRow } from './wire';
@@ -214,11 +214,7 @@ export function tilopayRowsToSnapshot(
 
 /** An answer parsed with `schema`; another shape is an unexpected response (a value, not retryable), never a crash. */
 export function readTilopay<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`Tilopay answered a ${what} we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `Tilopay answered a ${what} we cannot read${at}`);
 }
 
 /** Consult answer → its rows: [] when it has none (no attempt yet). */
