@@ -16,7 +16,7 @@ import {
   TransactionIdParam,
   TransactionResponse,
 } from '../schemas/recovery';
-import { receivePspWebhook, webhookNotConfigured } from '../services/psp-webhooks';
+import { receiveStripeWebhook } from '../services/psp-webhooks';
 import {
   createRecoveryCheckout,
   createRecoveryPaymentLink,
@@ -170,13 +170,5 @@ export const recoveryRoutes = createRouter()
     c.json(await recoverySessionStatus(c.env, c.get('config'), c.get('principal'), c.req.valid('param').id), 200),
   )
   .openapi(webhookRoute, async (c) => {
-    const { results } = await receivePspWebhook(
-      c.env,
-      c.get('config'),
-      'stripe',
-      c.req.raw,
-      c.get('logger'),
-      webhookNotConfigured('Stripe'),
-    );
-    return c.json({ received: true as const, status: results.join(',') }, 200);
+    return c.json(await receiveStripeWebhook(c.env, c.get('config'), c.req.raw, c.get('logger')), 200);
   });

@@ -1,7 +1,7 @@
 import { createRoute, z } from '@hono/zod-openapi';
 import { createRouter } from '../lib/router';
 import { errorResponses } from '../schemas/common';
-import { receivePspWebhook, webhookNotConfigured } from '../services/psp-webhooks';
+import { receivePspWebhook, receiveStripeWebhook, webhookNotConfigured } from '../services/psp-webhooks';
 
 const WebhookAck = z.object({ received: z.literal(true), status: z.string() }).openapi('WebhookAck');
 
@@ -30,15 +30,7 @@ const squareRoute = createRoute({
 
 export const webhookRoutes = createRouter()
   .openapi(stripeRoute, async (c) => {
-    const { results } = await receivePspWebhook(
-      c.env,
-      c.get('config'),
-      'stripe',
-      c.req.raw,
-      c.get('logger'),
-      webhookNotConfigured('Stripe'),
-    );
-    return c.json({ received: true as const, status: results.join(',') }, 200);
+    return c.json(await receiveStripeWebhook(c.env, c.get('config'), c.req.raw, c.get('logger')), 200);
   })
   .openapi(squareRoute, async (c) => {
     const { results } = await receivePspWebhook(

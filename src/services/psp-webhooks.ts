@@ -54,6 +54,17 @@ export async function receivePspWebhook(
   return { results, notifications: events.checkout };
 }
 
+/** Stripe's endpoints (the main one and the recovery flow's): every flow's events, 503 until the secret is set. */
+export async function receiveStripeWebhook(
+  env: Bindings,
+  config: Config,
+  req: Request,
+  logger?: Logger,
+): Promise<{ received: true; status: string }> {
+  const { results } = await receivePspWebhook(env, config, 'stripe', req, logger, webhookNotConfigured('Stripe'));
+  return { received: true, status: results.join(',') };
+}
+
 /** For the endpoints a provider shares with other flows: 503, not 400, so the provider retries while the secret is being set. */
 export function webhookNotConfigured(name: string): () => AppError {
   return () => new AppError('WEBHOOK_NOT_CONFIGURED', `${name} webhooks are not configured`);
