@@ -124,11 +124,7 @@ export class Outbox {
     for (const ids of chunks(eventIds)) {
       // Counted by RETURNING: rowsWritten also counts the index entries an update rewrites.
       confirmed += this.storage.sql
-        .exec(
-          `UPDATE outbox SET confirmed_at = ? WHERE confirmed_at IS NULL AND event_id IN (${ids.map(() => '?').join(',')}) RETURNING seq`,
-          now,
-          ...ids,
-        )
+        .exec(`UPDATE outbox SET confirmed_at = ? WHERE confirmed_at IS NULL AND event_id IN (${marks(ids)}) RETURNING seq`, now, ...ids)
         .toArray().length;
     }
     return confirmed;
@@ -181,7 +177,7 @@ export class Outbox {
         const attempts = Math.max(...batch.map((r) => r.attempts)) + 1;
         for (const seqs of chunks(batch.map((r) => r.seq))) {
           this.storage.sql.exec(
-            `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+            `UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ? WHERE seq IN (${marks(seqs)})`,
             now + outboxBackoffMs(attempts),
             String(err instanceof Error ? err.message : err).slice(0, 500),
             ...seqs,
@@ -192,11 +188,15 @@ export class Outbox {
       // Rows confirmed while the send was in flight keep their confirmation; the rest wait for theirs.
       // One statement per redelivery delay (rows sent as often share it: usually the whole batch).
       const bySends = new Map<number, number[]>();
-      for (const row of batch) bySends.set(row.sends, [...(bySends.get(row.sends) ?? []), row.seq]);
+      for (const row of batch) {
+        const seqs = bySends.get(row.sends) ?? [];
+        seqs.push(row.seq);
+        bySends.set(row.sends, seqs);
+      }
       for (const [sends, sent] of bySends) {
         for (const seqs of chunks(sent)) {
           this.storage.sql.exec(
-            `UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq IN (${seqs.map(() => '?').join(',')})`,
+            `UPDATE outbox SET sent_at = ?, sends = sends + 1, next_attempt_at = ?, attempts = 0, last_error = NULL WHERE seq IN (${marks(seqs)})`,
             now,
             now + outboxRedeliverAfterMs(sends + 1),
             ...seqs,
@@ -224,6 +224,9 @@ export class Outbox {
 
 /** A Durable Object's SQL statement binds at most 100 parameters: ids go in slices that leave room for the others. */
 const MAX_IDS_PER_STATEMENT = 90;
+
+/** `?, ?, ?` for an IN list of these values. */
+const marks = (values: readonly unknown[]) => values.map(() => '?').join(',');
 
 function chunks<T>(items: readonly T[]): T[][] {
   const out: T[][] = [];

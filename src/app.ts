@@ -70,12 +70,6 @@ export function createApp() {
   const allowedMethods = allowedMethodsFinder(() => app.routes);
 
   app.use(requestId({ headerName: 'X-Request-Id' }));
-  app.use(async (c, next) => {
-    await next();
-    // A handler that returns a Response it built itself (the payment object's stored bodies) drops the
-    // headers set on the context before it ran; every response still carries the id.
-    if (c.res.headers.get('X-Request-Id') !== c.get('requestId')) c.header('X-Request-Id', c.get('requestId'));
-  });
   app.use(requestLog());
   app.use(async (c, next) => {
     c.set('config', parseConfig(c.env));

@@ -1,6 +1,7 @@
+import type { z } from 'zod';
 import type { CheckoutStatus } from '../domain/checkout';
 import type { ProviderId } from './registry';
-import type { PspResult } from './types';
+import { issueAt, type PspResult } from './types';
 
 // The status vocabulary is the domain's; the adapters import it from here.
 export { CHECKOUT_STATUSES, type CheckoutStatus } from '../domain/checkout';
@@ -172,6 +173,11 @@ export class WebhookPayloadError extends Error {
     super(message);
     this.name = 'WebhookPayloadError';
   }
+}
+
+/** A notification its schema refused: the field and zod's reason, never the value. */
+export function refusedPayload(what: string, error: z.ZodError): never {
+  throw new WebhookPayloadError(`${what}${issueAt(error)}: ${error.issues[0]?.message ?? 'malformed'}`);
 }
 
 /** The checkout capability of an adapter (adapter.ts): hosted sessions, their read-back, cancel and refunds. */

@@ -105,8 +105,11 @@ export function unexpectedResponse(message: string): { ok: false; failure: PspFa
  */
 export function readAnswer<S extends z.ZodType>(schema: S, value: unknown, describe: (at: string) => string): PspResult<z.output<S>> {
   const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(describe(at));
+  return parsed.success ? { ok: true, value: parsed.data } : unexpectedResponse(describe(issueAt(parsed.error)));
+}
+
+/** Where the first field that does not fit its schema is: ` at rows.1.status`, or '' when the whole value does not. */
+export function issueAt(error: z.ZodError): string {
+  const issue = error.issues[0];
+  return issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
 }

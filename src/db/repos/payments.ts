@@ -171,7 +171,3 @@ export async function recordWebhooks(tx: Tx, received: readonly ReceivedWebhook[
       setWhere: sql`${webhookInbox.status} <> 'processed'`,
     });
 }
-
-export function recordWebhook(tx: Tx, tenantId: string | null, webhook: WebhookReceived): Promise<void> {
-  return recordWebhooks(tx, [{ tenantId, webhook }]);
-}

@@ -4,6 +4,7 @@ import {
   type InboundNotification,
   MAX_EVENT_ID_LENGTH,
   MAX_EVENT_TYPE_LENGTH,
+  refusedPayload,
   timestampOr,
   WebhookPayloadError,
   WebhookVerificationError,
@@ -106,9 +107,7 @@ export function readMercadoPagoBody(rawBody: string): MercadoPagoWebhookBody {
     throw new WebhookPayloadError('MercadoPago notification body is not an object');
   const parsed = MercadoPagoWebhookBody.safeParse(value);
   if (parsed.success) return parsed.data;
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new WebhookPayloadError(`MercadoPago notification we cannot read${at}: ${issue?.message ?? 'malformed'}`);
+  refusedPayload('MercadoPago notification we cannot read', parsed.error);
 }
 
 /** Verifies a notification and returns what it names; the payment's state must be read from the API. */

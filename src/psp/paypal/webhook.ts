@@ -3,6 +3,7 @@ import {
   type CheckoutNotification,
   type InboundNotification,
   MAX_EVENT_ID_LENGTH,
+  refusedPayload,
   timestampOr,
   WebhookPayloadError,
   WebhookVerificationError,
@@ -60,12 +61,6 @@ function transmissionHeaders(headers: Record<string, string>): Headers {
   return out as Headers;
 }
 
-function refused(what: string, error: z.ZodError): never {
-  const issue = error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new WebhookPayloadError(`${what}${at}: ${issue?.message ?? 'malformed'}`);
-}
-
 function parseBody(rawBody: string): unknown {
   try {
     return JSON.parse(rawBody);
@@ -85,7 +80,7 @@ export function readPaypalEvent(request: InboundNotification): PaypalWebhookEven
   if (!event || typeof event !== 'object' || Array.isArray(event))
     throw new WebhookPayloadError('PayPal notification body is not an event');
   const checked = PaypalWebhookEvent.safeParse(event);
-  if (!checked.success) refused('PayPal event', checked.error);
+  if (!checked.success) refusedPayload('PayPal event', checked.error);
   const { event_type: type, resource } = checked.data;
   if (MAPPED_EVENTS.has(type) && !resource) throw new WebhookPayloadError(`PayPal ${type} event without a resource`);
   return checked.data;
@@ -120,7 +115,7 @@ const text = (value: unknown): string | null => (typeof value === 'string' && va
 
 function readResource<S extends z.ZodType>(schema: S, event: PaypalWebhookEvent): z.output<S> {
   const checked = schema.safeParse(event.resource);
-  if (!checked.success) refused(`PayPal ${event.event_type} event's resource`, checked.error);
+  if (!checked.success) refusedPayload(`PayPal ${event.event_type} event's resource`, checked.error);
   return checked.data;
 }
 

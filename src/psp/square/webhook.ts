@@ -5,6 +5,7 @@ import {
   type InboundNotification,
   MAX_EVENT_ID_LENGTH,
   MAX_EVENT_TYPE_LENGTH,
+  refusedPayload,
   timestampOr,
   WebhookPayloadError,
   WebhookVerificationError,
@@ -74,12 +75,6 @@ export type SquareEvent = {
   } | null;
 };
 
-function refused(what: string, error: z.ZodError): never {
-  const issue = error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new WebhookPayloadError(`${what}${at}: ${issue?.message ?? 'malformed'}`);
-}
-
 /**
  * An authentic Square body → the event, or WebhookPayloadError: not JSON, not an object, no event_id/type, or
  * a payment/refund event without `data.object.payment`/`.refund` of the documented shape. Statuses are not
@@ -95,14 +90,14 @@ export function readSquareEvent(rawBody: string): SquareEvent {
   if (!value || typeof value !== 'object' || Array.isArray(value))
     throw new WebhookPayloadError('Square notification is not a JSON object');
   const envelope = Envelope.safeParse(value);
-  if (!envelope.success) refused('Square event', envelope.error);
+  if (!envelope.success) refusedPayload('Square event', envelope.error);
   const { type, data } = envelope.data;
   const kind = type.startsWith('payment.') ? 'payment' : type.startsWith('refund.') ? 'refund' : null;
   if (kind) {
     const object = data?.object?.[kind];
     if (object === undefined || object === null) throw new WebhookPayloadError(`Square ${type} event without data.object.${kind}`);
     const checked = (kind === 'payment' ? PaymentObject : RefundObject).safeParse(object);
-    if (!checked.success) refused(`Square ${type} event's ${kind}`, checked.error);
+    if (!checked.success) refusedPayload(`Square ${type} event's ${kind}`, checked.error);
   }
   return envelope.data;
 }

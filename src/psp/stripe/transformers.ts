@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import { currencyExponent } from '../../domain/money';
 import type { CheckoutRefundResult, CheckoutSnapshot, CheckoutStatus } from '../checkout';
-import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type PspResult, unexpectedResponse } from '../types';
+import { type PspChargeOutcome, type PspFailure, type PspRefundOutcome, type PspResult, readAnswer } from '../types';
 import {
   readStripeError,
   type StripeCharge,
@@ -19,11 +19,7 @@ import {
 
 /** A response of the stripe package read with its wire schema: another shape is an unexpected response, not a crash. */
 export function readStripe<S extends z.ZodType>(schema: S, value: unknown, what: string): PspResult<z.output<S>> {
-  const parsed = schema.safeParse(value);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  const issue = parsed.error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  return unexpectedResponse(`Stripe answered a ${what} we cannot read${at}`);
+  return readAnswer(schema, value, (at) => `Stripe answered a ${what} we cannot read${at}`);
 }
 
 /** Stripe minor units equal ours for every currency Stripe lists as non zero-decimal; currency codes are lower case on the wire. */

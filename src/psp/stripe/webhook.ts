@@ -1,7 +1,12 @@
 import Stripe from 'stripe';
-import type { z } from 'zod';
 import type { RecoveryRoute, WebhookEvents } from '../adapter';
-import { type CheckoutNotification, type InboundNotification, WebhookPayloadError, WebhookVerificationError } from '../checkout';
+import {
+  type CheckoutNotification,
+  type InboundNotification,
+  refusedPayload,
+  WebhookPayloadError,
+  WebhookVerificationError,
+} from '../checkout';
 import type { PspEvent } from '../types';
 import {
   chargeCheckoutStatus,
@@ -71,12 +76,6 @@ function objectKindOf(type: string): StripeObjectKind | null {
   return null;
 }
 
-function refused(what: string, error: z.ZodError): never {
-  const issue = error.issues[0];
-  const at = issue && issue.path.length > 0 ? ` at ${issue.path.join('.')}` : '';
-  throw new WebhookPayloadError(`${what}${at}: ${issue?.message ?? 'malformed'}`);
-}
-
 /**
  * An authentic Stripe body → the event, or WebhookPayloadError when it is not an event (array or null root,
  * no id/type/created) or when a type some owner reads lacks `data.object` of its kind or has a mistyped field.
@@ -86,14 +85,14 @@ function refused(what: string, error: z.ZodError): never {
 export function readStripeEvent(value: unknown): StripeEventLike {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new WebhookPayloadError('Stripe event is not a JSON object');
   const envelope = StripeEventEnvelope.safeParse(value);
-  if (!envelope.success) refused('Stripe event', envelope.error);
+  if (!envelope.success) refusedPayload('Stripe event', envelope.error);
   const { id, type, created, data } = envelope.data;
   const kind = objectKindOf(type);
   if (kind) {
     if (!data) throw new WebhookPayloadError(`Stripe ${type} event without data.object`);
     if (data.object.object !== kind) throw new WebhookPayloadError(`Stripe ${type} event does not carry a ${kind}`);
     const object = EVENT_OBJECT_SCHEMAS[kind].safeParse(data.object);
-    if (!object.success) refused(`Stripe ${type} event's ${kind}`, object.error);
+    if (!object.success) refusedPayload(`Stripe ${type} event's ${kind}`, object.error);
   }
   return { id, type, created, data: { object: data?.object ?? {} } };
 }
