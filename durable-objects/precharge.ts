@@ -4,8 +4,8 @@ import { eventStub } from '../src/lib/stubs';
 import type { EventProfile, VenueProfile } from '../src/schemas/catalog';
 
 /**
- * The checks that run before a charge, in a fixed order: waiting-room token, bot, fraud, velocity,
- * purchase limits. Each step is a function of the order; the first refusal stops the pipeline. Steps
+ * The checks that run before a charge, in the order the caller lists them; today that is one step, the
+ * event's purchase limits. Each step is a function of the order; the first refusal stops the pipeline. Steps
  * that hold something (a purchase reservation) say how to give it back if a later step or the charge fails.
  */
 export type PrechargeOrder = {
