@@ -129,6 +129,8 @@ async function main() {
       SMS_ACCOUNT_SID: secrets.smsAccountSid,
       SMS_AUTH_TOKEN: secrets.smsAuthToken,
       SMS_FROM: '+15005550006',
+      // LOG_LEVEL in the shell overrides wrangler.toml's level for this run (e.g. debug while chasing a bug).
+      ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
     };
     writeFileSync(
       path.join(root, '.dev.vars'),

@@ -41,7 +41,11 @@ export abstract class OutboxObject extends DurableObject<Env> {
 
   /** The outbox consumer confirms events it has put in Postgres, so they are not sent again. */
   async confirmOutboxEvents(eventIds: string[]): Promise<number> {
-    return this.outbox.confirm(eventIds, Date.now());
+    const confirmed = this.outbox.confirm(eventIds, Date.now());
+    // The alarm still armed for redelivery has nothing left to do once every row is confirmed and no
+    // deadline waits: drop it, so a finished object (one per payment) is not woken again for nothing.
+    if (this.outbox.nextDueAt() === null && this.nextDeadline() === null) await this.ctx.storage.deleteAlarm();
+    return confirmed;
   }
 
   /** The subclass's earliest pending deadline (ms), or null. */

@@ -20,6 +20,8 @@ const DAY_MS = 86_400_000;
 
 export class VenueDO extends OutboxObject {
   private readonly profiles: ProfileStore<Omit<VenueProfile, 'version' | 'updatedAt'>>;
+  /** The last volume read, by its first day: every payment prices with it, and only recordSales changes it. */
+  private volume: { since: string; total: number } | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'VenueDO', SCHEMA);
@@ -47,10 +49,12 @@ export class VenueDO extends OutboxObject {
   /** Sales volume of the last 30 days (minor units), from completed payments credited to this venue. */
   volume30d(now = Date.now()): number {
     const since = new Date(now - 30 * DAY_MS).toISOString().slice(0, 10);
+    if (this.volume?.since === since) return this.volume.total;
     const row = this.ctx.storage.sql
       .exec<{ total: number | null }>('SELECT SUM(amount) AS total FROM daily_volume WHERE day > ?', since)
       .toArray()[0];
-    return row?.total ?? 0;
+    this.volume = { since, total: row?.total ?? 0 };
+    return this.volume.total;
   }
 
   /** Counts a completed sale toward the tier volume, once per event id. */
@@ -60,6 +64,7 @@ export class VenueDO extends OutboxObject {
 
   /** Counts completed sales, each once per event id, in one transaction; returns how many were new. */
   recordSales(sales: readonly VenueSale[]): number {
+    this.volume = null;
     return this.ctx.storage.transactionSync(() => {
       const inbox = new DedupInbox(this.ctx.storage.sql);
       const now = Date.now();

@@ -6,7 +6,19 @@
  */
 export function applySchema(storage: DurableObjectStorage, steps: readonly string[], versionTable = '_schema'): void {
   storage.transactionSync(() => {
-    storage.sql.exec(`CREATE TABLE IF NOT EXISTS ${versionTable} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`);
+    const known = storage.sql.exec(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?`, versionTable).toArray().length > 0;
+    if (!known) {
+      // A new object (every payment makes one): all steps and the version row in one exec, one trip into
+      // SQLite instead of one per statement.
+      storage.sql.exec(
+        [
+          `CREATE TABLE ${versionTable} (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)`,
+          ...steps,
+          `INSERT INTO ${versionTable} (id, version) VALUES (1, ${steps.length})`,
+        ].join(';\n'),
+      );
+      return;
+    }
     const row = storage.sql.exec<{ version: number }>(`SELECT version FROM ${versionTable} WHERE id = 1`).toArray()[0];
     const applied = row?.version ?? 0;
     for (let i = applied; i < steps.length; i++) storage.sql.exec(steps[i] as string);

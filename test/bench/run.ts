@@ -5,6 +5,7 @@ import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } 
 import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
 import { runCheckoutBenches } from './checkout.ts';
 import { type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
+import { noopFloor } from './floor.ts';
 import { runFuzzBench } from './fuzz.ts';
 import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
@@ -17,9 +18,10 @@ import { runVerificationBench } from './verification.ts';
  * with autocannon on 127.0.0.1 only. GET /health asks a Durable Object and reuses a database probe,
  * GET /health/db connects to Postgres every time, GET /info touches neither and is the baseline. Then the payment
  * benchmarks of payments.ts (retry storm, outbox lag, process throughput) and checkout.ts (token stampede, checkout
- * overhead per provider), each printed as its own table; they print
+ * overhead per provider), each printed as its own table, and last the floor (floor.ts: a Worker that does
+ * nothing, under wrangler dev, loaded the same ways); they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
- * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap|floor
  * runs one group (default: all); BENCH_ONLY=fuzz runs only the fuzz bench (fuzz.ts, FUZZ_REQUESTS=10000).
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -34,7 +36,7 @@ const CONNECTIONS = 10;
 // /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
 const ROUTES = ['/health', '/health/db', '/info'];
 const ONLY = process.env.BENCH_ONLY;
-const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap') => !ONLY || ONLY === group;
+const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap' | 'floor') => !ONLY || ONLY === group;
 // The fuzz run (≥ 10,000 requests, test/bench/fuzz.ts) takes minutes: only when asked for, BENCH_ONLY=fuzz.
 const fuzzOnly = ONLY === 'fuzz';
 
@@ -177,6 +179,14 @@ async function main(): Promise<void> {
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (fuzzOnly) await runFuzzBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  if (runs('floor')) {
+    try {
+      console.log(`\n${await noopFloor(benchOptions)}\n`);
+    } catch (err) {
+      if (interrupted) throw err;
+      console.log(`\n!!! WARNING: the no-op floor failed: ${message(err)} !!!\n`);
+    }
+  }
 
   const stoppedEarly = s.hasExited();
   say('stopping the stack');

@@ -92,4 +92,19 @@ describe('HeartbeatDO and the transactional outbox', () => {
       expect(await state.storage.getAlarm()).not.toBeNull();
     });
   });
+
+  it('drops the redelivery alarm once the consumer has confirmed every row, and keeps it while one is open', async () => {
+    const { stub } = freshHeartbeat();
+    await stub.beat();
+    await runDurableObjectAlarm(stub); // sent: the alarm now waits to redeliver an unconfirmed row
+    await runInDurableObject(stub, async (_i, state) => expect(await state.storage.getAlarm()).not.toBeNull());
+    // The queue consumer confirms the row once Postgres has it.
+    expect(await eventually(async () => ((await stub.status()).outbox.unconfirmed === 0 ? true : undefined))).toBe(true);
+    await runInDurableObject(stub, async (_i, state) => expect(await state.storage.getAlarm()).toBeNull());
+
+    const first = await stub.beat();
+    await stub.beat();
+    expect(await stub.confirmOutboxEvents([first.eventId])).toBe(1); // the second is still to be sent
+    await runInDurableObject(stub, async (_i, state) => expect(await state.storage.getAlarm()).not.toBeNull());
+  });
 });

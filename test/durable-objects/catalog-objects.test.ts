@@ -107,6 +107,20 @@ describe('VenueDO', () => {
     expect(await stub.volume30d()).toBe(5000);
   });
 
+  it('the volume a payment prices with includes every sale recorded since the last read', async () => {
+    const stub = venueStub(env, `t-${crypto.randomUUID()}`, 'knox');
+    expect((await stub.pricing()).volume30d).toBe(0);
+    await stub.recordSales([
+      { eventId: crypto.randomUUID(), amount: 4000, at: Date.now() },
+      { eventId: crypto.randomUUID(), amount: 1000, at: Date.now() },
+    ]);
+    expect((await stub.pricing()).volume30d).toBe(5000);
+    expect(await stub.recordSale(crypto.randomUUID(), 700, Date.now())).toBe(true);
+    expect(await stub.volume30d()).toBe(5700);
+    // 31 days on, the window has moved past every one of them.
+    expect(await stub.volume30d(Date.now() + 31 * 86_400_000)).toBe(0);
+  });
+
   it('an object upgraded from its own applied_events table keeps the ids it had applied', async () => {
     const stub = venueStub(env, `t-${crypto.randomUUID()}`, 'knox');
     const applied = crypto.randomUUID();
