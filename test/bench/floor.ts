@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../dev/ports.ts';
@@ -19,7 +19,7 @@ const SECONDS = 5;
 const CONNECTIONS = 10;
 const BURSTS = [100, 500];
 
-const WORKER = `const line = JSON.stringify({ level: 'info', time: new Date(0).toISOString(), msg: 'request', requestId: crypto.randomUUID(),
+const WORKER = `const line = JSON.stringify({ level: 'info', time: new Date(0).toISOString(), msg: 'request', requestId: '6f1c2b9e-3d4a-4b5c-8d7e-9f0a1b2c3d4e',
   method: 'POST', path: '/api/v1/payments/process', route: '/api/v1/payments/process', status: 200, durationMs: 12.3,
   tenantId: 'bench-tenant-00000000', userId: 'bench-user-0000', role: 'customer', colo: 'local', ua: 'undici', bytes: 1024 });
 export default {
@@ -47,13 +47,15 @@ export async function noopFloor(o: FloorOptions): Promise<string> {
   );
   const port = await freePort();
   const bin = path.join(o.root, 'node_modules', '.bin');
+  const logFile = path.join(dir, 'wrangler.log');
+  const log = openSync(logFile, 'w');
   const child: ChildProcess = spawn(
     path.join(bin, 'wrangler'),
     ['dev', '--port', String(port), '--ip', HOST, '--show-interactive-dev-session=false', '--persist-to', path.join(dir, 'state')],
     {
       cwd: dir,
       detached: true,
-      stdio: 'ignore',
+      stdio: ['ignore', log, log],
       env: {
         ...process.env,
         PATH: [bin, process.env.PATH].filter(Boolean).join(path.delimiter),
@@ -77,7 +79,10 @@ export async function noopFloor(o: FloorOptions): Promise<string> {
     for (let i = 0; ; i++) {
       if (o.signal.aborted) throw new Error('interrupted');
       if ((await send(`${base}/`, {}, o.signal)).status === 200) break;
-      if (i > 240) throw new Error('the no-op Worker did not start within 120 s');
+      if (i > 240) {
+        const tail = readFileSync(logFile, 'utf8').split('\n').slice(-15).join('\n');
+        throw new Error(`the no-op Worker did not start within 120 s; wrangler printed:\n${tail}`);
+      }
       await sleep(500);
     }
     const rows: string[][] = [];
@@ -99,6 +104,7 @@ export async function noopFloor(o: FloorOptions): Promise<string> {
     return `floor: a Worker that does nothing, under wrangler dev on this machine\n${table}\n${machineLoad()}`;
   } finally {
     stop();
+    closeSync(log);
     process.removeListener('exit', stop);
     await sleep(500);
     rmSync(dir, { recursive: true, force: true });
