@@ -43,16 +43,17 @@ async function runProbe<T>(
   const result = await timed(() => withDb(config, ctx, fn));
   return result.ok
     ? { check: { status: 'healthy', latencyMs: result.ms, checkedAt }, value: result.value }
-    : // The driver's message can name hosts; the component says only that it failed.
-      {
-        check: {
-          status: 'unhealthy',
-          latencyMs: null,
-          checkedAt,
-          message: config.databaseUrl ? 'database unreachable' : 'database not configured',
-        },
-        value: null,
-      };
+    : { check: unreachable(config, checkedAt), value: null };
+}
+
+// The driver's message can name hosts; the component says only that it failed.
+function unreachable(config: Config, checkedAt: string): DatabaseCheck {
+  return {
+    status: 'unhealthy',
+    latencyMs: null,
+    checkedAt,
+    message: config.databaseUrl ? 'database unreachable' : 'database not configured',
+  };
 }
 
 /** A live `SELECT 1` through the Neon driver (GET /health/db). */
@@ -62,22 +63,41 @@ export async function checkDatabase(config: Config, ctx: WaitUntil): Promise<Dat
 
 /** How long /health reuses a database probe. */
 export const DATABASE_PROBE_TTL_MS = 5_000;
-const probes = new Map<string, { startedAt: number; result: Promise<DatabaseProbe> }>();
+/** How often a request waiting for another request's probe looks for its result. */
+const PROBE_POLL_MS = 20;
+type ProbeSlot = { startedAt: number; result: DatabaseProbe | null };
+const probes = new Map<string, ProbeSlot>();
 
 /**
  * The database component of /health: one probe per isolate at most every 5 s, shared by concurrent
  * callers. Load balancers poll /health constantly, and a fresh connection per poll (WebSocket, startup,
  * password, SELECT 1) would make the health route the heaviest database client. `checkedAt` says how old
  * the answer is; /health/db stays live.
+ *
+ * A caller that finds another request's probe in flight waits on timers of its own and reads the result
+ * from the slot, never awaiting that request's promise: workerd drops the continuations of a request
+ * waiting on another request's promise once that request has ended, and the waiter then fails as hung
+ * (a 500). Bursts of /health met that whenever the probing request finished first.
  */
-export function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseProbe> {
+export async function probeDatabase(config: Config, ctx: WaitUntil, now = Date.now()): Promise<DatabaseProbe> {
   const key = config.databaseUrl ?? '';
-  const cached = probes.get(key);
-  if (cached && now - cached.startedAt < DATABASE_PROBE_TTL_MS) return cached.result;
+  const current = probes.get(key);
+  if (current && now - current.startedAt < DATABASE_PROBE_TTL_MS) {
+    if (current.result) return current.result;
+    const deadline = now + CHECK_TIMEOUT_MS;
+    while (Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, PROBE_POLL_MS));
+      if (current.result) return current.result;
+    }
+    // The probe's request was cancelled, or the probe outlived its own timeout: report what it would have.
+    return { check: unreachable(config, new Date(now).toISOString()), backlog: null };
+  }
+  const slot: ProbeSlot = { startedAt: now, result: null };
+  probes.set(key, slot);
   // The same connection also reads the consumers' backlog: messages in retries and dead letters.
-  const result = runProbe(config, ctx, queueBacklog).then(({ check, value }) => ({ check, backlog: value }));
-  probes.set(key, { startedAt: now, result });
-  return result;
+  const { check, value } = await runProbe(config, ctx, queueBacklog);
+  slot.result = { check, backlog: value };
+  return slot.result;
 }
 
 /**
