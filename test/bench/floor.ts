@@ -18,6 +18,8 @@ const HOST = '127.0.0.1';
 const SECONDS = 5;
 const CONNECTIONS = 10;
 const BURSTS = [100, 500];
+/** Requests sent one after another (50 ms apart): what wrangler dev's own path costs a request at one connection. */
+const SEQUENTIAL = 20;
 
 const WORKER = `const line = JSON.stringify({ level: 'info', time: new Date(0).toISOString(), msg: 'request', requestId: '6f1c2b9e-3d4a-4b5c-8d7e-9f0a1b2c3d4e',
   method: 'POST', path: '/api/v1/payments/process', route: '/api/v1/payments/process', status: 200, durationMs: 12.3,
@@ -89,16 +91,29 @@ export async function noopFloor(o: FloorOptions): Promise<string> {
     for (const route of ['/', '/log']) {
       await o.measure({ url: `${base}${route}`, connections: CONNECTIONS, duration: 2 }); // warm-up
       const r = await o.measure({ url: `${base}${route}`, connections: CONNECTIONS, duration: SECONDS });
+      const alone: number[] = [];
+      for (let i = 0; i < SEQUENTIAL; i++) {
+        const reply = await send(`${base}${route}`, {}, o.signal);
+        if (reply.status !== 200) throw new Error(`the no-op Worker answered ${reply.status}`);
+        alone.push(reply.ms);
+        await sleep(50);
+      }
       const bursts: string[] = [];
       for (const count of BURSTS) {
         await burst(`${base}${route}`, count, o.signal); // the first burst of a size pays for connection set-up
         const latencies = await burst(`${base}${route}`, count, o.signal);
         bursts.push(`${ms(percentile(latencies, 50))} / ${ms(percentile(latencies, 99))}`);
       }
-      rows.push([`GET ${route}`, r.requests.average.toFixed(1), r.latency.p50.toFixed(1), ...bursts]);
+      rows.push([`GET ${route}`, r.requests.average.toFixed(1), r.latency.p50.toFixed(1), ms(percentile(alone, 50)), ...bursts]);
     }
     const table = formatColumns(
-      ['no-op Worker', `req/s (${CONNECTIONS} conn)`, 'p50 ms', ...BURSTS.map((n) => `${n} at once: p50 / p99 ms`)],
+      [
+        'no-op Worker',
+        `req/s (${CONNECTIONS} conn)`,
+        'p50 ms',
+        'one at a time: p50 ms',
+        ...BURSTS.map((n) => `${n} at once: p50 / p99 ms`),
+      ],
       rows,
     );
     return `floor: a Worker that does nothing, under wrangler dev on this machine\n${table}\n${machineLoad()}`;

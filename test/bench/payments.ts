@@ -1,10 +1,11 @@
+import { oneAtATime } from './payments/one-at-a-time.ts';
 import { outboxLag } from './payments/outbox-lag.ts';
 import { retryStorm } from './payments/retry-storm.ts';
 import { Bench, message, type PaymentBenchOptions, workerReloads } from './payments/shared.ts';
 import { throughput } from './payments/throughput.ts';
 import { devSigner } from './tokens.ts';
 
-/** Sets up a tenant, a venue and events, runs (a), (c), (b), and prints each table as soon as it is ready. */
+/** Sets up a tenant, a venue and events, runs (a), (c), (b) and (b) one at a time, and prints each table as soon as it is ready. */
 export async function runPaymentBenches(o: PaymentBenchOptions): Promise<void> {
   let b: Bench;
   try {
@@ -20,6 +21,7 @@ export async function runPaymentBenches(o: PaymentBenchOptions): Promise<void> {
     ['(a) retry storm', retryStorm],
     ['(c) outbox lag', outboxLag],
     ['(b) process throughput', throughput],
+    ['(b) one payment at a time', oneAtATime],
   ];
   for (const [name, bench] of benches) {
     if (o.signal.aborted) throw new Error('interrupted');

@@ -9,7 +9,7 @@ import type { Signer } from '../tokens.ts';
  * The payment benchmarks of `npm run bench`, against the dev stack and its PSP sandbox (127.0.0.1 only):
  *  (a) retry storm — 100 concurrent identical POST /api/v1/payments/process: one PaymentIntent, 200/409 mix, replay;
  *  (b) throughput — distinct payments with sandbox Stripe latency 0 and 200 ms (10 and 1 connections): requests/s,
- *      p50/p99, our overhead;
+ *      p50/p99, our overhead; then one payment at a time with its background work done (one-at-a-time.ts);
  *  (c) outbox lag — from a payment's 200 to its 'completed' row in Postgres payment_transactions.
  * Results are printed, never asserted; a failing benchmark prints a WARNING and the next one runs.
  * (c) runs before (b): (b) leaves hundreds of payments (two or more outbox messages each) queued ahead of (c)'s rows.
