@@ -14,21 +14,19 @@ export type PublicJwk = { kty: string; crv: string; x: string; y: string; kid: s
 
 type SigningKey = { privateKey: CryptoKey; publicJwk: PublicJwk };
 
-// Importing a PEM costs more than signing: one import per key and isolate.
-const keys = new Map<string, Promise<SigningKey>>();
+// Importing a PEM costs more than signing: one import per key and isolate. Only imported keys are kept,
+// never a pending import: workerd drops the continuations of a request that waits on another request's
+// promise once that request has ended, so concurrent first requests each import.
+const keys = new Map<string, SigningKey>();
 
-function signingKey(pem: string): Promise<SigningKey> {
-  let key = keys.get(pem);
-  if (!key) {
-    key = (async () => {
-      const privateKey = await importPKCS8(pem, VERIFICATION_TOKEN_ALG, { extractable: true });
-      const { kty = 'EC', crv = 'P-256', x = '', y = '' } = await exportJWK(privateKey);
-      const kid = await calculateJwkThumbprint({ kty, crv, x, y } satisfies JWK);
-      return { privateKey, publicJwk: { kty, crv, x, y, kid, alg: VERIFICATION_TOKEN_ALG, use: 'sig' } };
-    })();
-    key.catch(() => keys.delete(pem));
-    keys.set(pem, key);
-  }
+async function signingKey(pem: string): Promise<SigningKey> {
+  const held = keys.get(pem);
+  if (held) return held;
+  const privateKey = await importPKCS8(pem, VERIFICATION_TOKEN_ALG, { extractable: true });
+  const { kty = 'EC', crv = 'P-256', x = '', y = '' } = await exportJWK(privateKey);
+  const kid = await calculateJwkThumbprint({ kty, crv, x, y } satisfies JWK);
+  const key: SigningKey = { privateKey, publicJwk: { kty, crv, x, y, kid, alg: VERIFICATION_TOKEN_ALG, use: 'sig' } };
+  keys.set(pem, key);
   return key;
 }
 

@@ -19,19 +19,19 @@ const Claims = z.object({
   venues: z.array(z.string().min(1).max(200)).max(1000).default([]),
 });
 
-// Imported keys and JWKS fetchers live for the isolate: importing a PEM costs more than verifying.
-const pemKeys = new Map<string, Promise<CryptoKey>>();
+// Imported keys and JWKS fetchers live for the isolate: importing a PEM costs more than verifying. Only
+// imported keys are kept, never a pending import: workerd drops the continuations of a request that waits
+// on another request's promise once that request has ended, so concurrent first requests each import.
+const pemKeys = new Map<string, CryptoKey>();
 const jwksSets = new Map<string, JWTVerifyGetKey>();
 
-function pemKey(pem: string, alg: string): Promise<CryptoKey> {
+async function pemKey(pem: string, alg: string): Promise<CryptoKey> {
   const cacheKey = `${alg}\n${pem}`;
-  let key = pemKeys.get(cacheKey);
-  if (!key) {
-    // .dev.vars and dashboards often carry the PEM with literal "\n" sequences.
-    key = importSPKI(pem.replace(/\\n/g, '\n'), alg);
-    key.catch(() => pemKeys.delete(cacheKey));
-    pemKeys.set(cacheKey, key);
-  }
+  const held = pemKeys.get(cacheKey);
+  if (held) return held;
+  // .dev.vars and dashboards often carry the PEM with literal "\n" sequences.
+  const key = await importSPKI(pem.replace(/\\n/g, '\n'), alg);
+  pemKeys.set(cacheKey, key);
   return key;
 }
 
