@@ -11,6 +11,7 @@ import { waitFor } from './ports.ts';
 import { type Database, externalDatabase, startPglite } from './postgres.ts';
 import { QPAY_TEST_INVOICE_CODE } from './sandbox/qpay/invoices.ts';
 import { startSandbox } from './sandbox/server.ts';
+import { WRANGLER_OFFLINE_ENV } from './wrangler-env.ts';
 import { postgresAddress, startWsProxy } from './ws-proxy.ts';
 
 /**
@@ -156,19 +157,12 @@ async function main() {
         ...(process.env.DEV_INSPECTOR_PORT ? ['--inspector-port', process.env.DEV_INSPECTOR_PORT, '--inspector-ip', '127.0.0.1'] : []),
       ],
       // wrangler's launcher runs whichever `node` comes first on PATH; make that this Node (≥ 22.12).
-      // The rest keeps wrangler off the network: no metrics or error reports, no banner (whose update
-      // check asks npm), and no download of the `Request.cf` placeholder (offline it prints a stack trace).
       {
         stdio: ['ignore', 'pipe', 'pipe'],
         env: {
           ...process.env,
           PATH: `${path.dirname(process.execPath)}${path.delimiter}${process.env.PATH ?? ''}`,
-          WRANGLER_SEND_METRICS: 'false',
-          WRANGLER_SEND_ERROR_REPORTS: 'false',
-          WRANGLER_HIDE_BANNER: 'true',
-          CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-          NO_UPDATE_NOTIFIER: '1',
-          FORCE_COLOR: '0',
+          ...WRANGLER_OFFLINE_ENV,
         },
       },
     );

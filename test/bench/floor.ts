@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync }
 import os from 'node:os';
 import path from 'node:path';
 import { freePort } from '../../dev/ports.ts';
+import { WRANGLER_OFFLINE_ENV } from '../../dev/wrangler-env.ts';
 import type { AutocannonOptions, AutocannonResult } from './autocannon.ts';
 import { machineLoad, ms, percentile, send, sleep } from './payments/shared.ts';
 import { formatColumns } from './table.ts';
@@ -61,11 +62,7 @@ export async function noopFloor(o: FloorOptions): Promise<string> {
       env: {
         ...process.env,
         PATH: [bin, process.env.PATH].filter(Boolean).join(path.delimiter),
-        WRANGLER_SEND_METRICS: 'false',
-        WRANGLER_SEND_ERROR_REPORTS: 'false',
-        WRANGLER_HIDE_BANNER: 'true',
-        CLOUDFLARE_CF_FETCH_ENABLED: 'false',
-        NO_UPDATE_NOTIFIER: '1',
+        ...WRANGLER_OFFLINE_ENV,
       },
     },
   );

@@ -30,25 +30,8 @@ function paymentRow(p: PaymentSnapshot) {
   };
 }
 
-/** What a newer snapshot changes: everything but the identity, the owner, the key and the creation time. */
-const PAYMENT_UPDATED_COLUMNS = [
-  'venueId',
-  'userId',
-  'eventId',
-  'amount',
-  'currency',
-  'status',
-  'platformFee',
-  'venuePayout',
-  'gasFeePaid',
-  'taxAmount',
-  'provider',
-  'stripePaymentIntentId',
-  'paymentMethodFingerprint',
-  'metadata',
-  'version',
-  'updatedAt',
-] as const;
+/** What a newer snapshot never changes: the identity, the owner, the key and the creation time. */
+const FIXED_AT_CREATION: ReadonlySet<string> = new Set(['id', 'tenantId', 'idempotencyKey', 'createdAt']);
 
 /**
  * Versioned upserts of PaymentDO snapshots in one statement: a snapshot older than the stored row changes
@@ -61,12 +44,14 @@ export async function upsertPaymentTransactions(tx: Tx, snapshots: readonly Paym
     const seen = newest.get(p.transactionId);
     if (!seen || seen.version < p.version) newest.set(p.transactionId, p);
   }
-  if (newest.size === 0) return;
+  const rows = [...newest.values()].map(paymentRow);
+  if (rows.length === 0) return;
   const columns = getTableColumns(paymentTransactions);
-  const set = Object.fromEntries(PAYMENT_UPDATED_COLUMNS.map((key) => [key, sql.raw(`excluded.${columns[key].name}`)]));
+  const updated = (Object.keys(rows[0] as object) as Array<keyof typeof columns>).filter((key) => !FIXED_AT_CREATION.has(key));
+  const set = Object.fromEntries(updated.map((key) => [key, sql.raw(`excluded.${columns[key].name}`)]));
   await tx
     .insert(paymentTransactions)
-    .values([...newest.values()].map(paymentRow))
+    .values(rows)
     .onConflictDoUpdate({ target: paymentTransactions.id, set, setWhere: sql`${paymentTransactions.version} < excluded.version` });
 }
 

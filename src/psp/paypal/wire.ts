@@ -24,26 +24,24 @@ export const PaypalLink = z.looseObject({ href: z.string(), rel: z.string(), met
 export type PaypalLink = z.output<typeof PaypalLink>;
 const Links = z.array(PaypalLink).optional();
 
-export const PaypalCapture = z.looseObject({
+/** What a capture and a refund both carry. */
+const PaymentRecordFields = {
   id: Id,
-  status: z.enum(PAYPAL_CAPTURE_STATUSES),
   amount: PaypalMoney.optional(),
   custom_id: z.string().optional(),
   invoice_id: z.string().optional(),
-  supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
   links: Links,
+};
+
+export const PaypalCapture = z.looseObject({
+  ...PaymentRecordFields,
+  status: z.enum(PAYPAL_CAPTURE_STATUSES),
+  supplementary_data: z.looseObject({ related_ids: z.looseObject({ order_id: z.string().optional() }).optional() }).optional(),
 });
 export type PaypalCapture = z.output<typeof PaypalCapture>;
 
 /** A refund as the Payments API answers it (create, get): a status the spec does not list is not read. */
-export const PaypalRefund = z.looseObject({
-  id: Id,
-  status: z.enum(PAYPAL_REFUND_STATUSES),
-  amount: PaypalMoney.optional(),
-  custom_id: z.string().optional(),
-  invoice_id: z.string().optional(),
-  links: Links,
-});
+export const PaypalRefund = z.looseObject({ ...PaymentRecordFields, status: z.enum(PAYPAL_REFUND_STATUSES) });
 export type PaypalRefund = z.output<typeof PaypalRefund>;
 
 /**
