@@ -2,10 +2,11 @@ import { PAYMENT_EVENT_OF } from '../src/domain/payment-events';
 import { type PaymentEvent, toApiStatus, transition } from '../src/domain/payment-state';
 import { planRefund } from '../src/domain/refunds';
 import { pspFailureRefusal } from '../src/lib/psp-errors';
-import { eventStub } from '../src/lib/stubs';
 import { ticketPayments } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
 import { OutboxObject } from './OutboxObject';
+import { riskAssessedPayload } from './payment/assessment';
+import { releaseHolds } from './payment/holds';
 import { idempotent } from './payment/idempotency';
 import { limitConfirmDueAt, runLimitConfirm, scheduleLimitConfirm } from './payment/limit-confirm';
 import { priceAndReserve } from './payment/order';
@@ -57,20 +58,34 @@ export class PaymentDO extends OutboxObject {
 
     const { request } = input;
     const priced = await priceAndReserve(this.env, input);
-    if (!priced.ok) return priced.reply;
-    const { event, venue, tax, fees } = priced.order;
+    const assessed = priced.facts ? riskAssessedPayload(input, priced.facts, Date.now()) : null;
+    if (!priced.ok) {
+      if (assessed) {
+        this.ctx.storage.transactionSync(() =>
+          this.outbox.append({ type: 'risk.assessed', tenantId: input.tenantId, payload: assessed }, Date.now()),
+        );
+        await this.rearm();
+      }
+      return priced.reply;
+    }
+    const { order, facts } = priced;
+    const { event, venue, tax, fees } = order;
 
     const now = Date.now();
     this.ctx.storage.transactionSync(() => {
+      if (assessed) this.outbox.append({ type: 'risk.assessed', tenantId: input.tenantId, payload: assessed }, now);
       const previous = this.store.row();
       const attempt = (previous?.attempt ?? 0) + 1;
       const state = previous ? nextState(previous.state, 'payment.retry') : nextState('PENDING', 'payment.processing');
       this.ctx.storage.sql.exec(
         `INSERT INTO payment (id, transaction_id, tenant_id, user_id, venue_id, event_id, idempotency_key, state, currency, amount, fees, tax, tickets,
-           payment_method_id, provider, connected_account, attempt, version, created_at, updated_at)
-         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stripe', ?, ?, 1, ?, ?)
+           payment_method_id, provider, connected_account, attempt, version, created_at, updated_at,
+           admission_jti, device_fingerprint, payment_method_fingerprint)
+         VALUES (1, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'stripe', ?, ?, 1, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, fees = excluded.fees, tax = excluded.tax, tickets = excluded.tickets, amount = excluded.amount,
-           payment_method_id = excluded.payment_method_id, attempt = excluded.attempt, failure_code = NULL, version = payment.version + 1, updated_at = excluded.updated_at`,
+           payment_method_id = excluded.payment_method_id, attempt = excluded.attempt, failure_code = NULL, version = payment.version + 1, updated_at = excluded.updated_at,
+           admission_jti = excluded.admission_jti, device_fingerprint = excluded.device_fingerprint,
+           payment_method_fingerprint = excluded.payment_method_fingerprint`,
         input.transactionId,
         input.tenantId,
         input.userId,
@@ -88,6 +103,9 @@ export class PaymentDO extends OutboxObject {
         attempt,
         now,
         now,
+        facts.admissionJti ?? null,
+        request.deviceFingerprint ?? null,
+        facts.cardFingerprint ?? null,
       );
       this.store.emit(previous ? 'payment.retrying' : 'payment.created', now);
     });
@@ -123,7 +141,7 @@ export class PaymentDO extends OutboxObject {
         // after 15 minutes, and a success that did happen still arrives as a webhook.
         return pspDidNotAnswer({ transactionId: input.transactionId });
       }
-      await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind });
+      await releaseHolds(this.env, await this.settle('payment.failed', { failureCode: failure.code ?? failure.kind }));
       if (failure.code === 'resource_missing') {
         return {
           ok: false,
@@ -165,7 +183,7 @@ export class PaymentDO extends OutboxObject {
       case 'canceled': {
         const declineCode = outcome.status === 'declined' ? outcome.declineCode : 'canceled';
         const row = await this.settle('payment.failed', { pspReference: outcome.reference, failureCode: declineCode });
-        await eventStub(this.env, row.tenant_id, row.event_id).release(row.transaction_id);
+        await releaseHolds(this.env, row);
         const message = outcome.status === 'declined' ? outcome.message : 'The payment was canceled';
         return {
           ok: false,
@@ -308,7 +326,7 @@ export class PaymentDO extends OutboxObject {
     if (row.state !== 'PROCESSING') return { action: 'unchanged' };
     if (!row.psp_reference) {
       const failed = await this.settle('payment.failed', { failureCode: 'psp_no_answer' });
-      await eventStub(this.env, failed.tenant_id, failed.event_id).release(failed.transaction_id);
+      await releaseHolds(this.env, failed);
       return { action: 'abandoned' };
     }
     const result = await ticketPayments(this.env, this.config, row.provider).retrieveCharge(
@@ -325,7 +343,7 @@ export class PaymentDO extends OutboxObject {
       failureCode: outcome.status === 'declined' ? outcome.declineCode : undefined,
     });
     // A PAID one has its reservation confirmed from the alarm (scheduled by settle).
-    if (settled.state === 'PAYMENT_FAILED') await eventStub(this.env, settled.tenant_id, settled.event_id).release(settled.transaction_id);
+    if (settled.state === 'PAYMENT_FAILED') await releaseHolds(this.env, settled);
     return { action: 'converged' };
   }
 

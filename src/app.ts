@@ -26,12 +26,14 @@ import { catalogRoutes } from './routes/catalog';
 import { checkoutRoutes } from './routes/checkout';
 import { checkoutWebhookRoutes } from './routes/checkout-webhooks';
 import { feeRoutes } from './routes/fees';
+import { fraudAdminRoutes } from './routes/fraud-admin';
 import { healthRoutes } from './routes/health';
 import { internalRoutes } from './routes/internal';
 import { paymentRoutes } from './routes/payments';
 import { qpayRoutes } from './routes/qpay';
 import { recoveryRoutes } from './routes/recovery';
 import { verificationRoutes } from './routes/verification';
+import { waitingRoomRoutes } from './routes/waiting-room';
 import { webhookRoutes } from './routes/webhooks';
 
 /** Where the Scalar UI bundle is served from (Workers static assets, filled by `npm run assets`). */
@@ -92,6 +94,8 @@ export function createApp() {
   app.route('/', checkoutWebhookRoutes);
   app.route('/', feeRoutes);
   app.route('/', internalRoutes);
+  app.route('/', waitingRoomRoutes);
+  app.route('/', fraudAdminRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

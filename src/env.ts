@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parseFraudThresholds } from './domain/fraud-score';
 import type { Logger } from './lib/logger';
 
 /**
@@ -68,6 +69,20 @@ const ConfigSchema = z
     NEON_WS_PROXY: optionalText,
     PLATFORM_TENANT_ID: z.string().min(1),
     PAYMENT_ID_KEY: z.string().min(32, 'must be at least 32 characters'),
+    /** Signs waiting-room admission tokens (HS256). */
+    QUEUE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /** Fraud score thresholds "review,challenge,decline" in (0, 1], increasing; default 0.4,0.6,0.85. */
+    FRAUD_THRESHOLDS: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        try {
+          return parseFraudThresholds(text);
+        } catch (err) {
+          ctx.addIssue({ code: 'custom', message: (err as Error).message });
+          return z.NEVER;
+        }
+      }),
     PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)'),
     PSP_SANDBOX_URL: optionalText.pipe(z.url().optional()),
@@ -151,6 +166,8 @@ const ConfigSchema = z
     neonWsProxy: c.NEON_WS_PROXY,
     platformTenantId: c.PLATFORM_TENANT_ID,
     paymentIdKey: c.PAYMENT_ID_KEY,
+    queueTokenSecret: c.QUEUE_TOKEN_SECRET,
+    fraudThresholds: c.FRAUD_THRESHOLDS,
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     notap: { factorPepper: c.FACTOR_PEPPER, signingKeyPem: c.VERIFICATION_SIGNING_KEY.replace(/\\n/g, '\n') },
     notifications: {

@@ -9,10 +9,13 @@ export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';
 export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
+export { RiskDO } from '../durable-objects/RiskDO';
 export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';
 export { UserFactorsDO } from '../durable-objects/UserFactorsDO';
 export { VenueDO } from '../durable-objects/VenueDO';
 export { VerificationDO } from '../durable-objects/VerificationDO';
+export { WaitingRoomDO } from '../durable-objects/WaitingRoomDO';
+export { WaitingRoomShardDO } from '../durable-objects/WaitingRoomShardDO';
 export { WebhookInboxDO } from '../durable-objects/WebhookInboxDO';
 
 const app = createApp();

@@ -1,9 +1,10 @@
 import type { Bindings } from '../../src/env';
-import { eventStub } from '../../src/lib/stubs';
+import { eventStub, waitingRoomStub } from '../../src/lib/stubs';
 import { OUTBOX_COALESCE_MS, outboxBackoffMs } from '../outbox';
 
 /**
- * A paid order's purchase reservation is confirmed in its EventDO after the reply, not before it: the
+ * A paid order's purchase reservation is confirmed in its EventDO (and its waiting-room admission token
+ * spent) after the reply, not before it: the
  * task is written in the same transaction that records the payment as PAID and runs from the object's
  * alarm (with the outbox's first flush of the payment), retried with backoff until the EventDO has it. Until then the reservation is
  * 'reserved', which the limits count exactly as they count a confirmed purchase; it expires only after
@@ -15,20 +16,21 @@ export const LIMIT_CONFIRM_SCHEMA_STEP = `CREATE TABLE limit_confirm (
      transaction_id TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, next_attempt_at INTEGER NOT NULL
    )`;
 
-type Task = { tenant_id: string; event_id: string; transaction_id: string; attempts: number };
+type Task = { tenant_id: string; event_id: string; transaction_id: string; admission_jti: string | null; attempts: number };
 
 /** Call inside the transaction that makes the payment PAID. */
 export function scheduleLimitConfirm(
   sql: SqlStorage,
-  row: { tenant_id: string; event_id: string; transaction_id: string },
+  row: { tenant_id: string; event_id: string; transaction_id: string; admission_jti: string | null },
   now: number,
 ): void {
   sql.exec(
-    `INSERT INTO limit_confirm (id, tenant_id, event_id, transaction_id, next_attempt_at) VALUES (1, ?, ?, ?, ?)
+    `INSERT INTO limit_confirm (id, tenant_id, event_id, transaction_id, admission_jti, next_attempt_at) VALUES (1, ?, ?, ?, ?, ?)
      ON CONFLICT (id) DO NOTHING`,
     row.tenant_id,
     row.event_id,
     row.transaction_id,
+    row.admission_jti,
     now + OUTBOX_COALESCE_MS,
   );
 }
@@ -44,13 +46,17 @@ export function limitConfirmDueAt(sql: SqlStorage): number | null {
 export async function runLimitConfirm(sql: SqlStorage, env: Bindings, now: number): Promise<void> {
   const task = sql
     .exec<Task>(
-      'SELECT tenant_id, event_id, transaction_id, attempts FROM limit_confirm WHERE id = 1 AND (attempts = 0 OR next_attempt_at <= ?)',
+      'SELECT tenant_id, event_id, transaction_id, admission_jti, attempts FROM limit_confirm WHERE id = 1 AND (attempts = 0 OR next_attempt_at <= ?)',
       now,
     )
     .toArray()[0];
   if (!task) return;
   try {
     await eventStub(env, task.tenant_id, task.event_id).confirm(task.transaction_id);
+    // Held for this transaction since the pre-charge checks, so nobody else could use it meanwhile.
+    if (task.admission_jti) {
+      await waitingRoomStub(env, task.tenant_id, task.event_id).spendToken({ jti: task.admission_jti, transactionId: task.transaction_id });
+    }
     sql.exec('DELETE FROM limit_confirm WHERE id = 1');
   } catch {
     sql.exec(

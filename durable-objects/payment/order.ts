@@ -3,9 +3,12 @@ import type { Bindings } from '../../src/env';
 import { eventStub, venueStub } from '../../src/lib/stubs';
 import type { EventProfile } from '../../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../../src/schemas/payments';
-import { purchaseLimitsStep, runPrecharge } from '../precharge';
+import type { PrechargeFacts } from '../precharge';
+import { runPrecharge } from '../precharge';
+import { admissionStep } from '../precharge/admission';
+import { purchaseLimitsStep } from '../precharge/limits';
 import { cachedEventProfile, forgetEventProfile, rememberEventProfile } from './event-profiles';
-import type { Reply } from './types';
+import type { ProcessContext, Reply } from './types';
 
 /** More rounds than this means the event's profile changes faster than an order can be priced. */
 const MAX_ROUNDS = 5;
@@ -17,12 +20,12 @@ type OrderInput = {
   request: ProcessPaymentBody;
   requestId: string;
   path: string;
-  context: { accessToken?: string; ip?: string; userAgent?: string };
+  context: ProcessContext;
 };
 
 /**
- * Prices the order from the catalog and runs the pre-charge checks, which reserve the tickets against
- * the purchase limits. The event profile comes from the isolate's copy when it has one: the reservation
+ * Prices the order from the catalog and runs the pre-charge checks (waiting-room token, bot, fraud and
+ * velocity, then the purchase limits, which reserve the tickets). The event profile comes from the isolate's copy when it has one: the reservation
  * names the version it was priced with and the EventDO refuses a stale one, handing back the current
  * profile, so the order is repriced and the reservation asked for again. One EventDO round trip on the
  * usual path instead of two (profile, then reserve); a 422 is only answered on a profile read just now.
@@ -30,7 +33,7 @@ type OrderInput = {
 export async function priceAndReserve(
   env: Bindings,
   input: OrderInput,
-): Promise<{ ok: true; order: PricedOrder } | { ok: false; reply: Reply }> {
+): Promise<{ ok: true; order: PricedOrder; facts: PrechargeFacts } | { ok: false; reply: Reply; facts?: PrechargeFacts }> {
   const { request, tenantId } = input;
   const events = eventStub(env, tenantId, request.eventId);
   const readProfile = async (): Promise<EventProfile | null> => {
@@ -52,7 +55,8 @@ export async function priceAndReserve(
       }
       return { ok: false, reply: { ok: false, refusal: { code: 'VALIDATION_ERROR', message: 'Validation failed', errors: order.errors } } };
     }
-    const precharge = await runPrecharge([purchaseLimitsStep(env)], {
+    const steps = [admissionStep(env), purchaseLimitsStep(env)];
+    const precharge = await runPrecharge(steps, {
       transactionId: input.transactionId,
       tenantId,
       userId: input.userId,
@@ -61,19 +65,20 @@ export async function priceAndReserve(
       ticketCount: order.ticketCount,
       paymentMethodId: request.paymentMethod.paymentMethodId,
       addressKey: addressKey(request.customerAddress),
-      context: { ...input.context, deviceFingerprint: request.deviceFingerprint },
+      context: { ...input.context, deviceFingerprint: request.deviceFingerprint, sessionData: request.sessionData },
     });
-    if (precharge.ok) return { ok: true, order };
+    if (precharge.ok) return { ok: true, order, facts: precharge.facts };
     if ('staleProfile' in precharge) {
       profile = precharge.staleProfile;
       rememberEventProfile(tenantId, profile);
       fresh = true;
       continue;
     }
-    const { refusal } = precharge;
+    const { refusal, facts } = precharge;
     if (refusal.code === 'VALIDATION_ERROR') forgetEventProfile(tenantId, request.eventId); // the event is gone
     const errors = refusal.field ? [{ field: refusal.field, message: refusal.message }] : undefined;
-    return { ok: false, reply: { ok: false, refusal: { code: refusal.code, message: refusal.message, errors } } };
+    const { retryAfterSeconds } = refusal;
+    return { ok: false, reply: { ok: false, refusal: { code: refusal.code, message: refusal.message, errors, retryAfterSeconds } }, facts };
   }
   throw new Error(`the profile of event ${request.eventId} changed on each of ${MAX_ROUNDS} pricing rounds`);
 }

@@ -32,6 +32,12 @@ export const PAYMENT_SCHEMA_STEPS = [
    )`,
   // A paid order's purchase reservation still to be confirmed in its EventDO (limit-confirm.ts).
   LIMIT_CONFIRM_SCHEMA_STEP,
+  // What the pre-charge checks held or learned: the admission token (spent when paid, given back when not)
+  // and the fingerprints projected with the payment.
+  `ALTER TABLE payment ADD COLUMN admission_jti TEXT;
+   ALTER TABLE payment ADD COLUMN device_fingerprint TEXT;
+   ALTER TABLE payment ADD COLUMN payment_method_fingerprint TEXT;
+   ALTER TABLE limit_confirm ADD COLUMN admission_jti TEXT`,
 ] as const;
 
 /** The single `payment` row (id = 1). */
@@ -59,6 +65,9 @@ export type PaymentRow = {
   version: number;
   created_at: number;
   updated_at: number;
+  admission_jti: string | null;
+  device_fingerprint: string | null;
+  payment_method_fingerprint: string | null;
 };
 
 export type RefundRow = {

@@ -23,6 +23,8 @@ export function toSnapshot(row: PaymentRow): PaymentSnapshot {
     provider: row.provider,
     pspReference: row.psp_reference,
     paymentMethodId: row.payment_method_id,
+    deviceFingerprint: row.device_fingerprint,
+    paymentMethodFingerprint: row.payment_method_fingerprint,
     refundedAmount: row.refunded_amount,
     version: row.version,
     createdAt: new Date(row.created_at).toISOString(),

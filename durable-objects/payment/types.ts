@@ -22,8 +22,11 @@ export type ProcessInput = {
   request: ProcessPaymentBody;
   requestId: string;
   path: string;
-  context: { accessToken?: string; ip?: string; userAgent?: string };
+  context: ProcessContext;
 };
+
+/** Request facts the pre-charge checks read besides the body: headers and Cloudflare's view of the client. */
+export type ProcessContext = { accessToken?: string; verificationToken?: string; ip?: string; userAgent?: string; cfBotScore?: number };
 
 export type RefundInput = {
   tenantId: string;
@@ -46,6 +49,8 @@ export type PaymentRefusal = {
   message: string;
   errors?: FieldError[];
   details?: RefusalDetails;
+  /** RATE_LIMIT_EXCEEDED: when the window frees, for the Retry-After header. */
+  retryAfterSeconds?: number;
 };
 
 /** What a handler returns, before the idempotency record stamps and stores it. */
@@ -93,6 +98,9 @@ export const PaymentSnapshot = z.object({
   provider: z.string().min(1),
   pspReference: z.string().nullable(),
   paymentMethodId: z.string(),
+  // Absent from events written before the fraud checks recorded them.
+  deviceFingerprint: z.string().nullable().default(null),
+  paymentMethodFingerprint: z.string().nullable().default(null),
   refundedAmount: z.number().int(),
   version: z.number().int(),
   createdAt: z.iso.datetime(),
@@ -122,3 +130,34 @@ export const RefundEventPayload = z.object({ refund: RefundSnapshot, payment: Pa
 /** `refund.succeeded`: and the refund's ledger lines. */
 export const RefundSucceededPayload = RefundEventPayload.extend({ ledger: z.array(LedgerLine) });
 export type RefundEventPayload = z.infer<typeof RefundEventPayload> & { ledger?: LedgerLine[] };
+
+const Score = z.number().min(0).max(1);
+
+/**
+ * `risk.assessed`: what the pre-charge checks found for one attempt, whether it went on to the charge or
+ * was refused (and by which step). Projected to fraud_checks, bot_detections and device_activity.
+ */
+export const RiskAssessedPayload = z.object({
+  tenantId: z.string().min(1),
+  transactionId: z.string().min(1),
+  userId: z.string().min(1),
+  eventId: z.string().min(1),
+  at: z.iso.datetime(),
+  ip: z.string().nullable(),
+  userAgent: z.string().nullable(),
+  deviceFingerprint: z.string().nullable(),
+  refusedBy: z.string().nullable(),
+  bot: z.object({ id: z.uuid(), score: Score, isBot: z.boolean(), indicators: z.array(z.string()) }).nullable(),
+  fraud: z
+    .object({
+      id: z.uuid(),
+      score: Score,
+      decision: z.enum(['approve', 'review', 'challenge', 'decline']),
+      signals: z.array(z.object({ name: z.string(), weight: z.number(), detail: z.string() })),
+      challengePassed: z.boolean(),
+      velocity: z.array(z.object({ kind: z.string(), ok: z.boolean(), rule: z.string().optional(), retryAfterMs: z.number().optional() })),
+    })
+    .nullable(),
+  deviceActivityId: z.uuid().nullable(),
+});
+export type RiskAssessedPayload = z.infer<typeof RiskAssessedPayload>;

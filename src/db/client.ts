@@ -6,7 +6,7 @@ import * as schema from './schema';
 
 export type Db = NeonDatabase<typeof schema>;
 export type DbConfig = Pick<Config, 'databaseUrl' | 'neonWsProxy'>;
-type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
+export type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
 
 /**
  * Locally the Neon driver reaches a plain Postgres through the dev/ WebSocket-to-TCP proxy

@@ -56,6 +56,26 @@ export function recoveryTransactionStub(env: Bindings, tenantId: string, transac
   return env.RECOVERY_TRANSACTIONS.get(env.RECOVERY_TRANSACTIONS.idFromName(`recovery:${tenantId}:${transactionId}`));
 }
 
+/** A high-demand event's waiting-room coordinator: numbers arrivals, grants admissions, keeps the tokens. */
+export function waitingRoomStub(env: Bindings, tenantId: string, eventId: string) {
+  return env.WAITING_ROOMS.get(env.WAITING_ROOMS.idFromName(`waiting-room:${tenantId}:${eventId}`));
+}
+
+/** One of the waiting room's join shards: holds its users' places and answers their polls. */
+export function waitingRoomShardStub(env: Bindings, tenantId: string, eventId: string, shard: number) {
+  return env.WAITING_ROOM_SHARDS.get(env.WAITING_ROOM_SHARDS.idFromName(`waiting-room:${tenantId}:${eventId}:${shard}`));
+}
+
+/** A risk subject of a tenant (its user, card fingerprint, IP address or device fingerprint): velocity and links. */
+export function riskStub(env: Bindings, tenantId: string, kind: 'user' | 'ip' | 'card' | 'device', value: string) {
+  return env.RISK.get(env.RISK.idFromName(`risk:${tenantId}:${kind}:${value}`));
+}
+
+/** The tenant's known-scalper list. */
+export function scalperRegistryStub(env: Bindings, tenantId: string) {
+  return env.RISK.get(env.RISK.idFromName(`risk:${tenantId}:registry`));
+}
+
 /** What the outbox consumer may ask of any object that emits events. */
 export type OutboxSourceStub = { confirmOutboxEvents(eventIds: string[]): Promise<number> };
 
@@ -87,6 +107,10 @@ export function outboxSourceStub(env: Bindings, source: { object: string; id: st
       return get(env.VERIFICATIONS);
     case 'RecoveryTransactionDO':
       return get(env.RECOVERY_TRANSACTIONS);
+    case 'WaitingRoomDO':
+      return get(env.WAITING_ROOMS);
+    case 'RiskDO':
+      return get(env.RISK);
     default:
       return null;
   }

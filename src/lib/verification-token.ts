@@ -1,4 +1,4 @@
-import { calculateJwkThumbprint, exportJWK, importPKCS8, type JWK, SignJWT } from 'jose';
+import { calculateJwkThumbprint, exportJWK, importJWK, importPKCS8, type JWK, jwtVerify, SignJWT } from 'jose';
 
 /**
  * NoTap verification tokens: ES256 JWTs signed with VERIFICATION_SIGNING_KEY (PKCS#8 PEM), whose public
@@ -12,7 +12,7 @@ export const VERIFICATION_TOKEN_ALG = 'ES256';
 /** The public half as published: an EC P-256 key. */
 export type PublicJwk = { kty: string; crv: string; x: string; y: string; kid: string; alg: string; use: string };
 
-type SigningKey = { privateKey: CryptoKey; publicJwk: PublicJwk };
+type SigningKey = { privateKey: CryptoKey; publicKey: CryptoKey; publicJwk: PublicJwk };
 
 // Importing a PEM costs more than signing: one import per key and isolate. Only imported keys are kept,
 // never a pending import: workerd drops the continuations of a request that waits on another request's
@@ -25,7 +25,8 @@ async function signingKey(pem: string): Promise<SigningKey> {
   const privateKey = await importPKCS8(pem, VERIFICATION_TOKEN_ALG, { extractable: true });
   const { kty = 'EC', crv = 'P-256', x = '', y = '' } = await exportJWK(privateKey);
   const kid = await calculateJwkThumbprint({ kty, crv, x, y } satisfies JWK);
-  const key: SigningKey = { privateKey, publicJwk: { kty, crv, x, y, kid, alg: VERIFICATION_TOKEN_ALG, use: 'sig' } };
+  const publicKey = (await importJWK({ kty, crv, x, y }, VERIFICATION_TOKEN_ALG)) as CryptoKey;
+  const key: SigningKey = { privateKey, publicKey, publicJwk: { kty, crv, x, y, kid, alg: VERIFICATION_TOKEN_ALG, use: 'sig' } };
   keys.set(pem, key);
   return key;
 }
@@ -64,4 +65,30 @@ export async function signVerificationToken(
 /** The public JWK set: the verification key's public half only. */
 export async function verificationJwks(pem: string): Promise<{ keys: PublicJwk[] }> {
   return { keys: [(await signingKey(pem)).publicJwk] };
+}
+
+/**
+ * Whether `token` is a verification token we issued, unexpired, for this merchant (tenant) and user: the
+ * proof a buyer brings after a step-up challenge. The key is the one published at /.well-known/jwks.json.
+ */
+export async function verifyVerificationToken(
+  pem: string,
+  token: string,
+  expected: { tenantId: string; userId: string },
+  nowMs: number,
+): Promise<boolean> {
+  if (token.length > 4096) return false;
+  try {
+    const { publicKey } = await signingKey(pem);
+    await jwtVerify(token, publicKey, {
+      algorithms: [VERIFICATION_TOKEN_ALG],
+      audience: expected.tenantId,
+      subject: expected.userId,
+      currentDate: new Date(nowMs),
+      requiredClaims: ['exp', 'sid'],
+    });
+    return true;
+  } catch {
+    return false;
+  }
 }

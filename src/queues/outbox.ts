@@ -27,6 +27,7 @@ import { summarizeFailure } from './failures';
 import { type OutboxHandler, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
+import { riskOutboxHandlers } from './risk-handlers';
 import { withDatabaseOrRetryBatch } from './with-database';
 
 export type { OutboxHandler } from './messages';
@@ -104,6 +105,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   },
   'webhook.received': webhookEvent,
   ...recoveryOutboxHandlers,
+  ...riskOutboxHandlers,
 };
 
 async function applyRefundEvent(tx: Tx, { refund, payment }: Pick<RefundEventPayload, 'refund' | 'payment'>): Promise<void> {

@@ -21,7 +21,11 @@ const processRoute = createRoute({
   tags: ['Payments'],
   summary: 'Charge for tickets (idempotent)',
   description:
-    "Prices come from the event catalog. Before the charge the event's purchase limits (per order, user, card and address) are checked and the tickets reserved. " +
+    'Prices come from the event catalog. Before the charge, in this order: a high-demand event needs a waiting-room token (x-access-token, spent by the first ' +
+    "completed payment); bot detection from sessionData, the user agent and Cloudflare's bot score (403 BOT_DETECTED); a fraud and scalper score " +
+    '(403 FRAUD_DETECTED, or 403 VERIFICATION_REQUIRED: retry with x-verification-token from a NoTap verification of this user); velocity per user, ' +
+    'IP, card and device (429 with Retry-After); then the purchase limits (per order, user, card and address), which reserve the tickets. ' +
+    'A refused purchase holds nothing. ' +
     'Same Idempotency-Key and body → the stored response with Idempotent-Replayed: true; while the first runs → 409; another body → 422.',
   security: BEARER_AUTH,
   // No per-user rate limit here: duplicates of one request are answered by its object (replay or 409),
@@ -78,6 +82,12 @@ const refundRoute = createRoute({
   },
 });
 
+/** Cloudflare's bot score for the request (1 automated … 99 human), when the zone runs Bot Management. */
+function cloudflareBotScore(request: Request): number | undefined {
+  const score = (request.cf as { botManagement?: { score?: unknown } } | undefined)?.botManagement?.score;
+  return typeof score === 'number' && score >= 1 && score <= 99 ? score : undefined;
+}
+
 /**
  * A success as the object stored it: the stored text is JSON.stringify's output, so parsing and rendering it
  * again gives the same bytes and a replay is byte-identical. Refusals were thrown and rendered by renderError.
@@ -94,6 +104,8 @@ export const paymentRoutes = createRouter()
       ip: c.req.header('cf-connecting-ip'),
       userAgent: c.req.header('user-agent'),
       accessToken: c.req.header('x-access-token'),
+      verificationToken: c.req.header('x-verification-token'),
+      cfBotScore: cloudflareBotScore(c.req.raw),
     });
     if (result.replayed) c.header('Idempotent-Replayed', 'true');
     return c.json(storedBody<ProcessPaymentResponse>(result), result.status);

@@ -61,12 +61,41 @@ export const PurchaseLimits = z
   })
   .openapi('PurchaseLimits');
 
+export const WaitingRoomConfig = z
+  .object({
+    admitPerMinute: z.number().int().min(1).max(100_000).optional().openapi({ description: 'Admissions in any 60 s window; default 200' }),
+    maxActive: z
+      .number()
+      .int()
+      .min(1)
+      .max(1_000_000)
+      .optional()
+      .openapi({ description: 'Unspent, unexpired tokens at once; default 1000' }),
+    tokenTtlSeconds: z.number().int().min(30).max(86_400).optional().openapi({ description: 'Admission token lifetime; default 600' }),
+    abandonAfterSeconds: z
+      .number()
+      .int()
+      .min(10)
+      .max(86_400)
+      .optional()
+      .openapi({ description: 'A waiting user silent this long loses the place; default 120' }),
+    shards: z
+      .number()
+      .int()
+      .min(1)
+      .max(64)
+      .optional()
+      .openapi({ description: 'Join shards (each serves about 1,000 requests/s); default 4; fixed once the event is high-demand' }),
+  })
+  .openapi('WaitingRoomConfig');
+
 export const EventProfileBody = z
   .object({
     venueId: EntityId,
     name: z.string().min(1).max(200),
     startsAt: z.iso.datetime({ offset: true }),
-    highDemand: z.boolean().optional(),
+    highDemand: z.boolean().optional().openapi({ description: 'Purchases need a waiting-room admission token (x-access-token)' }),
+    waitingRoom: WaitingRoomConfig.optional(),
     currency: z
       .string()
       .regex(/^[A-Z]{3}$/, 'ISO 4217 code')

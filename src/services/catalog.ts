@@ -1,4 +1,5 @@
 import { DEFAULT_PURCHASE_LIMITS } from '../domain/limits';
+import { waitingRoomSettings } from '../domain/waiting-room';
 import type { Bindings, Principal } from '../env';
 import { ForbiddenError, NotFoundError, ValidationError } from '../lib/errors';
 import { eventStub, venueStub } from '../lib/stubs';
@@ -33,6 +34,10 @@ export async function putEvent(env: Bindings, principal: Principal, eventId: str
   const existing = await stub.profile();
   if (!managesVenue(principal, body.venueId) || (existing && !managesVenue(principal, existing.venueId))) {
     throw new ForbiddenError('Only an admin or a manager of this venue may change its events');
+  }
+  // A user's join shard follows from the count: changing it would split the line.
+  if (existing?.highDemand && waitingRoomSettings(existing.waitingRoom).shards !== waitingRoomSettings(body.waitingRoom).shards) {
+    throw new ValidationError([{ field: 'waitingRoom.shards', message: 'cannot change once the event is high-demand' }]);
   }
   if (!(await venueStub(env, principal.tenantId, body.venueId).profile())) {
     throw new ValidationError([{ field: 'venueId', message: 'no such venue in this tenant' }]);

@@ -1,4 +1,4 @@
-import type { PaymentResult } from '../../durable-objects/payment/types';
+import type { ProcessContext as PaymentRequestContext, PaymentResult } from '../../durable-objects/payment/types';
 import { publicFees } from '../domain/fees';
 import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
@@ -7,7 +7,7 @@ import { transactionIdFor } from '../lib/ids';
 import { paymentStub } from '../lib/stubs';
 import type { ProcessPaymentBody, RefundBody, TransactionView } from '../schemas/payments';
 
-export type ProcessContext = { requestId: string; path: string; ip?: string; userAgent?: string; accessToken?: string };
+export type ProcessContext = { requestId: string; path: string } & PaymentRequestContext;
 
 /** A success the object answered with: its JSON text, as stored for replay. */
 export type PaymentAnswer = { status: 200 | 202; body: string; replayed: boolean };
@@ -23,7 +23,10 @@ export function answered(result: PaymentResult): PaymentAnswer {
     errors: refusal.errors,
     details: refusal.details,
     answered: { at: refusal.answeredAt, path: refusal.path },
-    headers: replayed ? { 'Idempotent-Replayed': 'true' } : {},
+    headers: {
+      ...(replayed ? { 'Idempotent-Replayed': 'true' } : {}),
+      ...(refusal.retryAfterSeconds !== undefined ? { 'Retry-After': String(refusal.retryAfterSeconds) } : {}),
+    },
   });
 }
 
@@ -46,7 +49,13 @@ export async function processPayment(
     request: body,
     requestId: ctx.requestId,
     path: ctx.path,
-    context: { ip: ctx.ip, userAgent: ctx.userAgent, accessToken: ctx.accessToken },
+    context: {
+      ip: ctx.ip,
+      userAgent: ctx.userAgent,
+      accessToken: ctx.accessToken,
+      verificationToken: ctx.verificationToken,
+      cfBotScore: ctx.cfBotScore,
+    },
   });
   return answered(result);
 }
