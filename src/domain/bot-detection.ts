@@ -245,8 +245,9 @@ function readBehaviour(actions: readonly SessionAction[]): Behaviour {
     } else if ((a.type === 'click' || a.type === 'touch') && hasPlace(a)) {
       const x = a.x as number;
       const y = a.y as number;
-      // A click at (0,0) is how browsers report a button activated from the keyboard: no pointer involved.
-      if (a.type === 'click' && !(x === 0 && y === 0)) {
+      // A click at (0,0) is how browsers report a button activated from the keyboard: the pointer neither went there nor moved.
+      if (a.type === 'click' && x === 0 && y === 0) continue;
+      if (a.type === 'click') {
         clicks++;
         if (!havePos || Math.sqrt((x - posX) ** 2 + (y - posY) ** 2) > TELEPORT_PX) teleports++;
       }

@@ -27,7 +27,12 @@ export const FraudCheck = z
   .openapi('FraudCheck');
 
 export const FraudChecksResponse = z.object({ checks: z.array(FraudCheck) }).openapi('FraudChecks');
-export const FraudCheckIdParam = z.object({ id: z.uuid() });
+/**
+ * Ids are UUIDs. The path takes any id of UUID characters so that a malformed one is a 404 like an unknown
+ * one, answered after the body's media type is checked as on every route.
+ */
+const RecordId = z.string().regex(/^[A-Za-z0-9_:-][A-Za-z0-9_.:-]{0,99}$/, 'an id');
+export const FraudCheckIdParam = z.object({ id: RecordId });
 export const ResolveFraudCheckBody = z.object({ outcome: z.enum(FRAUD_REVIEW_OUTCOMES) }).openapi('ResolveFraudCheck');
 
 export const AddScalperBody = z
@@ -53,4 +58,4 @@ export const KnownScalperView = z
     removedAt: z.string().nullable(),
   })
   .openapi('KnownScalper');
-export const ScalperIdParam = z.object({ id: z.uuid() });
+export const ScalperIdParam = z.object({ id: RecordId });

@@ -20,7 +20,10 @@ export async function fraudChecks(config: Config, ctx: WaitUntil, principal: Pri
   return rows.map(view);
 }
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export async function resolveCheck(config: Config, ctx: WaitUntil, principal: Principal, id: string, outcome: string) {
+  if (!UUID.test(id)) throw new NotFoundError('Fraud check not found');
   const row = await withDb(config, ctx, (db) => resolveFraudCheck(db, principal.tenantId, id, outcome, principal.sub));
   if (!row) throw new NotFoundError('Fraud check not found');
   return view(row);
@@ -47,6 +50,7 @@ export async function addScalper(
 }
 
 export async function removeScalper(env: Bindings, principal: Principal, id: string) {
+  if (!UUID.test(id)) throw new NotFoundError('No active known-scalper entry with this id');
   const scalper = await scalperRegistryStub(env, principal.tenantId).removeScalper(principal.tenantId, id);
   if (!scalper) throw new NotFoundError('No active known-scalper entry with this id');
   await flagSubjects(env, scalper, (stub) => stub.unflag(scalper.id));

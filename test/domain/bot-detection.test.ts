@@ -79,47 +79,25 @@ describe('the fixture traces', () => {
   });
 });
 
-// ---- One signal at a time, on a person-like base trace ---------------------------------------------------
-
 const CHROME = 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36';
-const FEATURES: BrowserFeatures = {
-  webdriver: false,
-  languages: ['en-US', 'en'],
-  plugins: 5,
-  screen: { w: 1920, h: 1080 },
-  timezone: 'Europe/Berlin',
-  touch: false,
-};
+const FEATURES: BrowserFeatures = { webdriver: false, languages: ['en-US', 'en'], plugins: 5, screen: { w: 1920, h: 1080 }, touch: false };
 const GAPS = [17, 15, 21, 16, 33, 18, 14, 19, 16, 25];
 
 /** Three reaches along bowed curves (or straight lines), a click at each stop, and a few keys with uneven gaps. */
 function trace(opts: { straight?: boolean } = {}): SessionAction[] {
   const actions: SessionAction[] = [];
-  let t = 500;
-  let g = 0;
-  let x = 100;
-  let y = 100;
-  for (const [tx, ty] of [
-    [900, 300],
-    [420, 700],
-    [1300, 640],
-  ] as const) {
+  const bezier = (s: number, from: number, via: number, to: number) => Math.round((1 - s) ** 2 * from + 2 * (1 - s) * s * via + s * s * to);
+  let [t, g, x, y] = [500, 0, 100, 100];
+  for (const stop of ['900,300', '420,700', '1300,640']) {
+    const [tx = 0, ty = 0] = stop.split(',').map(Number);
     const bow = opts.straight ? 0 : 0.3;
     const cx = (x + tx) / 2 + (ty - y) * bow;
     const cy = (y + ty) / 2 - (tx - x) * bow;
     for (let i = 1; i <= 20; i++) {
-      const s = i / 20;
-      const u = 1 - s;
       t += GAPS[g++ % GAPS.length]!;
-      actions.push({
-        type: 'mousemove',
-        t,
-        x: Math.round(u * u * x + 2 * u * s * cx + s * s * tx),
-        y: Math.round(u * u * y + 2 * u * s * cy + s * s * ty),
-      });
+      actions.push({ type: 'mousemove', t, x: bezier(i / 20, x, cx, tx), y: bezier(i / 20, y, cy, ty) });
     }
-    x = tx;
-    y = ty;
+    [x, y] = [tx, ty];
     t += 180 + ((g * 37) % 200);
     actions.push({ type: 'click', t, x: tx + 1, y: ty });
     for (let k = 0; k < 6; k++) {
@@ -302,8 +280,6 @@ describe('signals', () => {
     expect(detectBot(input(shuffled))).toEqual(detectBot(input(sorted)));
   });
 });
-
-// ---- Invariants over anything the request schema accepts ----------------------------------------------------
 
 const number = fc.double({ noNaN: true, noDefaultInfinity: true });
 const actionArb = fc.record(
