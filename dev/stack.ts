@@ -132,6 +132,9 @@ async function main() {
       SMS_FROM: '+15005550006',
       // LOG_LEVEL in the shell overrides wrangler.toml's level for this run (e.g. debug while chasing a bug).
       ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
+      // VELOCITY_LIMITS in the shell replaces the default purchase velocity limits for this run (the benches raise them).
+      ...(process.env.VELOCITY_LIMITS ? { VELOCITY_LIMITS: process.env.VELOCITY_LIMITS } : {}),
+      ...(process.env.PRECHARGE_RISK_CHECKS ? { PRECHARGE_RISK_CHECKS: process.env.PRECHARGE_RISK_CHECKS } : {}),
     };
     writeFileSync(
       path.join(root, '.dev.vars'),

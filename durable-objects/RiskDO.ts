@@ -52,7 +52,9 @@ export class RiskDO extends OutboxObject {
       const history = this.sql
         .exec<{ at: number; actor: string }>('SELECT at, actor FROM attempts WHERE transaction_id != ?', probe.transactionId)
         .toArray();
-      const velocity = held ? ({ ok: true } as const) : checkVelocity(probe.kind, history, { at: now, actor: probe.actor });
+      const velocity = held
+        ? ({ ok: true } as const)
+        : checkVelocity(probe.kind, history, { at: now, actor: probe.actor }, this.config.velocityLimits);
       const firstSeenAt = this.sql.exec<{ at: number }>('SELECT first_seen_at AS at FROM subject WHERE id = 1').toArray()[0]?.at ?? null;
       const reading: RiskReading = {
         kind: probe.kind,

@@ -70,6 +70,8 @@ export class WaitingRoomDO extends OutboxObject {
     const result = this.ctx.storage.transactionSync((): EnqueueResult => {
       const settings = this.openRoom(ref);
       const activities: WaitingRoomActivity[] = [];
+      // First, so a user whose admission expired arrives as a new arrival rather than finding the old entry.
+      this.expireTokens(now, activities);
       const numbers: Array<Omit<Numbered, 'ahead'>> = [];
       for (const arrival of ref.arrivals) {
         const live = this.sql

@@ -65,7 +65,7 @@ export class WaitingRoomShardDO extends DurableObject<Env> {
   async join(ref: RoomRef & { shard: number; userId: string }): Promise<PlaceView> {
     const now = Date.now();
     const current = this.member(ref.userId);
-    if (current && (current.status === 'waiting' || current.status === 'admitted')) {
+    if (current && this.holdsPlace(current, now)) {
       this.sql.exec('UPDATE members SET last_seen_at = ? WHERE user_id = ?', now, ref.userId);
     } else {
       this.sql.exec(
@@ -185,10 +185,16 @@ export class WaitingRoomShardDO extends DurableObject<Env> {
     };
   }
 
+  /** Waiting, or admitted with a token not yet expired: an expired admission is over, and joining again starts a new place. */
+  private holdsPlace(member: MemberRow, now: number): boolean {
+    if (member.status === 'waiting') return true;
+    return member.status === 'admitted' && (member.token_expires_at === null || member.token_expires_at > now);
+  }
+
   /** A poll: it also tells the room the user is still there. Null when the user holds no place here. */
   status(userId: string, settings: WaitingRoomSettings): PlaceView | null {
     const member = this.member(userId);
-    if (!member || member.number === null || (member.status !== 'waiting' && member.status !== 'admitted')) return null;
+    if (!member || member.number === null || !this.holdsPlace(member, Date.now())) return null;
     this.sql.exec('UPDATE members SET last_seen_at = ? WHERE user_id = ?', Date.now(), userId);
     return this.view(member, settings);
   }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseFraudThresholds } from './domain/fraud-score';
+import { parseVelocityLimits } from './domain/velocity';
 import type { Logger } from './lib/logger';
 
 /**
@@ -37,6 +38,21 @@ const optionalText = z
   .optional()
   .transform((s) => (s?.trim() ? s.trim() : undefined));
 
+/** An optional text setting read by a domain parser; the parser's error message becomes the issue. */
+function parsedSetting<T>(parse: (text: string | undefined) => T) {
+  return z
+    .string()
+    .optional()
+    .transform((text, ctx) => {
+      try {
+        return parse(text);
+      } catch (err) {
+        ctx.addIssue({ code: 'custom', message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+}
+
 const ConfigSchema = z
   .object({
     SERVICE_NAME: z.string().min(1),
@@ -71,18 +87,15 @@ const ConfigSchema = z
     PAYMENT_ID_KEY: z.string().min(32, 'must be at least 32 characters'),
     /** Signs waiting-room admission tokens (HS256). */
     QUEUE_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters'),
+    /**
+     * "off" skips the bot, fraud and velocity checks of process (the waiting-room token and the purchase
+     * limits still apply): for an incident in which they refuse good buyers, and to measure what they cost.
+     */
+    PRECHARGE_RISK_CHECKS: z.enum(['on', 'off']).default('on'),
+    /** Velocity limits other than the defaults, "rule=limit,…" (rule names in src/domain/velocity.ts). */
+    VELOCITY_LIMITS: parsedSetting(parseVelocityLimits),
     /** Fraud score thresholds "review,challenge,decline" in (0, 1], increasing; default 0.4,0.6,0.85. */
-    FRAUD_THRESHOLDS: z
-      .string()
-      .optional()
-      .transform((text, ctx) => {
-        try {
-          return parseFraudThresholds(text);
-        } catch (err) {
-          ctx.addIssue({ code: 'custom', message: (err as Error).message });
-          return z.NEVER;
-        }
-      }),
+    FRAUD_THRESHOLDS: parsedSetting(parseFraudThresholds),
     PSP_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
     STRIPE_SECRET_KEY: z.string().regex(/^(sk|rk)_(test|live)_/, 'must be a Stripe secret key (sk_test_…, sk_live_…)'),
     PSP_SANDBOX_URL: optionalText.pipe(z.url().optional()),
@@ -168,6 +181,8 @@ const ConfigSchema = z
     paymentIdKey: c.PAYMENT_ID_KEY,
     queueTokenSecret: c.QUEUE_TOKEN_SECRET,
     fraudThresholds: c.FRAUD_THRESHOLDS,
+    velocityLimits: c.VELOCITY_LIMITS,
+    riskChecks: c.PRECHARGE_RISK_CHECKS === 'on',
     publicBaseUrl: c.PUBLIC_BASE_URL?.replace(/\/+$/, ''),
     notap: { factorPepper: c.FACTOR_PEPPER, signingKeyPem: c.VERIFICATION_SIGNING_KEY.replace(/\\n/g, '\n') },
     notifications: {

@@ -49,6 +49,10 @@ export default defineConfig({
                 JWT_JWKS_URL: '',
                 INTERNAL_SERVICE_SECRET: 'test-internal-secret-0123456789abcdef',
                 QUEUE_TOKEN_SECRET: 'test-queue-token-secret-0123456789abcdef',
+                // wrangler.toml's values, stated here so a .dev.vars a local stack wrote cannot change what the tests check.
+                VELOCITY_LIMITS: '',
+                FRAUD_THRESHOLDS: '0.4,0.6,0.85',
+                PRECHARGE_RISK_CHECKS: 'on',
                 PAYMENT_ID_KEY: 'test-payment-id-key-0123456789abcdefghij',
                 STRIPE_SECRET_KEY: 'sk_test_sandbox',
                 PSP_TIMEOUT_MS: '5000',

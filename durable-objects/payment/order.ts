@@ -3,10 +3,12 @@ import type { Bindings } from '../../src/env';
 import { eventStub, venueStub } from '../../src/lib/stubs';
 import type { EventProfile } from '../../src/schemas/catalog';
 import type { ProcessPaymentBody } from '../../src/schemas/payments';
+import { objectConfig } from '../config';
 import type { PrechargeFacts } from '../precharge';
 import { runPrecharge } from '../precharge';
 import { admissionStep } from '../precharge/admission';
 import { purchaseLimitsStep } from '../precharge/limits';
+import { botStep, fraudAndVelocityStep } from '../precharge/risk';
 import { cachedEventProfile, forgetEventProfile, rememberEventProfile } from './event-profiles';
 import type { ProcessContext, Reply } from './types';
 
@@ -55,7 +57,9 @@ export async function priceAndReserve(
       }
       return { ok: false, reply: { ok: false, refusal: { code: 'VALIDATION_ERROR', message: 'Validation failed', errors: order.errors } } };
     }
-    const steps = [admissionStep(env), purchaseLimitsStep(env)];
+    const steps = objectConfig(env).riskChecks
+      ? [admissionStep(env), botStep(), fraudAndVelocityStep(env), purchaseLimitsStep(env)]
+      : [admissionStep(env), purchaseLimitsStep(env)];
     const precharge = await runPrecharge(steps, {
       transactionId: input.transactionId,
       tenantId,

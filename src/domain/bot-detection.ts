@@ -60,8 +60,11 @@ export const BOT_WEIGHTS = {
   webdriver: 90,
   // Headless traits (no window chrome, headless-only APIs) never occur in a browser a person is looking at.
   headless: 90,
-  // The header names a headless browser, an automation tool or an HTTP library, not a browser a buyer would use.
+  // The header names a headless browser or a browser-automation tool: no buyer browses with one.
   automation_user_agent: 90,
+  // An HTTP library or crawler (isbot's list). Native apps send these too (okhttp is Android's default client),
+  // so with a human trace it passes; with no trace at all (60 and 30 make 72) or any behavioural sign it does not.
+  http_library_user_agent: 60,
   // Cloudflare saw the whole connection (TLS, network reputation) and calls it likely automated; strong, but a model's guess.
   cloudflare_bot_score: 80,
   // Some privacy proxies strip the header; it says little alone.
@@ -123,7 +126,7 @@ const MAX_COORDINATE = 1_000_000;
 /** Real User-Agent headers are a few hundred characters; matching more only costs time. */
 const MAX_UA_CHARS = 1024;
 
-/** Automation tokens isbot might not know; Electron is left out on purpose: desktop apps embed checkouts. */
+/** Headless browsers and automation frameworks; Electron is left out on purpose: desktop apps embed checkouts. */
 const AUTOMATION_TOKEN = /headless|puppeteer|playwright|selenium|webdriver|phantomjs|slimerjs|nightmare|cypress/i;
 const MOBILE_UA = /mobi|android|iphone|ipad|ipod/i;
 
@@ -278,7 +281,7 @@ function impossibleScreen(screen: unknown): boolean {
 }
 
 function automationUserAgent(ua: string): boolean {
-  return ua !== '' && (isbot(ua) || AUTOMATION_TOKEN.test(ua));
+  return ua !== '' && AUTOMATION_TOKEN.test(ua);
 }
 
 /** Scores one attempt. Never throws and never logs: odd values are skipped, not trusted. */
@@ -295,6 +298,7 @@ export function detectBot(input: BotInput): BotVerdict {
   if (haveFeatures && features.webdriver === true) fired.add('webdriver');
   if (haveFeatures && features.headless === true) fired.add('headless');
   if (automationUserAgent(ua)) fired.add('automation_user_agent');
+  else if (ua !== '' && isbot(ua)) fired.add('http_library_user_agent');
   if (typeof cf === 'number' && cf >= 1 && cf < CF_LIKELY_AUTOMATED) fired.add('cloudflare_bot_score');
   if (ua === '') fired.add('no_user_agent');
 

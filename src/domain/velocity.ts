@@ -53,6 +53,39 @@ export const VELOCITY_RULES: Readonly<Record<SubjectKind, VelocityRules>> = Obje
   device: freezeRules({ counts: [] }),
 });
 
+/** A deployment's own limits for some rules, by rule name (the windows stay as they are). */
+export type VelocityLimits = Readonly<Record<string, number>>;
+
+export const VELOCITY_RULE_NAMES: readonly string[] = Object.values(VELOCITY_RULES).flatMap((r) => [
+  ...r.counts.map((c) => c.name),
+  ...(r.distinct ?? []).map((d) => d.name),
+]);
+
+function withLimits(rules: VelocityRules, limits: VelocityLimits): VelocityRules {
+  return {
+    counts: rules.counts.map((r) => (limits[r.name] === undefined ? r : { ...r, limit: limits[r.name] as number })),
+    distinct: (rules.distinct ?? []).map((r) => (limits[r.name] === undefined ? r : { ...r, maxDistinct: limits[r.name] as number })),
+  };
+}
+
+/**
+ * Reads a deployment setting "rule=limit,…" (e.g. "user_per_hour=10,ip_per_minute=30"); unset or blank
+ * keeps every default. An unknown rule or a limit that is not a whole number from 1 throws, naming it.
+ */
+export function parseVelocityLimits(text: string | undefined): VelocityLimits {
+  if (text === undefined || text.trim() === '') return {};
+  const limits: Record<string, number> = {};
+  for (const part of text.split(',')) {
+    const [name = '', value = ''] = part.split('=').map((p) => p.trim());
+    if (!VELOCITY_RULE_NAMES.includes(name)) throw new Error(`unknown velocity rule "${name}" (known: ${VELOCITY_RULE_NAMES.join(', ')})`);
+    const limit = Number(value);
+    if (!/^\d+$/.test(value) || !Number.isSafeInteger(limit) || limit < 1)
+      throw new Error(`velocity limit of ${name} must be a whole number from 1`);
+    limits[name] = limit;
+  }
+  return limits;
+}
+
 function instant(at: number, what: string): number {
   // Whole milliseconds keep `at + window − now` exact, which the exact retryAfter promise relies on.
   if (!Number.isSafeInteger(at)) throw new RangeError(`${what} must be a whole number of milliseconds, got ${at}`);
@@ -128,9 +161,14 @@ function longestWait(rules: VelocityRules, history: readonly VelocityEvent[], ac
  * second look always passes at once. The result is exact: refused at now + retryAfter − 1, allowed at
  * now + retryAfter.
  */
-export function checkVelocity(kind: SubjectKind, history: readonly VelocityEvent[], next: { at: number; actor: string }): VelocityDecision {
+export function checkVelocity(
+  kind: SubjectKind,
+  history: readonly VelocityEvent[],
+  next: { at: number; actor: string },
+  limits: VelocityLimits = {},
+): VelocityDecision {
   const now = instant(next.at, 'next.at');
-  const rules = VELOCITY_RULES[kind];
+  const rules = withLimits(VELOCITY_RULES[kind], limits);
   let total = 0;
   let rule = '';
   // Bounded: after the first round only a distinct rule can refuse again, and only once per rule (a

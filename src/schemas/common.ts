@@ -68,3 +68,22 @@ export function boundedFreeForm<T extends z.ZodType>(schema: T, bounds: { maxDep
     }
   }) as T;
 }
+
+/**
+ * A typed field whose JSON as sent is bounded before the schema parses it (and strips unknown keys), so
+ * an oversized or over-deep value is refused, not quietly cut down. The document shows the typed schema.
+ */
+export function boundedBeforeParse<T extends z.ZodType>(schema: T, bounds: { maxDepth: number; maxBytes: number }) {
+  return z.preprocess((value, ctx) => {
+    if (value === undefined) return value;
+    if (jsonDepthExceeds(value, bounds.maxDepth)) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxDepth} levels deep` });
+      return value;
+    }
+    const json = JSON.stringify(value);
+    if (json !== undefined && new TextEncoder().encode(json).length > bounds.maxBytes) {
+      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxBytes} bytes as JSON` });
+    }
+    return value;
+  }, schema);
+}

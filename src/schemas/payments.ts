@@ -1,11 +1,14 @@
 import { z } from '@hono/zod-openapi';
 import { API_STATUSES } from '../domain/payment-state';
 import { Address, EntityId } from './catalog';
-import { boundedFreeForm } from './common';
+import { boundedBeforeParse } from './common';
+import { DeviceFingerprint, SessionData } from './session-data';
 
 /**
  * sessionData is documented as up to 2000 `{ type, t, x?, y? }` actions (about 60 bytes each) plus
- * browser features, a few levels deep: 128 KiB and 8 levels hold that with room to spare.
+ * browser features, a few levels deep: 128 KiB and 8 levels hold that with room to spare. The bound is
+ * checked on the JSON as sent, before unknown keys are stripped, so an oversized trace is refused rather
+ * than quietly cut down.
  */
 export const SESSION_DATA_BOUNDS = { maxDepth: 8, maxBytes: 128 * 1024 } as const;
 
@@ -25,11 +28,13 @@ export const ProcessPaymentBody = z
       .min(1)
       .max(20),
     paymentMethod: z.object({ type: z.literal('card'), paymentMethodId: z.string().min(3).max(255) }),
-    deviceFingerprint: z.string().min(1).max(512).optional(),
-    sessionData: boundedFreeForm(z.record(z.string(), z.unknown()), SESSION_DATA_BOUNDS)
+    deviceFingerprint: DeviceFingerprint.optional().openapi({
+      description: "The checkout page's device fingerprint: velocity and accounts per device",
+    }),
+    sessionData: boundedBeforeParse(SessionData, SESSION_DATA_BOUNDS)
       .optional()
       .openapi({
-        description: `Browser signals for bot detection; at most ${SESSION_DATA_BOUNDS.maxDepth} levels deep and ${SESSION_DATA_BOUNDS.maxBytes} bytes as JSON`,
+        description: `Browser signals for bot detection (see SessionData); at most ${SESSION_DATA_BOUNDS.maxDepth} levels deep and ${SESSION_DATA_BOUNDS.maxBytes} bytes as JSON`,
       }),
     customerAddress: Address.optional(),
     returnUrl: z.url().optional().openapi({ description: 'Where the customer returns after a 3-D Secure step' }),

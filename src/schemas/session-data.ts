@@ -21,7 +21,7 @@ export const BrowserFeatures = z.object({
     .union([
       z.number().int().min(0).max(1000),
       z
-        .array(z.string())
+        .array(z.string().max(200))
         .max(100)
         .transform((names) => names.length),
     ])

@@ -32,6 +32,22 @@ function groupAlive(pgid: number): boolean {
 }
 
 /** `databaseUrl: ''` leaves DATABASE_URL unset, so the stack runs on embedded PGlite as `npm run dev` does by default. */
+/**
+ * The benches buy hundreds of times a minute from one address with one test card: their stacks raise the
+ * velocity limits, so they measure what the checks cost rather than how often they refuse. Every check still runs.
+ */
+export const BENCH_VELOCITY_LIMITS = [
+  'user_per_hour',
+  'user_per_day',
+  'user_per_week',
+  'ip_per_minute',
+  'ip_per_hour',
+  'card_per_day',
+  'card_distinct_users_per_day',
+]
+  .map((rule) => `${rule}=1000000`)
+  .join(',');
+
 export function spawnStack(options: {
   root: string;
   port: number;

@@ -6,8 +6,8 @@ import WebSocket from 'ws';
 import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonRequest, load } from './autocannon.ts';
-import { type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
-import { Bench, HIGH_LIMITS, type PaymentBenchOptions } from './payments/shared.ts';
+import { BENCH_VELOCITY_LIMITS, type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
+import { Bench, BUYER_TRACE, HIGH_LIMITS, type PaymentBenchOptions } from './payments/shared.ts';
 import { formatColumns } from './table.ts';
 import { devSigner } from './tokens.ts';
 
@@ -170,6 +170,7 @@ async function paymentsLoad(b: Bench): Promise<() => Promise<string>> {
           authorization: users[Math.floor(i / events.length) % users.length] as string,
           'content-type': 'application/json',
           'idempotency-key': randomUUID(),
+          'user-agent': BUYER_TRACE.userAgent,
         },
         body: b.order(events[i % events.length] as string, 1),
       };
@@ -260,7 +261,13 @@ async function main(): Promise<void> {
     const inspectorPort = await freePort();
     const baseUrl = `http://${HOST}:${port}`;
     say(`starting the dev stack on ${baseUrl}, inspector on ${inspectorPort}, load: ${LOAD}`);
-    stack = spawnStack({ root, port, sandboxPort, databaseUrl: db.url, env: { DEV_INSPECTOR_PORT: String(inspectorPort) } });
+    stack = spawnStack({
+      root,
+      port,
+      sandboxPort,
+      databaseUrl: db.url,
+      env: { DEV_INSPECTOR_PORT: String(inspectorPort), VELOCITY_LIMITS: BENCH_VELOCITY_LIMITS },
+    });
     await waitForHealth(baseUrl, stack, 120_000);
     const s = stack;
     const o: PaymentBenchOptions = {

@@ -4,14 +4,16 @@ import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonResult, load, stopLoad } from './autocannon.ts';
 import { runCheckoutBenches } from './checkout.ts';
-import { type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
+import { BENCH_VELOCITY_LIMITS, type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
 import { noopFloor } from './floor.ts';
 import { runFuzzBench } from './fuzz.ts';
 import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
+import { type PipelineFigures, pipelineFigures, pipelineTable } from './pipeline.ts';
 import { formatTable, type Row, toRow } from './table.ts';
 import { devSigner } from './tokens.ts';
 import { runVerificationBench } from './verification.ts';
+import { runWaitingRoomBench } from './waiting-room.ts';
 
 /**
  * `npm run bench`: the local stack (`dev/stack.ts`, i.e. wrangler dev) against a throwaway Postgres, loaded
@@ -21,14 +23,14 @@ import { runVerificationBench } from './verification.ts';
  * overhead per provider), each printed as its own table, and last the floor (floor.ts: a Worker that does
  * nothing, under wrangler dev, loaded the same ways); they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
- * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap|floor
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap|waiting|pipeline|floor
  * runs one group (default: all); BENCH_ONLY=fuzz runs only the fuzz bench (fuzz.ts, FUZZ_REQUESTS=10000).
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
 const HOST = '127.0.0.1';
 const STARTUP_TIMEOUT_MS = 120_000;
 // The fuzz bench alone sends FUZZ_REQUESTS (10,000 by default) at some 20/s on a loaded 2-core machine.
-const OVERALL_TIMEOUT_MS = (process.env.BENCH_ONLY === 'fuzz' ? 30 : 12) * 60_000;
+const OVERALL_TIMEOUT_MS = (process.env.BENCH_ONLY === 'fuzz' ? 30 : 25) * 60_000;
 const WARMUP_S = 2;
 const MEASURE_S = 10;
 const HEALTH_S = 5;
@@ -36,7 +38,7 @@ const CONNECTIONS = 10;
 // /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
 const ROUTES = ['/health', '/health/db', '/info'];
 const ONLY = process.env.BENCH_ONLY;
-const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap' | 'floor') => !ONLY || ONLY === group;
+const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap' | 'waiting' | 'pipeline' | 'floor') => !ONLY || ONLY === group;
 // The fuzz run (≥ 10,000 requests, test/bench/fuzz.ts) takes minutes: only when asked for, BENCH_ONLY=fuzz.
 const fuzzOnly = ONLY === 'fuzz';
 
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
   while (sandboxPort === port) sandboxPort = await freePort();
   const baseUrl = `http://${HOST}:${port}`;
   say(`starting the dev stack on ${baseUrl} (PSP sandbox on ${sandboxPort}, database: ${db.kind})`);
-  const s = spawnStack({ root, port, sandboxPort, databaseUrl: db.url });
+  const s = spawnStack({ root, port, sandboxPort, databaseUrl: db.url, env: { VELOCITY_LIMITS: BENCH_VELOCITY_LIMITS } });
   stack = s;
 
   const started = Date.now();
@@ -177,6 +179,11 @@ async function main(): Promise<void> {
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (runs('notap')) await runVerificationBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  if (runs('waiting')) await runWaitingRoomBench(benchOptions, await devSigner(root));
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  let pipelineOn: PipelineFigures | null = null;
+  if (runs('pipeline')) pipelineOn = await pipelineFigures(benchOptions, await devSigner(root), 'all (bot, fraud, velocity, limits)');
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (fuzzOnly) await runFuzzBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (runs('floor')) {
@@ -188,6 +195,28 @@ async function main(): Promise<void> {
     }
   }
 
+  await stopStack(s);
+  if (pipelineOn) {
+    // The same payments on a stack whose checks stop at the purchase limits, started once the first has stopped.
+    const off = spawnStack({
+      root,
+      port,
+      sandboxPort,
+      databaseUrl: db.url,
+      env: { VELOCITY_LIMITS: BENCH_VELOCITY_LIMITS, PRECHARGE_RISK_CHECKS: 'off' },
+    });
+    stack = off;
+    await waitForHealth(baseUrl, off, STARTUP_TIMEOUT_MS);
+    await measure({ url: `${baseUrl}/health`, connections: CONNECTIONS, duration: WARMUP_S });
+    const result = await measure({ url: `${baseUrl}/health`, connections: CONNECTIONS, duration: HEALTH_S });
+    const offOptions = { ...benchOptions, health: { rps: result.requests.average, p50: result.latency.p50 }, logFile: off.logFile };
+    const pipelineOff = await pipelineFigures(offOptions, await devSigner(root), 'purchase limits alone');
+    console.log(`\n${pipelineTable([pipelineOn, pipelineOff])}\n`);
+    await stopStack(off);
+  }
+}
+
+async function stopStack(s: BenchStack): Promise<void> {
   const stoppedEarly = s.hasExited();
   say('stopping the stack');
   await s.stop();

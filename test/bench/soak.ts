@@ -4,7 +4,8 @@ import path from 'node:path';
 import { neonConfig, Pool } from '@neondatabase/serverless';
 import { WebSocket } from 'ws';
 import { freePort } from '../../dev/ports.ts';
-import { type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
+import { BENCH_VELOCITY_LIMITS, type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
+import { BUYER_TRACE } from './payments/shared.ts';
 import { devSigner } from './tokens.ts';
 
 /**
@@ -32,7 +33,13 @@ let stack: BenchStack | null = null;
 const logFiles: string[] = [];
 
 async function start(): Promise<BenchStack> {
-  const s = spawnStack({ root, port, sandboxPort, databaseUrl: '', env: { DEV_STATE_DIR: stateDir } });
+  const s = spawnStack({
+    root,
+    port,
+    sandboxPort,
+    databaseUrl: '',
+    env: { DEV_STATE_DIR: stateDir, VELOCITY_LIMITS: BENCH_VELOCITY_LIMITS },
+  });
   logFiles.push(s.logFile);
   await waitForHealth(base, s, 180_000);
   return s;
@@ -97,12 +104,13 @@ try {
     const buyer = await sign({ sub: `soak-buyer-${i}`, tenant, role: 'user' });
     const res = await fetch(`${base}/api/v1/payments/process`, {
       method: 'POST',
-      headers: { ...json, authorization: `Bearer ${buyer}`, 'idempotency-key': crypto.randomUUID() },
+      headers: { ...json, authorization: `Bearer ${buyer}`, 'idempotency-key': crypto.randomUUID(), 'user-agent': BUYER_TRACE.userAgent },
       body: JSON.stringify({
         venueId: 'soak',
         eventId,
         tickets: [{ ticketTypeId: 'ga', quantity: 1, price: 5000 }],
         paymentMethod: { type: 'card', paymentMethodId: 'pm_card_visa' },
+        sessionData: BUYER_TRACE.sessionData,
       }),
     }).catch(() => null);
     const body = res ? ((await res.json().catch(() => ({}))) as { transaction?: { id?: string; status?: string } }) : {};

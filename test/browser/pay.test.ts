@@ -159,16 +159,30 @@ describe.skipIf(!chromiumPresent)('a person pays in a browser', () => {
     const show = { venueId: 'knox', name: 'Show', startsAt: '2027-01-01T20:00:00Z', ticketTypes: [{ id: 'ga', name: 'GA', price: 5000 }] };
     expect((await api('PUT', '/api/v1/events/show', admin, show)).status).toBe(201);
     const buyer = await headers('buyer-3ds', 'user');
+    // Sent as the shop's checkout page sends it: the browser's user agent and what the page recorded.
+    const pageHeaders = {
+      'user-agent': 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36',
+    };
+    const sessionData = {
+      actions: [
+        { type: 'mousemove', t: 120, x: 200, y: 310 },
+        { type: 'mousemove', t: 410, x: 362, y: 355 },
+        { type: 'mousemove', t: 530, x: 501, y: 402 },
+        { type: 'click', t: 980, x: 503, y: 404 },
+      ],
+      browserFeatures: { languages: ['en-US'], screen: { w: 1920, h: 1080 } },
+    };
     const res = await api(
       'POST',
       '/api/v1/payments/process',
-      { ...buyer, 'idempotency-key': randomUUID() },
+      { ...buyer, ...pageHeaders, 'idempotency-key': randomUUID() },
       {
         venueId: 'knox',
         eventId: 'show',
         tickets: [{ ticketTypeId: 'ga', quantity: 2, price: 5000 }],
         paymentMethod: { type: 'card', paymentMethodId: 'pm_card_authenticationRequired' },
         returnUrl: `${shopUrl}/tickets/return`,
+        sessionData,
       },
     );
     expect([res.status, res.body.code], JSON.stringify(res.body)).toEqual([402, 'PAYMENT_REQUIRES_ACTION']);

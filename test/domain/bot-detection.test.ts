@@ -132,11 +132,8 @@ describe('signals', () => {
     }
     const uas = [
       'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) HeadlessChrome/120.0.0.0 Safari/537.36',
-      'python-requests/2.31.0',
-      'curl/8.4.0',
       `${CHROME} Puppeteer`,
       `${CHROME} Playwright/1.43.0`,
-      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
     ];
     for (const ua of uas)
       expect(detectBot(input(trace(), FEATURES, ua)), ua).toMatchObject({ isBot: true, indicators: ['automation_user_agent'] });
@@ -148,10 +145,23 @@ describe('signals', () => {
   it('no sessionData alone passes (server-to-server callers), with an automation user agent it refuses', () => {
     expect(detectBot({ userAgent: CHROME })).toEqual({ score: 0.3, isBot: false, indicators: ['no_session_data'] });
     expect(detectBot({})).toMatchObject({ isBot: false, indicators: ['no_user_agent', 'no_session_data'] });
-    expect(detectBot({ userAgent: 'python-requests/2.31.0' })).toMatchObject({
+    expect(detectBot({ userAgent: `${CHROME} HeadlessChrome` })).toMatchObject({
       isBot: true,
       indicators: ['automation_user_agent', 'no_session_data'],
     });
+  });
+
+  it('an HTTP library or crawler user agent passes with a human trace (native apps) and is refused without one', () => {
+    const libraries = [
+      'okhttp/4.9.0',
+      'python-requests/2.31.0',
+      'curl/8.4.0',
+      'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+    ];
+    for (const ua of libraries) {
+      expect(detectBot(input(trace(), FEATURES, ua)), ua).toMatchObject({ isBot: false, indicators: ['http_library_user_agent'] });
+      expect(detectBot({ userAgent: ua }), ua).toMatchObject({ isBot: true, indicators: ['http_library_user_agent', 'no_session_data'] });
+    }
   });
 
   it('a missing or blank user agent is a small weight only', () => {

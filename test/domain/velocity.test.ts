@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEVICE_ACCOUNTS_WINDOW_MS } from '../../src/domain/fraud-score';
 import type { SubjectKind, VelocityEvent } from '../../src/domain/velocity';
-import { checkVelocity, longestWindowMs, pruneBefore, VELOCITY_RULES } from '../../src/domain/velocity';
+import { checkVelocity, longestWindowMs, parseVelocityLimits, pruneBefore, VELOCITY_RULES } from '../../src/domain/velocity';
 
 const MIN = 60_000;
 const HOUR = 60 * MIN;
@@ -284,5 +284,25 @@ describe('checkVelocity: properties', () => {
         .map((r) => r.name)
         .sort(),
     );
+  });
+});
+
+describe('a deployment’s own limits', () => {
+  it('override named rules and keep their windows', () => {
+    const limits = parseVelocityLimits('user_per_hour=7, card_distinct_users_per_day=5');
+    expect(limits).toEqual({ user_per_hour: 7, card_distinct_users_per_day: 5 });
+    const six = Array.from({ length: 6 }, (_, i) => ({ at: 1_000 + i, actor: 'u' }));
+    expect(checkVelocity('user', six, { at: 2_000, actor: 'u' }, limits)).toEqual({ ok: true });
+    expect(checkVelocity('user', six, { at: 2_000, actor: 'u' })).toMatchObject({ ok: false, rule: 'user_per_hour' });
+    const users = ['a', 'b', 'c', 'd'].map((actor, i) => ({ at: 1_000 + i, actor }));
+    expect(checkVelocity('card', users, { at: 2_000, actor: 'e' }, limits)).toEqual({ ok: true });
+  });
+
+  it('refuse unknown rules and limits that are not whole numbers from 1', () => {
+    expect(parseVelocityLimits(undefined)).toEqual({});
+    expect(parseVelocityLimits('  ')).toEqual({});
+    expect(() => parseVelocityLimits('user_per_year=5')).toThrow(/unknown velocity rule "user_per_year"/);
+    for (const bad of ['user_per_hour=0', 'user_per_hour=1.5', 'user_per_hour=', 'user_per_hour=-2'])
+      expect(() => parseVelocityLimits(bad), bad).toThrow(/whole number/);
   });
 });

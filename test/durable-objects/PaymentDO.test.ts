@@ -126,7 +126,7 @@ describe('PaymentDO', () => {
     await runDurableObjectAlarm(stub);
     await runInDurableObject(stub, (_i, state) => {
       const types = state.storage.sql
-        .exec<{ type: string; sent_at: number | null }>('SELECT type, sent_at FROM outbox ORDER BY seq')
+        .exec<{ type: string; sent_at: number | null }>("SELECT type, sent_at FROM outbox WHERE type LIKE 'payment.%' ORDER BY seq")
         .toArray();
       expect(types.map((t) => t.type)).toEqual(['payment.created', 'payment.succeeded', 'payment.expired']);
       expect(types.every((t) => t.sent_at !== null)).toBe(true);

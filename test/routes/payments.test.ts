@@ -1,5 +1,5 @@
 import { env } from 'cloudflare:workers';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorBody } from '../../src/lib/errors';
 import { venueStub } from '../../src/lib/stubs';
 import { call, json } from '../helpers/app';
@@ -7,7 +7,9 @@ import { eventually, rows, sql } from '../helpers/db';
 import { configureSandbox, stripeCallsFor } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 
-const tenant = `pay-${crypto.randomUUID()}`;
+// A tenant per test: the velocity limits (5 purchases an hour per buyer, 3 buyers a day per card) count per
+// tenant, and these tests buy again and again with the same test card.
+let tenant = `pay-${crypto.randomUUID()}`;
 let adminHeaders: Record<string, string>;
 let buyer: Record<string, string>;
 
@@ -34,15 +36,13 @@ async function asUser(sub: string) {
   return bearer(await signToken({ tenant_id: tenant, sub, role: 'user' }));
 }
 
-beforeAll(async () => {
+beforeEach(async () => {
+  tenant = `pay-${crypto.randomUUID()}`;
   adminHeaders = { ...bearer(await signToken({ tenant_id: tenant, sub: 'boss', role: 'admin' })), 'content-type': 'application/json' };
   buyer = await asUser('buyer-1');
   const venue = { name: 'Knoxville Civic', address: { city: 'Knoxville', state: 'TN' }, tier: 'starter' };
   expect((await call('/api/v1/venues/knox', { method: 'PUT', headers: adminHeaders, body: JSON.stringify(venue) })).status).toBe(201);
   expect((await call('/api/v1/venues/other', { method: 'PUT', headers: adminHeaders, body: JSON.stringify(venue) })).status).toBe(201);
-});
-
-beforeEach(async () => {
   currentEvent = `show-${crypto.randomUUID().slice(0, 8)}`;
   const show = { venueId: 'knox', name: 'Show', startsAt: '2027-01-01T20:00:00Z', ticketTypes: [{ id: 'ga', name: 'GA', price: 5000 }] };
   expect((await call(`/api/v1/events/${currentEvent}`, { method: 'PUT', headers: adminHeaders, body: JSON.stringify(show) })).status).toBe(

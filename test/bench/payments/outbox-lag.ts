@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
-import { neonConfig, Pool } from '@neondatabase/serverless';
-import { postgresAddress, startWsProxy } from '../../../dev/ws-proxy.ts';
 import { formatColumns } from '../table.ts';
 import {
   type Bench,
+  benchPool,
   errorCode,
   HIGH_LIMITS,
   LAG_POLL_MS,
@@ -28,13 +27,7 @@ export async function outboxLag(b: Bench): Promise<string> {
   await b.event(eventId, HIGH_LIMITS);
   const users = await Promise.all(Array.from({ length: LAG_REQUESTS }, (_, i) => b.user(`lag-buyer-${i}`)));
 
-  const proxy = await startWsProxy([postgresAddress(o.databaseUrl)]);
-  neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
-  neonConfig.useSecureWebSocket = false;
-  neonConfig.pipelineConnect = false;
-  neonConfig.pipelineTLS = false;
-  const pool = new Pool({ connectionString: o.databaseUrl, max: 1 });
-  pool.on('error', () => undefined); // an idle client's lost connection must not crash the bench
+  const { pool, close } = await benchPool(o.databaseUrl);
   try {
     await pool.query('SELECT 1');
     o.say(`(c) outbox lag: ${LAG_REQUESTS} sequential payments (≥ ${LAG_SPACING_MS} ms apart), polling Postgres every ${LAG_POLL_MS} ms`);
@@ -134,8 +127,7 @@ export async function outboxLag(b: Bench): Promise<string> {
     }
     return lines.join('\n');
   } finally {
-    await pool.end().catch(() => undefined);
-    await proxy.close();
+    await close();
   }
 }
 

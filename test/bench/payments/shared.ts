@@ -2,6 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { neonConfig, Pool } from '@neondatabase/serverless';
+import { postgresAddress, startWsProxy } from '../../../dev/ws-proxy.ts';
 import type { AutocannonOptions, AutocannonResult } from '../autocannon.ts';
 import type { Signer } from '../tokens.ts';
 
@@ -184,6 +186,14 @@ export function workerReloads(logFile: string): number {
   }
 }
 
+/** A human buyer's trace from the bot detector's fixtures: the benches' buyers look like people, as real ones do. */
+export const BUYER_TRACE = (
+  JSON.parse(readFileSync(new URL('../../fixtures/bot-traces/human.json', import.meta.url), 'utf8')) as Array<{
+    userAgent: string;
+    sessionData: unknown;
+  }>
+)[0] as { userAgent: string; sessionData: unknown };
+
 export type SandboxRequest = { provider: string; method: string; path: string; body: any; response: any; handledMs?: number };
 
 export class Bench {
@@ -231,21 +241,20 @@ export class Bench {
     });
   }
 
+  /** An order as a buyer's checkout page sends it: with the page's recorded trace, which the bot check reads. */
   order(eventId: string, quantity: number): string {
     return JSON.stringify({
       venueId: 'knox',
       eventId,
       tickets: [{ ticketTypeId: 'ga', quantity, price: PRICE }],
       paymentMethod: { type: 'card', paymentMethodId: 'pm_card_visa' },
+      sessionData: BUYER_TRACE.sessionData,
     });
   }
 
   process(authorization: string, key: string, body: string): Promise<Reply> {
-    return send(
-      `${this.o.baseUrl}/api/v1/payments/process`,
-      { method: 'POST', headers: { authorization, 'content-type': 'application/json', 'idempotency-key': key }, body },
-      this.o.signal,
-    );
+    const headers = { authorization, 'content-type': 'application/json', 'idempotency-key': key, 'user-agent': BUYER_TRACE.userAgent };
+    return send(`${this.o.baseUrl}/api/v1/payments/process`, { method: 'POST', headers, body }, this.o.signal);
   }
 
   async sandbox(path: string, body?: unknown): Promise<any> {
@@ -270,3 +279,21 @@ export class Bench {
 
 // ---------------------------------------------------------------------------------------------------------------
 // (a) Retry storm
+
+/** A Neon-driver pool on the bench's Postgres, through a WebSocket proxy of its own; `close` ends both. */
+export async function benchPool(databaseUrl: string): Promise<{ pool: Pool; close: () => Promise<void> }> {
+  const proxy = await startWsProxy([postgresAddress(databaseUrl)]);
+  neonConfig.wsProxy = (host, port) => `${proxy.address}?address=${host}:${port}`;
+  neonConfig.useSecureWebSocket = false;
+  neonConfig.pipelineConnect = false;
+  neonConfig.pipelineTLS = false;
+  const pool = new Pool({ connectionString: databaseUrl, max: 1 });
+  pool.on('error', () => undefined); // an idle client's lost connection must not crash the bench
+  return {
+    pool,
+    close: async () => {
+      await pool.end().catch(() => undefined);
+      await proxy.close();
+    },
+  };
+}

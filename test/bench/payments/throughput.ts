@@ -3,6 +3,7 @@ import type { AutocannonResult } from '../autocannon.ts';
 import { formatColumns } from '../table.ts';
 import {
   type Bench,
+  BUYER_TRACE,
   errorCode,
   HIGH_LIMITS,
   healthLine,
@@ -55,6 +56,7 @@ async function throughputRun(b: Bench, spec: ThroughputSpec, users: string[], wa
           authorization: users[Math.floor(i / events.length) % users.length] as string,
           'content-type': 'application/json',
           'idempotency-key': randomUUID(),
+          'user-agent': BUYER_TRACE.userAgent,
         },
         // Consecutive requests go to different events, so concurrent ones rarely meet in one EventDO.
         body: b.order(events[i % events.length] as string, 1),
