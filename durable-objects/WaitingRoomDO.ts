@@ -77,7 +77,11 @@ export class WaitingRoomDO extends OutboxObject {
         const live = this.sql
           .exec<EntryRow>("SELECT * FROM entries WHERE user_id = ? AND status IN ('waiting', 'admitted')", arrival.userId)
           .toArray()[0];
-        if (live) {
+        if (live && live.queue_id !== arrival.queueId) {
+          // The shard gave the user a new place (they left and came back before a tick reported it): the old
+          // place is given up first, so leaving and joining again goes to the end of the line.
+          this.applyDepartures([{ number: live.number, userId: live.user_id, reason: 'left' }], now, activities);
+        } else if (live) {
           // A repeated arrival (the shard lost our answer) keeps its number, and its admission if it has one.
           const token = this.sql
             .exec<TokenRow>("SELECT * FROM tokens WHERE number = ? AND state IN ('active', 'held')", live.number)

@@ -67,6 +67,11 @@ describe('WaitingRoomDO and its shards', () => {
     );
     expect(await shard(0).leave('c')).toBe(true);
     expect(await shard(0).leave('c')).toBe(false);
+    // Leaving and coming back before any tick is a new place at the end, not the old one.
+    const before = await shard(0).join({ ...ref, shard: 0, userId: 'e' });
+    expect(await shard(0).leave('e')).toBe(true);
+    const back = await shard(0).join({ ...ref, shard: 0, userId: 'e' });
+    expect(back.position).toBe(before.position + 1);
     // 'a' holds the only active slot; releasing it by leaving lets the next live user ('d') in.
     expect(await shard(0).leave('a')).toBe(true);
     await tick(coordinator);
@@ -80,6 +85,8 @@ describe('WaitingRoomDO and its shards', () => {
       { user_id: 'b', status: 'abandoned' },
       { user_id: 'c', status: 'left' },
       { user_id: 'd', status: 'admitted' },
+      { user_id: 'e', status: 'left' },
+      { user_id: 'e', status: 'waiting' },
     ]);
   });
 

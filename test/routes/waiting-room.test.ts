@@ -86,6 +86,34 @@ describe('waiting room', () => {
     expect(again.queueId).toBe(places[10].queueId);
   });
 
+  it('500 concurrent joins over 8 shards: 500 distinct positions, admitted strictly in line order, both caps exact', async () => {
+    await highDemandEvent('stadium', { admitPerMinute: 50, maxActive: 20, shards: 8 });
+    const fans = await Promise.all(Array.from({ length: 500 }, (_, i) => user(`stadium-${i}`)));
+    const places = await Promise.all(fans.map(async (h) => json<any>(await join('stadium', h))));
+    expect(new Set(places.map((p) => p.position)).size).toBe(500);
+    expect(Math.max(...places.map((p) => p.position))).toBe(500);
+    const byPosition = new Map(places.map((p, i) => [p.position as number, fans[i] as Record<string, string>]));
+    const admittedNow = async () => {
+      const now = await Promise.all(fans.map(async (h) => json<any>(await status('stadium', h))));
+      return now
+        .filter((p) => p.status === 'admitted')
+        .map((p) => p.position as number)
+        .sort((a, b) => a - b);
+    };
+    const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+    // The active cap: exactly the first 20 in line hold tokens, however long we wait.
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await admittedNow()).toEqual(range(1, 20));
+    // They leave: the next 20 in line take the slots (40 admitted this minute, under the cap of 50).
+    await Promise.all(range(1, 20).map((p) => call('/api/v1/waiting-room/stadium', { method: 'DELETE', headers: byPosition.get(p) })));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await admittedNow()).toEqual(range(21, 40));
+    // They leave too: only 10 more fit this minute (50), although 20 slots are free.
+    await Promise.all(range(21, 40).map((p) => call('/api/v1/waiting-room/stadium', { method: 'DELETE', headers: byPosition.get(p) })));
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(await admittedNow()).toEqual(range(41, 50));
+  });
+
   it('events without a waiting room answer 404, and admins can revoke a place', async () => {
     const fan = await user('revoked-fan');
     const res = await join('no-such-event', fan);
