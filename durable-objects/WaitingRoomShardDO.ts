@@ -124,7 +124,10 @@ export class WaitingRoomShardDO extends DurableObject<Env> {
       for (const n of result.numbered) {
         const token = tokens.get(n.number);
         this.sql.exec(
-          `UPDATE members SET number = ?, queue_id = ?, ahead = ?, status = ?, token = ?, token_expires_at = ? WHERE user_id = ?`,
+          // Only a place still waiting for its number: one given up meanwhile stays given up (an admission the
+          // coordinator grants it is refused at the next sync, which frees the slot).
+          `UPDATE members SET number = ?, queue_id = ?, ahead = ?, status = ?, token = ?, token_expires_at = ?
+           WHERE user_id = ? AND status = 'waiting' AND number IS NULL`,
           n.number,
           n.queueId,
           n.ahead,

@@ -3,6 +3,7 @@ import { assessFraud } from '../../src/domain/fraud-score';
 import type { SubjectKind } from '../../src/domain/velocity';
 import type { Bindings } from '../../src/env';
 import { hmacSha256Hex } from '../../src/lib/crypto';
+import { notapUserUuid } from '../../src/lib/ids';
 import { riskStub } from '../../src/lib/stubs';
 import { verifyVerificationToken } from '../../src/lib/verification-token';
 import { objectConfig } from '../config';
@@ -89,9 +90,11 @@ export function fraudAndVelocityStep(env: Bindings): PrechargeStep {
       }
       if (assessment.decision === 'challenge') {
         const token = order.context.verificationToken;
+        // NoTap names a user by the canonical id of the buyer's subject (itself when it is a UUID).
+        const notapUser = (await notapUserUuid(config.paymentIdKey, order.tenantId, order.userId)) ?? order.userId;
         const passed =
           token !== undefined &&
-          (await verifyVerificationToken(config.notap.signingKeyPem, token, { tenantId: order.tenantId, userId: order.userId }, now));
+          (await verifyVerificationToken(config.notap.signingKeyPem, token, { tenantId: order.tenantId, userId: notapUser }, now));
         if (!passed) {
           await release();
           return {

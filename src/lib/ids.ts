@@ -1,3 +1,4 @@
+import { parseUserRef } from '../domain/factors';
 import { hmacSha256Hex } from './crypto';
 
 /**
@@ -31,4 +32,15 @@ export async function checkoutSessionIdFor(key: string, tenantId: string, scope:
     return `cko${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
   }
   return `cko${(await hmacSha256Hex(key, `checkout\n${tenantId}\n${scope}\n${clientKey}`)).slice(0, 32)}`;
+}
+
+/**
+ * A NoTap user's canonical id: a UUID stands for itself (lower case); a NoTap handle becomes a keyed
+ * version-8 UUID of (tenant, handle), so the same handle names the same user within a tenant and nobody can
+ * compute it without PAYMENT_ID_KEY. Null for text that is neither.
+ */
+export async function notapUserUuid(key: string, tenantId: string, text: string): Promise<string | null> {
+  const ref = parseUserRef(text);
+  if (!ref) return null;
+  return ref.kind === 'uuid' ? ref.uuid : keyedUuid(key, `notap-user\n${tenantId}\n${ref.handle}`);
 }

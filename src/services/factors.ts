@@ -1,21 +1,16 @@
-import { type Factor, normalizeFactorValue, parseUserRef } from '../domain/factors';
+import { type Factor, normalizeFactorValue } from '../domain/factors';
 import type { Bindings, Config, Principal } from '../env';
 import { AppError, NotFoundError, ValidationError } from '../lib/errors';
-import { keyedUuid } from '../lib/ids';
+import { notapUserUuid } from '../lib/ids';
 import { userFactorsStub } from '../lib/stubs';
 import type { EnrolFactorBody } from '../schemas/verification';
 
 /** NoTap users and their factors: resolving a user reference, enrolment into UserFactorsDO, the enrolled names. */
-/**
- * Resolves the user: a UUID stands for itself (lower case); a NoTap handle becomes a keyed version-8 UUID
- * of (tenant, handle) — the same handle always names the same user within a tenant, and nobody can compute
- * it without PAYMENT_ID_KEY (the pattern of lib/ids.ts).
- */
+/** Resolves the user reference to its canonical id (lib/ids.ts notapUserUuid); anything else is a 422. */
 export async function resolveUserUuid(config: Config, tenantId: string, text: string): Promise<string> {
-  const ref = parseUserRef(text);
-  if (!ref) throw new ValidationError([{ field: 'user_uuid', message: 'must be a UUID or a NoTap handle' }]);
-  if (ref.kind === 'uuid') return ref.uuid;
-  return keyedUuid(config.paymentIdKey, `notap-user\n${tenantId}\n${ref.handle}`);
+  const uuid = await notapUserUuid(config.paymentIdKey, tenantId, text);
+  if (!uuid) throw new ValidationError([{ field: 'user_uuid', message: 'must be a UUID or a NoTap handle' }]);
+  return uuid;
 }
 
 export function normalized(factor: Factor, value: unknown): string {

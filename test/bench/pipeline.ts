@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   Bench,
-  BUYER_TRACE,
+  buyerHeaders,
   HIGH_LIMITS,
   ms,
   type PaymentBenchOptions,
@@ -41,18 +41,18 @@ export async function pipelineFigures(o: PaymentBenchOptions, sign: Signer, labe
   await b.event(eventId, HIGH_LIMITS);
   await b.resetSandbox(0);
   o.say(`(h) ${label}: ${PAYMENTS} payments one at a time, then ${CONNECTIONS} connections for ${THROUGHPUT_S} s`);
-  const authorization = await b.user('pipeline-buyer');
-  await b.process(authorization, randomUUID(), b.order(eventId, 1)); // warm-up
+  // A buyer per payment: one buyer paying again and again is what the fraud score challenges.
+  await b.process(await b.user('pipeline-warm-up'), randomUUID(), b.order(eventId, 1)); // warm-up
   await sleep(SPACING_MS);
   const from = Date.now();
   const client: number[] = [];
   for (let i = 0; i < PAYMENTS; i++) {
-    const reply = await b.process(authorization, randomUUID(), b.order(eventId, 1));
+    const reply = await b.process(await b.user(`pipeline-solo-${i}`), randomUUID(), b.order(eventId, 1));
     if (reply.status === 200 && transactionIdOf(reply.text)) client.push(reply.ms);
     await sleep(SPACING_MS);
   }
   const worker = workerDurations(o.logFile, '/api/v1/payments/process', from, Date.now(), (s) => s === 200);
-  const users = await Promise.all(Array.from({ length: 50 }, (_, i) => b.user(`pipeline-${i}`)));
+  const users = await Promise.all(Array.from({ length: 2000 }, (_, i) => b.user(`pipeline-${i}`)));
   let n = 0;
   const result = await o.measure({
     url: o.baseUrl,
@@ -70,7 +70,7 @@ export async function pipelineFigures(o: PaymentBenchOptions, sign: Signer, labe
             authorization: users[n++ % users.length] as string,
             'content-type': 'application/json',
             'idempotency-key': randomUUID(),
-            'user-agent': BUYER_TRACE.userAgent,
+            ...buyerHeaders(n),
           },
           body: b.order(eventId, 1),
         }),

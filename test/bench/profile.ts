@@ -7,7 +7,7 @@ import { freePort } from '../../dev/ports.ts';
 import { type Database, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { type AutocannonRequest, load } from './autocannon.ts';
 import { BENCH_VELOCITY_LIMITS, type BenchStack, spawnStack, waitForHealth } from './dev-stack.ts';
-import { Bench, BUYER_TRACE, HIGH_LIMITS, type PaymentBenchOptions } from './payments/shared.ts';
+import { Bench, buyerHeaders, HIGH_LIMITS, type PaymentBenchOptions } from './payments/shared.ts';
 import { formatColumns } from './table.ts';
 import { devSigner } from './tokens.ts';
 
@@ -156,7 +156,7 @@ function formatProfile(profile: CpuProfile, top: number): string {
 async function paymentsLoad(b: Bench): Promise<() => Promise<string>> {
   const events = Array.from({ length: 16 }, () => `prof-${randomUUID().slice(0, 8)}`);
   for (const e of events) await b.event(e, HIGH_LIMITS);
-  const users = await Promise.all(Array.from({ length: 200 }, (_, i) => b.user(`prof-buyer-${i}`)));
+  const users = await Promise.all(Array.from({ length: 3000 }, (_, i) => b.user(`prof-buyer-${i}`)));
   await b.resetSandbox(0);
   let n = 0;
   const request: AutocannonRequest = {
@@ -167,10 +167,10 @@ async function paymentsLoad(b: Bench): Promise<() => Promise<string>> {
       return {
         ...req,
         headers: {
-          authorization: users[Math.floor(i / events.length) % users.length] as string,
+          authorization: users[i % users.length] as string,
           'content-type': 'application/json',
           'idempotency-key': randomUUID(),
-          'user-agent': BUYER_TRACE.userAgent,
+          ...buyerHeaders(i),
         },
         body: b.order(events[i % events.length] as string, 1),
       };

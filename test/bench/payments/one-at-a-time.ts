@@ -14,20 +14,21 @@ const SPACING_MS = 1500;
 const LATENCIES_MS = [0, 200];
 
 export async function oneAtATime(b: Bench): Promise<string> {
-  const authorization = await b.user('one-at-a-time');
   const cells: string[][] = [];
   for (const latencyMs of LATENCIES_MS) {
     const eventId = `solo${latencyMs}-${randomUUID().slice(0, 8)}`;
     await b.event(eventId, HIGH_LIMITS);
     await b.resetSandbox(latencyMs);
     b.o.say(`(b) one payment at a time: ${PAYMENTS} payments ${SPACING_MS} ms apart, sandbox Stripe latency ${latencyMs} ms`);
-    await b.process(authorization, randomUUID(), b.order(eventId, 1)); // warm-up
+    // A buyer per payment: one buyer paying again and again is what the fraud score challenges.
+    await b.process(await b.user(`solo-${latencyMs}-warm-up`), randomUUID(), b.order(eventId, 1)); // warm-up
     await sleep(SPACING_MS);
     const from = Date.now();
     const client: number[] = [];
     const paid = new Set<string>();
     let failed = 0;
     for (let i = 0; i < PAYMENTS; i++) {
+      const authorization = await b.user(`solo-${latencyMs}-${i}`);
       const reply = await b.process(authorization, randomUUID(), b.order(eventId, 1));
       const id = reply.status === 200 ? transactionIdOf(reply.text) : undefined;
       if (id) {

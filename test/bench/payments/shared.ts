@@ -49,7 +49,9 @@ export const THROUGHPUT_RUNS = [
 export const THROUGHPUT_WARMUP_S = 2;
 /** Payments of a throughput run are spread over this many events (limits 1000) and users. */
 export const THROUGHPUT_EVENTS = 16;
-export const THROUGHPUT_USERS = 200;
+// Enough buyers that none buys more than once or twice a run: a buyer with many purchases in an hour is what the
+// fraud score challenges, as it would a real one.
+export const THROUGHPUT_USERS = 3000;
 export const LAG_REQUESTS = 50;
 /** (c) sends one payment at most every this many ms, so rows do not all land in one queue batch. */
 export const LAG_SPACING_MS = 100;
@@ -194,6 +196,16 @@ export const BUYER_TRACE = (
   }>
 )[0] as { userAgent: string; sessionData: unknown };
 
+const BENCH_CARDS = ['pm_card_visa', 'pm_card_mastercard', 'pm_card_amex', 'pm_card_discover', 'pm_card_visa_debit'];
+
+/**
+ * What a buyer's browser sends besides the body: its user agent, and — as Cloudflare would set it — its own
+ * address (wrangler dev keeps a client's CF-Connecting-IP), so buyers are not all one IP as they would be here.
+ */
+export function buyerHeaders(n: number): Record<string, string> {
+  return { 'user-agent': BUYER_TRACE.userAgent, 'cf-connecting-ip': `10.${(n >> 16) & 255}.${(n >> 8) & 255}.${n & 255}` };
+}
+
 export type SandboxRequest = { provider: string; method: string; path: string; body: any; response: any; handledMs?: number };
 
 export class Bench {
@@ -241,20 +253,32 @@ export class Bench {
     });
   }
 
-  /** An order as a buyer's checkout page sends it: with the page's recorded trace, which the bot check reads. */
+  private orders = 0;
+
+  /**
+   * An order as a buyer's checkout page sends it: with the page's recorded trace, which the bot check reads,
+   * paid with the sandbox's succeeding test cards in turn (velocity is counted per card too).
+   */
   order(eventId: string, quantity: number): string {
     return JSON.stringify({
       venueId: 'knox',
       eventId,
       tickets: [{ ticketTypeId: 'ga', quantity, price: PRICE }],
-      paymentMethod: { type: 'card', paymentMethodId: 'pm_card_visa' },
+      paymentMethod: { type: 'card', paymentMethodId: BENCH_CARDS[this.orders++ % BENCH_CARDS.length] },
       sessionData: BUYER_TRACE.sessionData,
     });
   }
 
   process(authorization: string, key: string, body: string): Promise<Reply> {
-    const headers = { authorization, 'content-type': 'application/json', 'idempotency-key': key, 'user-agent': BUYER_TRACE.userAgent };
-    return send(`${this.o.baseUrl}/api/v1/payments/process`, { method: 'POST', headers, body }, this.o.signal);
+    return send(
+      `${this.o.baseUrl}/api/v1/payments/process`,
+      {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/json', 'idempotency-key': key, ...buyerHeaders(this.orders) },
+        body,
+      },
+      this.o.signal,
+    );
   }
 
   async sandbox(path: string, body?: unknown): Promise<any> {

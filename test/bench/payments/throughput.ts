@@ -3,7 +3,7 @@ import type { AutocannonResult } from '../autocannon.ts';
 import { formatColumns } from '../table.ts';
 import {
   type Bench,
-  BUYER_TRACE,
+  buyerHeaders,
   errorCode,
   HIGH_LIMITS,
   healthLine,
@@ -53,10 +53,10 @@ async function throughputRun(b: Bench, spec: ThroughputSpec, users: string[], wa
         path: '/api/v1/payments/process',
         headers: {
           ...req.headers,
-          authorization: users[Math.floor(i / events.length) % users.length] as string,
+          authorization: users[i % users.length] as string,
           'content-type': 'application/json',
           'idempotency-key': randomUUID(),
-          'user-agent': BUYER_TRACE.userAgent,
+          ...buyerHeaders(i),
         },
         // Consecutive requests go to different events, so concurrent ones rarely meet in one EventDO.
         body: b.order(events[i % events.length] as string, 1),
