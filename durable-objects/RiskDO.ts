@@ -1,7 +1,9 @@
+import { DurableObject } from 'cloudflare:workers';
 import { DEVICE_ACCOUNTS_WINDOW_MS } from '../src/domain/fraud-score';
-import { checkVelocity, pruneBefore } from '../src/domain/velocity';
-import { OutboxObject } from './OutboxObject';
-import { KnownScalper, type RiskProbe, type RiskReading, type ScalperInput } from './risk/types';
+import { checkVelocity, hasVelocityRules, pruneBefore } from '../src/domain/velocity';
+import { objectConfig } from './config';
+import type { RiskProbe, RiskReading } from './risk/types';
+import { applySchema } from './sql';
 
 const SCHEMA = [
   'CREATE TABLE subject (id INTEGER PRIMARY KEY CHECK (id = 1), first_seen_at INTEGER NOT NULL)',
@@ -12,16 +14,6 @@ const SCHEMA = [
   'CREATE TABLE actors (actor TEXT PRIMARY KEY, first_seen_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL)',
   // Known-scalper entries naming this subject (a user or a device).
   'CREATE TABLE flags (id TEXT PRIMARY KEY, reason TEXT NOT NULL, added_at INTEGER NOT NULL)',
-  // Only in a tenant's registry object: the known-scalper list itself.
-  `CREATE TABLE scalpers (
-     id TEXT PRIMARY KEY,
-     user_id TEXT,
-     device_fingerprint TEXT,
-     reason TEXT NOT NULL,
-     added_by TEXT,
-     added_at INTEGER NOT NULL,
-     removed_at INTEGER
-   )`,
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -31,9 +23,12 @@ const HOUR_MS = 3_600_000;
  * two purchases racing for a user's fifth slot cannot both get it. The history is exact (a row per
  * purchase, pruned once no window can see it), which is what lets a refusal say when the window frees.
  */
-export class RiskDO extends OutboxObject {
+export class RiskDO extends DurableObject<Env> {
   constructor(ctx: DurableObjectState, env: Env) {
-    super(ctx, env, 'RiskDO', SCHEMA);
+    super(ctx, env);
+    // A plain object, not an outbox one: a first-time buyer or address makes one with every purchase, and it
+    // emits nothing (the decision record leaves through the PaymentDO).
+    ctx.blockConcurrencyWhile(async () => applySchema(ctx.storage, SCHEMA));
   }
 
   private get sql() {
@@ -46,15 +41,22 @@ export class RiskDO extends OutboxObject {
    */
   holdAttempt(probe: RiskProbe): RiskReading {
     const now = Date.now();
+    // A device has no limit of its own: only its links count (accounts per device), so it keeps no purchase
+    // history, which for a shared box-office device would otherwise grow with every sale of the month.
+    const counted = hasVelocityRules(probe.kind);
     return this.ctx.storage.transactionSync((): RiskReading => {
       this.sql.exec('DELETE FROM attempts WHERE at < ?', pruneBefore(probe.kind, now));
+      this.sql.exec('DELETE FROM actors WHERE last_seen_at <= ?', now - DEVICE_ACCOUNTS_WINDOW_MS);
       const held = this.sql.exec('SELECT 1 FROM attempts WHERE transaction_id = ?', probe.transactionId).toArray().length > 0;
-      const history = this.sql
-        .exec<{ at: number; actor: string }>('SELECT at, actor FROM attempts WHERE transaction_id != ?', probe.transactionId)
-        .toArray();
+      // Refused attempts are never counted, so under the limits this is at most the longest window's limit.
+      const history = counted
+        ? this.sql
+            .exec<{ at: number; actor: string }>('SELECT at, actor FROM attempts WHERE transaction_id != ?', probe.transactionId)
+            .toArray()
+        : [];
       const velocity = held
         ? ({ ok: true } as const)
-        : checkVelocity(probe.kind, history, { at: now, actor: probe.actor }, this.config.velocityLimits);
+        : checkVelocity(probe.kind, history, { at: now, actor: probe.actor }, objectConfig(this.env).velocityLimits);
       const firstSeenAt = this.sql.exec<{ at: number }>('SELECT first_seen_at AS at FROM subject WHERE id = 1').toArray()[0]?.at ?? null;
       const reading: RiskReading = {
         kind: probe.kind,
@@ -74,7 +76,7 @@ export class RiskDO extends OutboxObject {
         now,
         now,
       );
-      if (velocity.ok && !held)
+      if (counted && velocity.ok && !held)
         this.sql.exec('INSERT INTO attempts (transaction_id, actor, at) VALUES (?, ?, ?)', probe.transactionId, probe.actor, now);
       return reading;
     });
@@ -92,7 +94,7 @@ export class RiskDO extends OutboxObject {
     return this.sql.exec('DELETE FROM attempts WHERE transaction_id = ? RETURNING transaction_id', transactionId).toArray().length === 1;
   }
 
-  // ── known scalpers: flags on subjects, the list in the tenant's registry ──────────────────────────
+  // ── known-scalper flags (the list itself is the tenant's ScalperRegistryDO) ──────────────────────
 
   flag(id: string, reason: string): void {
     this.sql.exec('INSERT INTO flags (id, reason, added_at) VALUES (?, ?, ?) ON CONFLICT (id) DO NOTHING', id, reason, Date.now());
@@ -100,67 +102,5 @@ export class RiskDO extends OutboxObject {
 
   unflag(id: string): void {
     this.sql.exec('DELETE FROM flags WHERE id = ?', id);
-  }
-
-  /** Registry: records a known scalper and says which subjects to flag. */
-  async addScalper(input: ScalperInput): Promise<KnownScalper> {
-    const now = Date.now();
-    const id = crypto.randomUUID();
-    const scalper = this.ctx.storage.transactionSync(() => {
-      this.sql.exec(
-        'INSERT INTO scalpers (id, user_id, device_fingerprint, reason, added_by, added_at) VALUES (?, ?, ?, ?, ?, ?)',
-        id,
-        input.userId ?? null,
-        input.deviceFingerprint ?? null,
-        input.reason,
-        input.addedBy,
-        now,
-      );
-      return this.emitScalper(input.tenantId, id, now) as KnownScalper;
-    });
-    await this.rearm();
-    return scalper;
-  }
-
-  /** Registry: marks the entry removed; null when there is no such active entry. */
-  async removeScalper(tenantId: string, id: string): Promise<KnownScalper | null> {
-    const now = Date.now();
-    const scalper = this.ctx.storage.transactionSync(() => {
-      const removed = this.sql
-        .exec('UPDATE scalpers SET removed_at = ? WHERE id = ? AND removed_at IS NULL RETURNING id', now, id)
-        .toArray();
-      return removed.length === 1 ? this.emitScalper(tenantId, id, now) : null;
-    });
-    await this.rearm();
-    return scalper;
-  }
-
-  private emitScalper(tenantId: string, id: string, now: number): KnownScalper | null {
-    const row = this.sql
-      .exec<{
-        user_id: string | null;
-        device_fingerprint: string | null;
-        reason: string;
-        added_by: string | null;
-        added_at: number;
-        removed_at: number | null;
-      }>('SELECT * FROM scalpers WHERE id = ?', id)
-      .toArray()[0];
-    if (!row) return null;
-    const scalper = KnownScalper.parse({
-      id,
-      tenantId,
-      userId: row.user_id,
-      deviceFingerprint: row.device_fingerprint,
-      reason: row.reason,
-      // Listed by an admin: the tenant's own certainty, not a model's guess.
-      confidenceScore: 1,
-      active: row.removed_at === null,
-      addedBy: row.added_by,
-      addedAt: new Date(row.added_at).toISOString(),
-      removedAt: row.removed_at === null ? null : new Date(row.removed_at).toISOString(),
-    });
-    this.outbox.append({ type: 'risk.scalper', tenantId, payload: scalper }, now);
-    return scalper;
   }
 }

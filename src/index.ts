@@ -10,6 +10,7 @@ export { PaymentDO } from '../durable-objects/PaymentDO';
 export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { RiskDO } from '../durable-objects/RiskDO';
+export { ScalperRegistryDO } from '../durable-objects/ScalperRegistryDO';
 export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';
 export { UserFactorsDO } from '../durable-objects/UserFactorsDO';
 export { VenueDO } from '../durable-objects/VenueDO';

@@ -2,9 +2,9 @@ import { z } from 'zod';
 import type { SubjectKind, VelocityDecision } from '../../src/domain/velocity';
 
 /**
- * RiskDO's contract. One object per risk subject of a tenant (a user, an IP address, a card fingerprint,
- * a device fingerprint) holds that subject's purchase history and links; one registry object per tenant
- * holds the known-scalper list.
+ * The risk objects' contract. One RiskDO per risk subject of a tenant (a user, an IP address, a card
+ * fingerprint, a device fingerprint) holds that subject's purchase history, links and known-scalper flags;
+ * one ScalperRegistryDO per tenant holds the known-scalper list.
  */
 
 export type RiskProbe = { tenantId: string; kind: SubjectKind; value: string; transactionId: string; actor: string };

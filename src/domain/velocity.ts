@@ -53,6 +53,12 @@ export const VELOCITY_RULES: Readonly<Record<SubjectKind, VelocityRules>> = Obje
   device: freezeRules({ counts: [] }),
 });
 
+/** Whether `kind` has any limit: a subject without one needs no purchase history. */
+export function hasVelocityRules(kind: SubjectKind): boolean {
+  const rules = VELOCITY_RULES[kind];
+  return rules.counts.length > 0 || (rules.distinct?.length ?? 0) > 0;
+}
+
 /** A deployment's own limits for some rules, by rule name (the windows stay as they are). */
 export type VelocityLimits = Readonly<Record<string, number>>;
 

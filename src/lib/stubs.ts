@@ -73,7 +73,7 @@ export function riskStub(env: Bindings, tenantId: string, kind: 'user' | 'ip' | 
 
 /** The tenant's known-scalper list. */
 export function scalperRegistryStub(env: Bindings, tenantId: string) {
-  return env.RISK.get(env.RISK.idFromName(`risk:${tenantId}:registry`));
+  return env.SCALPER_REGISTRIES.get(env.SCALPER_REGISTRIES.idFromName(`scalpers:${tenantId}`));
 }
 
 /** What the outbox consumer may ask of any object that emits events. */
@@ -109,8 +109,8 @@ export function outboxSourceStub(env: Bindings, source: { object: string; id: st
       return get(env.RECOVERY_TRANSACTIONS);
     case 'WaitingRoomDO':
       return get(env.WAITING_ROOMS);
-    case 'RiskDO':
-      return get(env.RISK);
+    case 'ScalperRegistryDO':
+      return get(env.SCALPER_REGISTRIES);
     default:
       return null;
   }

@@ -71,6 +71,12 @@ describe('RiskDO', () => {
     const third = await device.holdAttempt(probe(tenant, 'device', 'dev-1', 'z'));
     expect(third.distinctActors).toBe(3);
     expect(third.scalper).toBeNull();
+    // A device has no limit of its own, so it keeps links only, no purchase history.
+    const history = await runInDurableObject(
+      device,
+      (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM attempts').one().n,
+    );
+    expect(history).toBe(0);
     const registry = scalperRegistryStub(env, tenant);
     const listed = await registry.addScalper({
       tenantId: tenant,
