@@ -151,9 +151,19 @@ describe('fraud score', () => {
     });
     expect(listed.status).toBe(201);
     const entry = await json<any>(listed);
-    const res = await buy(await shop.user('fresh-account'), { deviceFingerprint: 'dev-scalper-1' });
+    const key = crypto.randomUUID();
+    const res = await buy(await shop.user('fresh-account'), { deviceFingerprint: 'dev-scalper-1' }, { key });
     expect([res.status, res.body.code]).toEqual([403, 'FRAUD_DETECTED']);
     expectNoSignals(res.body);
+    // Refused before the charge: no PaymentIntent, no reservation, and the buyer's attempt not counted.
+    const refusedId = await transactionIdOf(shop.tenant, 'fresh-account', key);
+    expect(await stripeCallsFor(refusedId)).toEqual([]);
+    expect(await reservationOf(shop.tenant, refusedId)).toBeUndefined();
+    const counted = await runInDurableObject(
+      riskStub(env, shop.tenant, 'user', 'fresh-account'),
+      (_i, state) => state.storage.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM attempts').one().n,
+    );
+    expect(counted).toBe(0);
     const checks = await eventually(async () => {
       const r = await call('/admin/fraud/checks?decision=decline', { headers: shop.admin });
       const body = await json<any>(r);
@@ -226,6 +236,19 @@ describe('fraud score', () => {
       return found[0];
     }, 20_000);
     expect(check.decision).toBe('challenge');
+    // The payment's projection carries the device and the card's fingerprint; the device's activity is recorded.
+    const projected = await eventually(async () => {
+      const found = await rows<{ device_fingerprint: string | null; payment_method_fingerprint: string | null }>(
+        sql`SELECT device_fingerprint, payment_method_fingerprint FROM payment_transactions WHERE id = ${passed.body.transaction.id}`,
+      );
+      return found[0];
+    }, 20_000);
+    expect(projected.device_fingerprint).toBe('family-laptop');
+    expect(projected.payment_method_fingerprint).toMatch(/^[0-9a-f]{32}$/);
+    const activity = await rows<{ n: string }>(
+      sql`SELECT COUNT(*)::text AS n FROM device_activity WHERE tenant_id = ${shop.tenant} AND device_fingerprint = 'family-laptop'`,
+    );
+    expect(Number(activity[0]?.n)).toBeGreaterThanOrEqual(4);
     expect(check.signals.challengePassed).toBe(true);
   });
 });

@@ -1,3 +1,4 @@
+import { env } from 'cloudflare:workers';
 import { SignJWT } from 'jose';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { call, json } from '../helpers/app';
@@ -152,7 +153,14 @@ describe('purchases of a high-demand event', () => {
       .setJti(crypto.randomUUID())
       .setExpirationTime('5m')
       .sign(new TextEncoder().encode('not-the-queue-token-secret-0123456789'));
-    for (const bad of ['access_gated_q1', forged, otherEventToken, `${token.slice(0, -2)}xx`]) {
+    // Ours in every way but already expired.
+    const expired = await new SignJWT({ tenant_id: tenant, eventId: 'gated', queueId: 'q', scope: 'purchase' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setSubject('alice')
+      .setJti(crypto.randomUUID())
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(env.QUEUE_TOKEN_SECRET));
+    for (const bad of ['access_gated_q1', forged, expired, otherEventToken, `${token.slice(0, -2)}xx`]) {
       const res = await buy('gated', alice, bad);
       expect(res.status).toBe(403);
       const body = await json<any>(res);
