@@ -58,9 +58,11 @@ export class RiskDO extends DurableObject<Env> {
         ? ({ ok: true } as const)
         : checkVelocity(probe.kind, history, { at: now, actor: probe.actor }, objectConfig(this.env).velocityLimits);
       const firstSeenAt = this.sql.exec<{ at: number }>('SELECT first_seen_at AS at FROM subject WHERE id = 1').toArray()[0]?.at ?? null;
+      const countedNow = counted && velocity.ok && !held;
       const reading: RiskReading = {
         kind: probe.kind,
         velocity,
+        countedNow,
         purchasesLastHour: history.filter((h) => h.at > now - HOUR_MS).length,
         purchasesLastDay: history.filter((h) => h.at > now - 24 * HOUR_MS).length,
         distinctActors: this.distinctActors(probe.actor, now),
@@ -76,7 +78,7 @@ export class RiskDO extends DurableObject<Env> {
         now,
         now,
       );
-      if (counted && velocity.ok && !held)
+      if (countedNow)
         this.sql.exec('INSERT INTO attempts (transaction_id, actor, at) VALUES (?, ?, ?)', probe.transactionId, probe.actor, now);
       return reading;
     });

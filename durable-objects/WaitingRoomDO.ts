@@ -320,7 +320,7 @@ export class WaitingRoomDO extends OutboxObject {
   /** The transaction completed: the token is spent and its slot freed for the next in line. */
   async spendToken(use: Pick<TokenUse, 'jti' | 'transactionId'>): Promise<boolean> {
     const now = Date.now();
-    const spent = this.ctx.storage.transactionSync(() => {
+    const spent = this.ctx.storage.transactionSync((): TokenRow | null => {
       const token = this.sql
         .exec<TokenRow>(
           "UPDATE tokens SET state = 'spent' WHERE jti = ? AND holder = ? AND state IN ('held', 'revoked') RETURNING *",
@@ -328,13 +328,16 @@ export class WaitingRoomDO extends OutboxObject {
           use.transactionId,
         )
         .toArray()[0];
-      if (!token) return false;
+      if (!token) return null;
       this.sql.exec("UPDATE entries SET status = 'purchased', updated_at = ? WHERE number = ?", now, token.number);
       this.record([this.activity(token.user_id, 'purchased', now, { number: token.number, transactionId: use.transactionId })], now);
-      return true;
+      return token;
     });
     await this.rearm();
-    return spent;
+    const room = this.room();
+    // The buyer's place is over: the shard stops showing the spent token, and a new join is a new place.
+    if (spent && room) await waitingRoomShardStub(this.env, room.tenantId, room.eventId, spent.shard).purchased(spent.user_id);
+    return spent !== null;
   }
 
   /** An admin takes a user out: their place and any unspent token are gone. */

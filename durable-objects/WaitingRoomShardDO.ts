@@ -266,6 +266,11 @@ export class WaitingRoomShardDO extends DurableObject<Env> {
     return refused;
   }
 
+  /** The user's token was spent by a completed purchase: the place is over (not reported back: the coordinator knows). */
+  purchased(userId: string): void {
+    this.sql.exec("UPDATE members SET status = 'left', token = NULL, reported = 1 WHERE user_id = ? AND status = 'admitted'", userId);
+  }
+
   /** The coordinator revoked the user: the place is gone here too. */
   revoked(userId: string): void {
     this.sql.exec("UPDATE members SET status = 'revoked', token = NULL WHERE user_id = ? AND status IN ('waiting', 'admitted')", userId);

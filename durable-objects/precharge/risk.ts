@@ -57,8 +57,13 @@ export function fraudAndVelocityStep(env: Bindings): PrechargeStep {
           }),
         ),
       );
+      // Only what this call counted is given back: a retried transaction keeps the count its first attempt made.
       const release = async () => {
-        await Promise.all(subjects.map(([kind, value]) => riskStub(env, order.tenantId, kind, value).releaseAttempt(order.transactionId)));
+        await Promise.all(
+          subjects.flatMap(([kind, value], i) =>
+            readings[i]?.countedNow ? [riskStub(env, order.tenantId, kind, value).releaseAttempt(order.transactionId)] : [],
+          ),
+        );
       };
       const of = (kind: SubjectKind) => readings.find((r) => r.kind === kind);
       const user = of('user') as RiskReading;

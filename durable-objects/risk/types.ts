@@ -14,6 +14,8 @@ export type RiskReading = {
   kind: SubjectKind;
   /** This attempt against the subject's limits; when ok, the attempt is counted until released. */
   velocity: VelocityDecision;
+  /** Whether this call counted the attempt (false for a retry of a transaction counted before, or a refusal). */
+  countedNow: boolean;
   /** Purchases counted before this attempt. */
   purchasesLastHour: number;
   purchasesLastDay: number;

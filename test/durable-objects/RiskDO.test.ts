@@ -41,7 +41,9 @@ describe('RiskDO', () => {
     const tenant = `risk-${crypto.randomUUID()}`;
     const stub = riskStub(env, tenant, 'user', 'u2');
     const same = probe(tenant, 'user', 'u2', 'u2');
-    for (let i = 0; i < 3; i++) await stub.holdAttempt(same);
+    // Only the first hold counts it: a retry's undo must not take back the first attempt's count.
+    expect((await stub.holdAttempt(same)).countedNow).toBe(true);
+    for (let i = 0; i < 2; i++) expect((await stub.holdAttempt(same)).countedNow).toBe(false);
     const other = probe(tenant, 'user', 'u2', 'u2');
     await stub.holdAttempt(other);
     expect(await stub.releaseAttempt(other.transactionId)).toBe(true);
