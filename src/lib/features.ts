@@ -25,7 +25,8 @@ export function deploymentFeatures(config: Config) {
     nftIntegration: false,
     // Recovery reminders go out when either channel has credentials.
     notifications: config.notifications.email !== undefined || config.notifications.sms !== undefined,
-    fraudDetection: false,
+    // Bot, fraud and velocity checks in process, unless an operator turned them off (PRECHARGE_RISK_CHECKS=off).
+    fraudDetection: config.riskChecks,
     transactionalOutbox: true,
     deadLetterRequeue: true,
     queueDashboard: null as string | null,

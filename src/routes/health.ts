@@ -34,7 +34,7 @@ const info = createRoute({
   tags: ['Health'],
   summary: 'Service, version and feature map',
   description:
-    'Features are read from the configuration: a provider is true when its credentials are set (false exactly when a session for it answers 503 PSP_NOT_CONFIGURED); notifications when email or SMS credentials are set.',
+    'Features are read from the configuration: a provider is true when its credentials are set (false exactly when a session for it answers 503 PSP_NOT_CONFIGURED); notifications when email or SMS credentials are set; fraudDetection unless PRECHARGE_RISK_CHECKS is off.',
   responses: { 200: { description: 'Service info', content: { 'application/json': { schema: InfoResponse } } } },
 });
 

@@ -78,6 +78,8 @@ describe('GET /info', () => {
       expect(body.features).toHaveProperty(key);
     }
     expect(body.features.transactionalOutbox).toBe(true);
+    // process runs its bot, fraud and velocity checks (PRECHARGE_RISK_CHECKS is on).
+    expect(body.features.fraudDetection).toBe(true);
   });
 });
 
