@@ -6,6 +6,7 @@ import { userRateLimit } from '../middleware/rate-limit';
 import { BEARER_AUTH, ErrorBodySchema, errorResponses } from '../schemas/common';
 import {
   IdempotencyKeyHeader,
+  ProcessHeaders,
   ProcessPaymentBody,
   ProcessPaymentResponse,
   RefundBody,
@@ -31,7 +32,7 @@ const processRoute = createRoute({
   // No per-user rate limit here: duplicates of one request are answered by its object (replay or 409),
   // and how much one buyer may purchase is the event's purchase limits' to judge.
   middleware: [requireAuth(), requireIdempotencyKey()],
-  request: { headers: IdempotencyKeyHeader, body: { required: true, content: { 'application/json': { schema: ProcessPaymentBody } } } },
+  request: { headers: ProcessHeaders, body: { required: true, content: { 'application/json': { schema: ProcessPaymentBody } } } },
   responses: {
     200: { description: 'Charged', content: { 'application/json': { schema: ProcessPaymentResponse } } },
     202: {

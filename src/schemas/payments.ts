@@ -118,3 +118,17 @@ export const RefundResponse = z
   })
   .openapi('RefundResponse');
 export type RefundResponse = z.infer<typeof RefundResponse>;
+
+/** process's headers: the Idempotency-Key, and the proofs some purchases need. */
+export const ProcessHeaders = IdempotencyKeyHeader.extend({
+  'x-access-token': z
+    .string()
+    .max(4096)
+    .optional()
+    .openapi({ description: "High-demand events: the waiting room's admission token (from join or status once admitted)" }),
+  'x-verification-token': z
+    .string()
+    .max(4096)
+    .optional()
+    .openapi({ description: 'After 403 VERIFICATION_REQUIRED: a NoTap verification token of this buyer, for the same request' }),
+});
