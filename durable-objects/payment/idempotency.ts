@@ -1,25 +1,13 @@
 import { decideIdempotency, responseRetentionMs } from '../../src/domain/idempotency';
-import type { ErrorCode } from '../../src/lib/error-catalog';
+import { errorSpec } from '../../src/lib/error-catalog';
 import { IdempotencyStore } from '../idempotency';
 import { answerOf, refused, resultOf, stamp } from './replies';
 import type { PaymentResult, Reply } from './types';
 
-/**
- * Refusals of a pre-charge check that changed nothing and that the same request can pass later: after the
- * window in Retry-After, or sent again with the token or verification it lacked. Keeping them would
- * replay the refusal to exactly the retry it invites.
- */
-const CURED_BY_RETRY: ReadonlySet<ErrorCode> = new Set([
-  'RATE_LIMIT_EXCEEDED',
-  'QUEUE_TOKEN_REQUIRED',
-  'INVALID_ACCESS_TOKEN',
-  'VERIFICATION_REQUIRED',
-]);
-
 /** How long an in-progress request holds its key before a retry may take over (the PSP call is bounded by PSP_TIMEOUT_MS). */
 const LEASE_MS = 90_000;
 
-/** Replay, 409 while running, 422 for another body; 2xx kept 24 h, 4xx 1 h (but CURED_BY_RETRY), 5xx not kept. */
+/** Replay, 409 while running, 422 for another body; 2xx kept 24 h, 4xx 1 h (but not a refusal the catalog marks curedByRetry), 5xx not kept. */
 export async function idempotent(
   sql: SqlStorage,
   scope: string,
@@ -52,7 +40,7 @@ export async function idempotent(
     throw err;
   }
   const answer = answerOf(stamp(reply, input.path, new Date()));
-  const retention = !reply.ok && CURED_BY_RETRY.has(reply.refusal.code) ? 0 : responseRetentionMs(answer.status);
+  const retention = !reply.ok && errorSpec(reply.refusal.code).curedByRetry ? 0 : responseRetentionMs(answer.status);
   if (retention > 0) store.complete(scope, input.fingerprint, Date.now() + retention, answer);
   else store.forget(scope);
   return { ...resultOf(answer), replayed: false };

@@ -2,12 +2,7 @@ import type { Bindings } from '../../src/env';
 import { verifyAdmissionToken } from '../../src/lib/admission-token';
 import { waitingRoomStub } from '../../src/lib/stubs';
 import { objectConfig } from '../config';
-import type { PrechargeStep } from './index';
-
-const INVALID = {
-  ok: false,
-  refusal: { code: 'INVALID_ACCESS_TOKEN', message: 'The waiting-room access token is not valid for this purchase' },
-} as const;
+import { type PrechargeStep, refuse } from './index';
 
 /**
  * A high-demand event sells only to buyers the waiting room admitted: the token must be ours, unexpired,
@@ -21,19 +16,14 @@ export function admissionStep(env: Bindings): PrechargeStep {
     async run(order, facts) {
       if (!order.event.highDemand) return { ok: true };
       const token = order.context.accessToken;
-      if (!token) {
-        return {
-          ok: false,
-          refusal: { code: 'QUEUE_TOKEN_REQUIRED', message: 'This event sells through its waiting room: join it and send x-access-token' },
-        };
-      }
+      if (!token) return refuse('QUEUE_TOKEN_REQUIRED');
       const expected = { tenantId: order.tenantId, eventId: order.event.eventId, userId: order.userId };
       const checked = await verifyAdmissionToken(objectConfig(env).queueTokenSecret, token, expected, Date.now());
-      if (!checked.ok) return INVALID;
+      if (!checked.ok) return refuse('INVALID_ACCESS_TOKEN');
       const room = waitingRoomStub(env, order.tenantId, order.event.eventId);
       const use = { jti: checked.claims.jti, userId: order.userId, transactionId: order.transactionId };
       const held = await room.holdToken(use);
-      if (!held.ok) return INVALID;
+      if (!held.ok) return refuse('INVALID_ACCESS_TOKEN');
       facts.admissionJti = use.jti;
       return { ok: true, undo: async () => void (await room.releaseToken(use)) };
     },

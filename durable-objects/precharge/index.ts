@@ -1,7 +1,7 @@
 import type { BotVerdict, SessionDataValue } from '../../src/domain/bot-detection';
 import type { FraudAssessment } from '../../src/domain/fraud-score';
 import type { SubjectKind } from '../../src/domain/velocity';
-import type { ErrorCode } from '../../src/lib/error-catalog';
+import { ERROR_CATALOG, type ErrorCode } from '../../src/lib/error-catalog';
 import type { EventProfile, VenueProfile } from '../../src/schemas/catalog';
 
 /**
@@ -49,6 +49,11 @@ export type PrechargeFacts = {
 
 /** Why the pipeline stopped: a refusal the client sees (a catalog code). */
 export type PrechargeRefusal = { code: ErrorCode; message: string; field?: string; retryAfterSeconds?: number };
+
+/** A step's refusal with the catalog's message for its code, unless the step says more. */
+export function refuse(code: ErrorCode, more: Partial<PrechargeRefusal> = {}): { ok: false; refusal: PrechargeRefusal } {
+  return { ok: false, refusal: { code, message: ERROR_CATALOG[code].message, ...more } };
+}
 /**
  * `staleProfile`: nothing was refused and nothing reserved; the order was priced with an older event profile,
  * so the caller reprices with this one and runs the pipeline again.

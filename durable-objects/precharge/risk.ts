@@ -8,7 +8,7 @@ import { riskStub } from '../../src/lib/stubs';
 import { verifyVerificationToken } from '../../src/lib/verification-token';
 import { objectConfig } from '../config';
 import type { RiskReading } from '../risk/types';
-import type { PrechargeOrder, PrechargeStep } from './index';
+import { type PrechargeOrder, type PrechargeStep, refuse } from './index';
 
 /** Bot detection from the browser's trace, the user agent and Cloudflare's score; no I/O. */
 export function botStep(): PrechargeStep {
@@ -18,7 +18,7 @@ export function botStep(): PrechargeStep {
       const { sessionData, userAgent, cfBotScore } = order.context;
       facts.bot = detectBot({ sessionData, userAgent, cfBotScore });
       if (!facts.bot.isBot) return { ok: true };
-      return { ok: false, refusal: { code: 'BOT_DETECTED', message: 'Automated purchase activity was detected' } };
+      return refuse('BOT_DETECTED');
     },
   };
 }
@@ -91,7 +91,7 @@ export function fraudAndVelocityStep(env: Bindings): PrechargeStep {
       );
       if (assessment.decision === 'decline') {
         await release();
-        return { ok: false, refusal: { code: 'FRAUD_DETECTED', message: 'This purchase cannot be completed' } };
+        return refuse('FRAUD_DETECTED');
       }
       if (assessment.decision === 'challenge') {
         const token = order.context.verificationToken;
@@ -102,27 +102,17 @@ export function fraudAndVelocityStep(env: Bindings): PrechargeStep {
           (await verifyVerificationToken(config.notap.signingKeyPem, token, { tenantId: order.tenantId, userId: notapUser }, now));
         if (!passed) {
           await release();
-          return {
-            ok: false,
-            refusal: {
-              code: 'VERIFICATION_REQUIRED',
-              message: 'Complete a step-up verification and retry with x-verification-token',
-            },
-          };
+          return refuse('VERIFICATION_REQUIRED');
         }
         facts.fraud.challengePassed = true;
       }
       const waits = readings.flatMap((r) => (r.velocity.ok ? [] : [r.velocity.retryAfterMs]));
       if (waits.length > 0) {
         await release();
-        return {
-          ok: false,
-          refusal: {
-            code: 'RATE_LIMIT_EXCEEDED',
-            message: 'Too many purchases; retry after the time in Retry-After',
-            retryAfterSeconds: Math.ceil(Math.max(...waits) / 1000),
-          },
-        };
+        return refuse('RATE_LIMIT_EXCEEDED', {
+          message: 'Too many purchases; retry after the time in Retry-After',
+          retryAfterSeconds: Math.ceil(Math.max(...waits) / 1000),
+        });
       }
       return { ok: true, undo: release };
     },

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { boolean, check, index, jsonb, numeric, pgTable, text, timestamp, uuid, varchar } from 'drizzle-orm/pg-core';
 import { WAITING_ROOM_ACTIONS } from '../domain/waiting-room';
+import { inList, listedIn } from './schema';
 
 /**
  * Fraud, bot and waiting-room records, projected from the objects that decide (PaymentDO's pre-charge
@@ -12,9 +13,6 @@ const score = (name: string) => numeric(name, { precision: 3, scale: 2, mode: 'n
 
 export const FRAUD_DECISIONS = ['approve', 'review', 'challenge', 'decline'] as const;
 export const FRAUD_REVIEW_OUTCOMES = ['legitimate', 'fraudulent'] as const;
-
-const listed = (column: string, values: readonly string[]) => `${column} IN (${values.map((v) => `'${v}'`).join(', ')})`;
-const inList = (column: string, values: readonly string[]) => sql.raw(listed(column, values));
 
 /** One row per pre-charge assessment of a payment attempt, with every signal and the decision taken. */
 export const fraudChecks = pgTable(
@@ -42,7 +40,7 @@ export const fraudChecks = pgTable(
     index('fraud_checks_user_idx').on(t.tenantId, t.userId),
     index('fraud_checks_device_idx').on(t.deviceFingerprint),
     check('fraud_checks_decision_ck', inList('decision', FRAUD_DECISIONS)),
-    check('fraud_checks_outcome_ck', sql.raw(`outcome IS NULL OR ${listed('outcome', FRAUD_REVIEW_OUTCOMES)}`)),
+    check('fraud_checks_outcome_ck', sql.raw(`outcome IS NULL OR ${listedIn('outcome', FRAUD_REVIEW_OUTCOMES)}`)),
     check('fraud_checks_score_ck', sql`${t.score} >= 0 AND ${t.score} <= 1`),
   ],
 );

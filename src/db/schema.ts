@@ -247,7 +247,9 @@ export const events = pgTable(
   (t) => [primaryKey({ columns: [t.tenantId, t.eventId] }), index('events_venue_idx').on(t.tenantId, t.venueId)],
 );
 
-const inList = (column: string, values: readonly string[]) => sql.raw(`${column} IN (${values.map((v) => `'${v}'`).join(', ')})`);
+/** The SQL of a CHECK that `column` holds one of `values` (constants of ours, never input). */
+export const listedIn = (column: string, values: readonly string[]) => `${column} IN (${values.map((v) => `'${v}'`).join(', ')})`;
+export const inList = (column: string, values: readonly string[]) => sql.raw(listedIn(column, values));
 
 /**
  * Projection of CheckoutSessionDO state: one row per hosted checkout session (any of the seven PSPs,

@@ -3,7 +3,12 @@
  * `AppError` takes its status from here, so a code cannot be sent with two statuses; the README's
  * "Errors" table is checked against this list by test/lib/error-codes.test.ts.
  */
-type ErrorSpec = { status: number; message: string; retryable?: true };
+/**
+ * `curedByRetry`: a refusal the same request can pass later (after Retry-After, or sent again with the token
+ * or verification it lacked); an idempotency record does not keep it, or it would replay the refusal to
+ * exactly the retry it invites.
+ */
+type ErrorSpec = { status: number; message: string; retryable?: true; curedByRetry?: true };
 
 export const ERROR_CATALOG = {
   VALIDATION_ERROR: { status: 422, message: 'Validation failed' },
@@ -19,17 +24,25 @@ export const ERROR_CATALOG = {
   TOKEN_EXPIRED: { status: 401, message: 'Token expired' },
   AUTH_UNAVAILABLE: { status: 503, message: 'Token signing keys are unavailable', retryable: true },
   FORBIDDEN: { status: 403, message: 'Insufficient permissions' },
-  RATE_LIMIT_EXCEEDED: { status: 429, message: 'Too many requests', retryable: true },
+  RATE_LIMIT_EXCEEDED: { status: 429, message: 'Too many requests', retryable: true, curedByRetry: true },
   IDEMPOTENCY_KEY_MISSING: { status: 400, message: 'Idempotency-Key header is required' },
   IDEMPOTENCY_KEY_INVALID: { status: 400, message: 'Idempotency-Key must be a UUID v4' },
   IDEMPOTENCY_KEY_REUSED: { status: 422, message: 'This key was used with a different request' },
   DUPLICATE_IN_PROGRESS: { status: 409, message: 'A request with this Idempotency-Key is still being processed', retryable: true },
   PURCHASE_LIMIT_EXCEEDED: { status: 403, message: 'Purchase limit exceeded' },
-  QUEUE_TOKEN_REQUIRED: { status: 403, message: 'This event sells through its waiting room: join it and send x-access-token' },
-  INVALID_ACCESS_TOKEN: { status: 403, message: 'The waiting-room access token is not valid for this purchase' },
+  QUEUE_TOKEN_REQUIRED: {
+    status: 403,
+    message: 'This event sells through its waiting room: join it and send x-access-token',
+    curedByRetry: true,
+  },
+  INVALID_ACCESS_TOKEN: { status: 403, message: 'The waiting-room access token is not valid for this purchase', curedByRetry: true },
   BOT_DETECTED: { status: 403, message: 'Automated purchase activity was detected' },
   FRAUD_DETECTED: { status: 403, message: 'This purchase cannot be completed' },
-  VERIFICATION_REQUIRED: { status: 403, message: 'Complete a step-up verification and retry with x-verification-token' },
+  VERIFICATION_REQUIRED: {
+    status: 403,
+    message: 'Complete a step-up verification and retry with x-verification-token',
+    curedByRetry: true,
+  },
   PAYMENT_FAILED: { status: 402, message: 'The payment failed' },
   PAYMENT_REQUIRES_ACTION: { status: 402, message: 'The customer must complete an authentication step' },
   PSP_UNAVAILABLE: { status: 502, message: 'The payment provider did not answer; retry with the same Idempotency-Key', retryable: true },

@@ -55,17 +55,10 @@ export function jsonDepthExceeds(value: unknown, limit: number): boolean {
  * `maxDepth` or more than `maxBytes` as UTF-8 JSON is a 422 on that field. Free-form values are
  * stored, fingerprinted and sent to objects whole, so their cost must not be the client's choice.
  */
-export function boundedFreeForm<T extends z.ZodType>(schema: T, bounds: { maxDepth: number; maxBytes: number }): T {
+export function boundedFreeForm<T extends z.ZodType>(schema: T, bounds: JsonBounds): T {
   return schema.superRefine((value, ctx) => {
-    if (value === undefined) return;
-    if (jsonDepthExceeds(value, bounds.maxDepth)) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxDepth} levels deep` });
-      return;
-    }
-    const json = JSON.stringify(value);
-    if (json !== undefined && new TextEncoder().encode(json).length > bounds.maxBytes) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxBytes} bytes as JSON` });
-    }
+    const problem = boundsProblem(value, bounds);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
   }) as T;
 }
 
@@ -73,17 +66,22 @@ export function boundedFreeForm<T extends z.ZodType>(schema: T, bounds: { maxDep
  * A typed field whose JSON as sent is bounded before the schema parses it (and strips unknown keys), so
  * an oversized or over-deep value is refused, not quietly cut down. The document shows the typed schema.
  */
-export function boundedBeforeParse<T extends z.ZodType>(schema: T, bounds: { maxDepth: number; maxBytes: number }) {
+export function boundedBeforeParse<T extends z.ZodType>(schema: T, bounds: JsonBounds) {
   return z.preprocess((value, ctx) => {
-    if (value === undefined) return value;
-    if (jsonDepthExceeds(value, bounds.maxDepth)) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxDepth} levels deep` });
-      return value;
-    }
-    const json = JSON.stringify(value);
-    if (json !== undefined && new TextEncoder().encode(json).length > bounds.maxBytes) {
-      ctx.addIssue({ code: 'custom', message: `must be at most ${bounds.maxBytes} bytes as JSON` });
-    }
+    const problem = boundsProblem(value, bounds);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
     return value;
   }, schema);
+}
+
+type JsonBounds = { maxDepth: number; maxBytes: number };
+
+/** Why `value` exceeds the bounds (depth first: measuring the size of a deep value is what the bound avoids), or null. */
+function boundsProblem(value: unknown, bounds: JsonBounds): string | null {
+  if (value === undefined) return null;
+  if (jsonDepthExceeds(value, bounds.maxDepth)) return `must be at most ${bounds.maxDepth} levels deep`;
+  const json = JSON.stringify(value);
+  if (json !== undefined && new TextEncoder().encode(json).length > bounds.maxBytes)
+    return `must be at most ${bounds.maxBytes} bytes as JSON`;
+  return null;
 }

@@ -37,7 +37,7 @@ function emittedCodes(): Map<string, Set<number>> {
     }
     for (const m of text.matchAll(/refusal:\s*\{\s*code:\s*'([A-Z][A-Z0-9_]+)'/g)) add(m[1] as string);
     // The catalog (lib/error-catalog.ts): CODE: { status: 409, … }, the one status every use of the code gets.
-    for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]+): \{ status: (\d{3})\b/gm)) add(m[1] as string, Number(m[2]));
+    for (const m of text.matchAll(/^\s*([A-Z][A-Z0-9_]+): \{\s*status: (\d{3})\b/gm)) add(m[1] as string, Number(m[2]));
   }
   return codes;
 }
