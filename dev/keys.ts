@@ -38,6 +38,8 @@ export type DevSecrets = {
   emailApiToken: string;
   smsAccountSid: string;
   smsAuthToken: string;
+  /** Ticket NFTs: the seed of every custodial key (the local chains' minters are their own dev accounts). */
+  custodySeed: string;
 };
 
 export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
@@ -74,6 +76,7 @@ export async function createDevSecrets(): Promise<DevSecrets> {
     emailApiToken: randomBytes(16).toString('hex'),
     smsAccountSid: `AC${randomBytes(16).toString('hex')}`,
     smsAuthToken: randomBytes(16).toString('hex'),
+    custodySeed: randomBytes(32).toString('base64url'),
   };
 }
 

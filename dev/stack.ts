@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { STRIPE_WEBHOOK_EVENTS } from '../src/psp/stripe/events.ts';
 import { ensureDocsAssets } from './assets.ts';
+import { startLocalChains } from './chains/local-chains.ts';
 import { cronMatches, wranglerCrons } from './cron.ts';
 import { type DevLevel, devLine, WranglerOutput } from './dev-log.ts';
 import { loadOrCreateDevSecrets } from './keys.ts';
@@ -95,6 +96,10 @@ async function main() {
     });
     cleanups.push(() => sandbox.close());
 
+    const chains = await startLocalChains();
+    cleanups.push(() => chains.stop());
+    say('local chains up', { polygon: chains.polygon.rpcUrl, contract: chains.polygon.contract, solana: chains.solana.rpcUrl });
+
     const vars: Record<string, string> = {
       JWT_PUBLIC_KEY: secrets.jwtPublicKeyPem,
       DATABASE_URL: db.url,
@@ -130,11 +135,16 @@ async function main() {
       SMS_ACCOUNT_SID: secrets.smsAccountSid,
       SMS_AUTH_TOKEN: secrets.smsAuthToken,
       SMS_FROM: '+15005550006',
+      CUSTODY_SEED: secrets.custodySeed,
+      // POLYGON_RPC_URL, POLYGON_TICKET_CONTRACT, POLYGON_MINTER_KEY, SOLANA_RPC_URL, SOLANA_MINTER_KEY: tools read the chains from here too.
+      ...chains.vars,
       // LOG_LEVEL in the shell overrides wrangler.toml's level for this run (e.g. debug while chasing a bug).
       ...(process.env.LOG_LEVEL ? { LOG_LEVEL: process.env.LOG_LEVEL } : {}),
       // VELOCITY_LIMITS in the shell replaces the default purchase velocity limits for this run (the benches raise them).
       ...(process.env.VELOCITY_LIMITS ? { VELOCITY_LIMITS: process.env.VELOCITY_LIMITS } : {}),
       ...(process.env.PRECHARGE_RISK_CHECKS ? { PRECHARGE_RISK_CHECKS: process.env.PRECHARGE_RISK_CHECKS } : {}),
+      ...(process.env.GAS_QUOTE_TTL_SECONDS ? { GAS_QUOTE_TTL_SECONDS: process.env.GAS_QUOTE_TTL_SECONDS } : {}),
+      ...(process.env.CHAIN_COIN_PRICES ? { CHAIN_COIN_PRICES: process.env.CHAIN_COIN_PRICES } : {}),
     };
     writeFileSync(
       path.join(root, '.dev.vars'),

@@ -15,6 +15,7 @@ import { pspDidNotAnswer, successBody } from './payment/replies';
 import { PAYMENT_SCHEMA_STEPS, type PaymentRow, type RefundRow } from './payment/schema';
 import { toSnapshot } from './payment/snapshot';
 import { PaymentStore } from './payment/store';
+import { runTicketTasks, scheduleTicketIssue, ticketTasksDueAt } from './payment/tickets';
 import { nextState } from './payment/transitions';
 import type { PaymentResult, PaymentSnapshot, ProcessInput, PspEventStatus, ReconcileAction, RefundInput, Reply } from './payment/types';
 import { WebhookOrder } from './payment/webhook-order';
@@ -35,7 +36,7 @@ export class PaymentDO extends OutboxObject {
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env, 'PaymentDO', PAYMENT_SCHEMA_STEPS);
     this.store = new PaymentStore(ctx.storage, this.outbox);
-    this.webhooks = new WebhookOrder(ctx.storage, this.store);
+    this.webhooks = new WebhookOrder(ctx.storage, this.store, (previous, now) => this.schedulePaidTasks(previous, now));
   }
 
   snapshot(): PaymentSnapshot | null {
@@ -218,12 +219,21 @@ export class PaymentDO extends OutboxObject {
         now,
       );
       if (next.value !== current.state || event === 'payment.succeeded' || event === 'payment.failed') this.store.emit(event, now);
-      if (next.value === 'PAID' && current.state !== 'PAID') scheduleLimitConfirm(this.ctx.storage.sql, current, now);
+      if (next.value === 'PAID' && current.state !== 'PAID') this.schedulePaidTasks(current, now);
       this.webhooks.drainParked(now);
       return this.store.current();
     });
     await this.rearm();
     return row;
+  }
+
+  /**
+   * Inside the transaction that makes the payment PAID, whether the PSP's answer or its notification did:
+   * the reservation's confirmation and the tickets' issuance, both run from the alarm.
+   */
+  private schedulePaidTasks(previous: PaymentRow, now: number): void {
+    scheduleLimitConfirm(this.ctx.storage.sql, previous, now);
+    scheduleTicketIssue(this.ctx.storage.sql, this.config, now);
   }
 
   // ── refunds ────────────────────────────────────────────────────────────────
@@ -348,11 +358,13 @@ export class PaymentDO extends OutboxObject {
   }
 
   protected override nextDeadline(): number | null {
-    return limitConfirmDueAt(this.ctx.storage.sql);
+    const due = [limitConfirmDueAt(this.ctx.storage.sql), ticketTasksDueAt(this.ctx.storage.sql)].filter((t): t is number => t !== null);
+    return due.length ? Math.min(...due) : null;
   }
 
   protected override async onDeadline(now: number): Promise<void> {
     await runLimitConfirm(this.ctx.storage.sql, this.env, now);
+    await runTicketTasks(this.ctx.storage.sql, this.env, this.config, this.store.row(), now);
   }
 
   // ── PSP notifications ──────────────────────────────────────────────────────

@@ -32,6 +32,7 @@ import { internalRoutes } from './routes/internal';
 import { paymentRoutes } from './routes/payments';
 import { qpayRoutes } from './routes/qpay';
 import { recoveryRoutes } from './routes/recovery';
+import { ticketRoutes } from './routes/tickets';
 import { verificationRoutes } from './routes/verification';
 import { waitingRoomRoutes } from './routes/waiting-room';
 import { webhookRoutes } from './routes/webhooks';
@@ -95,6 +96,7 @@ export function createApp() {
   app.route('/', feeRoutes);
   app.route('/', internalRoutes);
   app.route('/', waitingRoomRoutes);
+  app.route('/', ticketRoutes);
   app.route('/', fraudAdminRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

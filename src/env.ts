@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseFraudThresholds } from './domain/fraud-score';
+import { type CoinPrices, parseCoinPrices } from './domain/gas';
 import { parseVelocityLimits } from './domain/velocity';
 import type { Logger } from './lib/logger';
 
@@ -141,6 +142,34 @@ const ConfigSchema = z
     SMS_ACCOUNT_SID: optionalText,
     SMS_AUTH_TOKEN: optionalText,
     SMS_FROM: optionalText,
+    /** Derives every custodial key (tenant, user, chain) and Solana ticket mint key; never stored elsewhere. */
+    CUSTODY_SEED: optionalText.pipe(z.string().min(32, 'must be at least 32 characters').optional()),
+    POLYGON_RPC_URL: optionalText.pipe(z.url().optional()),
+    POLYGON_TICKET_CONTRACT: optionalText.pipe(
+      z
+        .string()
+        .regex(/^0x[0-9a-fA-F]{40}$/, 'must be the ticket contract address (0x + 40 hex)')
+        .optional(),
+    ),
+    /** The platform minter: the only key the ticket contract lets mint, burn and move tickets. */
+    POLYGON_MINTER_KEY: optionalText.pipe(
+      z
+        .string()
+        .regex(/^0x[0-9a-fA-F]{64}$/, 'must be a private key (0x + 64 hex)')
+        .optional(),
+    ),
+    SOLANA_RPC_URL: optionalText.pipe(z.url().optional()),
+    /** The Solana minter (fee payer and mint authority): a 32-byte Ed25519 seed as 64 hex digits. */
+    SOLANA_MINTER_KEY: optionalText.pipe(
+      z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/, 'must be a 32-byte Ed25519 seed (64 hex)')
+        .optional(),
+    ),
+    /** US cents per whole native coin, "polygon=25,solana=15000": turns gas quotes into money. */
+    CHAIN_COIN_PRICES: parsedSetting(parseCoinPrices),
+    /** How long a chain's fee quote is reused (seconds, at most 60). */
+    GAS_QUOTE_TTL_SECONDS: z.coerce.number().int().min(1).max(60).default(30),
     /** Seconds after recording a failed payment at which reminders go out (first at once), comma-separated. */
     RECOVERY_REMINDER_SCHEDULE: z
       .string()
@@ -205,6 +234,7 @@ const ConfigSchema = z
           : undefined,
       reminderScheduleSeconds: c.RECOVERY_REMINDER_SCHEDULE,
     },
+    chains: chainSettings(c),
     psp: {
       timeoutMs: c.PSP_TIMEOUT_MS,
       sandboxUrl: c.PSP_SANDBOX_URL,
@@ -213,6 +243,41 @@ const ConfigSchema = z
       providers: pspProviders(c),
     },
   }));
+
+/**
+ * Minting settings per chain; a chain is usable only with the custody seed and all of its own settings,
+ * and tickets of events on a chain that is not are issued without an NFT.
+ */
+function chainSettings(c: {
+  CUSTODY_SEED?: string;
+  POLYGON_RPC_URL?: string;
+  POLYGON_TICKET_CONTRACT?: string;
+  POLYGON_MINTER_KEY?: string;
+  SOLANA_RPC_URL?: string;
+  SOLANA_MINTER_KEY?: string;
+  CHAIN_COIN_PRICES: CoinPrices;
+  GAS_QUOTE_TTL_SECONDS: number;
+}) {
+  const seed = c.CUSTODY_SEED;
+  return {
+    custodySeed: seed,
+    polygon:
+      seed && c.POLYGON_RPC_URL && c.POLYGON_TICKET_CONTRACT && c.POLYGON_MINTER_KEY
+        ? {
+            rpcUrl: c.POLYGON_RPC_URL,
+            contract: c.POLYGON_TICKET_CONTRACT,
+            minterKey: c.POLYGON_MINTER_KEY as `0x${string}`,
+            custodySeed: seed,
+          }
+        : undefined,
+    solana:
+      seed && c.SOLANA_RPC_URL && c.SOLANA_MINTER_KEY
+        ? { rpcUrl: c.SOLANA_RPC_URL, minterKey: c.SOLANA_MINTER_KEY, custodySeed: seed }
+        : undefined,
+    coinPriceUsdCents: c.CHAIN_COIN_PRICES,
+    quoteTtlMs: c.GAS_QUOTE_TTL_SECONDS * 1000,
+  };
+}
 
 /** Base URL of a provider's API: the sandbox when PSP_SANDBOX_URL is set (local), else the env value or the provider's default. */
 function baseUrl(

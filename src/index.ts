@@ -11,6 +11,8 @@ export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO'
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { RiskDO } from '../durable-objects/RiskDO';
 export { ScalperRegistryDO } from '../durable-objects/ScalperRegistryDO';
+export { TicketDO } from '../durable-objects/TicketDO';
+export { TicketHolderDO } from '../durable-objects/TicketHolderDO';
 export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';
 export { UserFactorsDO } from '../durable-objects/UserFactorsDO';
 export { VenueDO } from '../durable-objects/VenueDO';

@@ -83,6 +83,12 @@ export default defineConfig({
                 SMS_AUTH_TOKEN: 'twilio-auth-token-test',
                 SMS_FROM: '+15005550006',
                 LOG_LEVEL: 'warn',
+                CUSTODY_SEED: 'test-custody-seed-0123456789abcdefghijklmnop',
+                // The local chains' URLs, contract and minter keys (test/setup/global.node.ts starts them).
+                ...(JSON.parse(inject('chainVars')) as Record<string, string>),
+                CHAIN_COIN_PRICES: 'polygon=25,solana=15000',
+                // Short, so a test sees the fee market move within seconds; the cache itself is tested apart.
+                GAS_QUOTE_TTL_SECONDS: '1',
               },
             },
           })),
@@ -91,6 +97,7 @@ export default defineConfig({
           name: 'workers',
           include: ['routes', 'durable-objects', 'queues', 'cron', 'db', 'middleware'].map((dir) => `test/${dir}/**/*.test.ts`),
           globalSetup: [path.join(root, 'test/setup/global.node.ts')],
+          setupFiles: [path.join(root, 'test/setup/secure-context.ts')],
           testTimeout: 20_000,
           hookTimeout: 60_000,
         },

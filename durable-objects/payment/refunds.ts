@@ -1,6 +1,7 @@
 import { type PaymentEvent, transition } from '../../src/domain/payment-state';
 import type { RefundRow } from './schema';
 import type { PaymentStore } from './store';
+import { scheduleTicketVoid } from './tickets';
 
 export type RefundOutcome = 'succeeded' | 'pending' | 'failed';
 
@@ -74,6 +75,7 @@ export function settleRefund(
     const event: PaymentEvent = status === 'completed' ? 'refund.succeeded' : 'refund.failed';
     const next = transition(store.current().state, event, store.refundContext());
     if (next.ok) store.setState(next.value, now);
+    if (next.ok && next.value === 'REFUNDED') scheduleTicketVoid(storage.sql, now);
     store.emitRefund(status === 'completed' ? 'refund.succeeded' : 'refund.failed', refundId, now, alreadyRefunded);
     drainParked(now);
     return store.refundRow(refundId) as RefundRow;

@@ -51,7 +51,11 @@ export function pspDidNotAnswer(details?: RefusalDetails): Reply {
   return { ok: false, refusal: { code: 'PSP_UNAVAILABLE', message, ...(details ? { details } : {}) } };
 }
 
-/** The success body of a payment request (200, or 202 while the PSP is still processing). nftStatus stays null until NFT minting ships. */
+/**
+ * The success body of a payment request (200, or 202 while the PSP is still processing). A paid order's
+ * tickets are minted after the reply: `nftStatus` is "queued" and the job is named in the metadata (null
+ * while unpaid, or when no chain is configured).
+ */
 export function successBody(row: PaymentRow) {
   return {
     success: true,
@@ -61,9 +65,9 @@ export function successBody(row: PaymentRow) {
       currency: row.currency,
       status: toApiStatus(row.state),
       stripePaymentIntentId: row.provider === 'stripe' ? row.psp_reference : null,
-      metadata: {},
+      metadata: row.mint_job_id ? { mintJobId: row.mint_job_id } : {},
     },
     fees: publicFees(JSON.parse(row.fees) as Fees),
-    nftStatus: null,
+    nftStatus: row.mint_job_id ? ('queued' as const) : null,
   };
 }

@@ -1,6 +1,7 @@
 import type { PaymentState } from '../../src/domain/payment-state';
 import type { PspId } from '../../src/psp/types';
 import { LIMIT_CONFIRM_SCHEMA_STEP } from './limit-confirm';
+import { TICKET_SCHEMA_STEP } from './tickets';
 
 /** PaymentDO's own schema steps (after the outbox's), applied in order; never edit or reorder a step. */
 export const PAYMENT_SCHEMA_STEPS = [
@@ -38,6 +39,8 @@ export const PAYMENT_SCHEMA_STEPS = [
    ALTER TABLE payment ADD COLUMN device_fingerprint TEXT;
    ALTER TABLE payment ADD COLUMN payment_method_fingerprint TEXT;
    ALTER TABLE limit_confirm ADD COLUMN admission_jti TEXT`,
+  // The order's tickets: issued once paid, voided once refunded in full (tickets.ts).
+  TICKET_SCHEMA_STEP,
 ] as const;
 
 /** The single `payment` row (id = 1). */
@@ -68,6 +71,9 @@ export type PaymentRow = {
   admission_jti: string | null;
   device_fingerprint: string | null;
   payment_method_fingerprint: string | null;
+  mint_job_id: string | null;
+  ticket_ids: string | null;
+  nft_chain: string | null;
 };
 
 export type RefundRow = {

@@ -26,6 +26,8 @@ export function toSnapshot(row: PaymentRow): PaymentSnapshot {
     deviceFingerprint: row.device_fingerprint,
     paymentMethodFingerprint: row.payment_method_fingerprint,
     refundedAmount: row.refunded_amount,
+    mintJobId: row.mint_job_id,
+    ticketIds: row.ticket_ids ? (JSON.parse(row.ticket_ids) as string[]) : null,
     version: row.version,
     createdAt: new Date(row.created_at).toISOString(),
     updatedAt: new Date(row.updated_at).toISOString(),

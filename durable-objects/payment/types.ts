@@ -102,6 +102,9 @@ export const PaymentSnapshot = z.object({
   deviceFingerprint: z.string().nullable().default(null),
   paymentMethodFingerprint: z.string().nullable().default(null),
   refundedAmount: z.number().int(),
+  // The order's mint job (named once paid, when a chain is configured) and its tickets once issued.
+  mintJobId: z.string().nullable().default(null),
+  ticketIds: z.array(z.string()).nullable().default(null),
   version: z.number().int(),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),

@@ -7,6 +7,7 @@ import {
 } from '../../src/domain/payment-events';
 import type { PspEvent } from '../../src/psp/types';
 import { insertExternalRefund, settleRefund } from './refunds';
+import type { PaymentRow } from './schema';
 import type { PaymentStore } from './store';
 
 export type NotificationOutcome = 'applied' | 'parked' | 'stale' | 'ignored';
@@ -22,6 +23,8 @@ export class WebhookOrder {
   constructor(
     private readonly storage: DurableObjectStorage,
     private readonly store: PaymentStore,
+    /** Runs inside the transaction in which a notification makes the payment PAID. */
+    private readonly onPaid: (previous: PaymentRow, now: number) => void,
   ) {}
 
   /** Dedups by event id, applies or parks the event, records it, and drains what it unblocked; one transaction. */
@@ -86,6 +89,7 @@ export class WebhookOrder {
         now,
       );
       this.store.emit(pspEvent, now);
+      if (decision.next === 'PAID' && row.state !== 'PAID') this.onPaid(row, now);
       return 'applied';
     }
     // Refund notification: ours (by refund id or PSP reference) or one made elsewhere.

@@ -13,6 +13,7 @@ export type CustodyChain = 'polygon' | 'solana';
 export type CustodySubject = { tenantId: string; userId: string; chain: CustodyChain };
 
 const SALT = new TextEncoder().encode('edgepay-custody-v1');
+const MINT_SALT = new TextEncoder().encode('edgepay-solana-mint-v1');
 const MIN_SEED_BYTES = 32;
 
 async function derive(seed: Uint8Array<ArrayBuffer>, subject: CustodySubject, counter: number): Promise<Uint8Array> {
@@ -40,6 +41,17 @@ export async function custodialPrivateKey(seed: string, subject: CustodySubject)
     const candidate = await derive(bytes, subject, counter);
     if (secp256k1.utils.isValidSecretKey(candidate)) return candidate;
   }
+}
+
+/**
+ * The Ed25519 seed of a ticket's SPL mint account on Solana: derived from the same secret seed with its own salt,
+ * so the mint address depends on (tenant, ticket) alone. A resend names the same mint, and creating an account that
+ * already exists fails instead of minting the ticket twice. For signing only; never log or store it.
+ */
+export async function ticketMintSeed(seed: string, tenantId: string, ticketId: string): Promise<Uint8Array> {
+  const key = await crypto.subtle.importKey('raw', seedBytes(seed), 'HKDF', false, ['deriveBits']);
+  const info = new TextEncoder().encode([tenantId, ticketId].map((part) => `${part.length}:${part}`).join('|'));
+  return new Uint8Array(await crypto.subtle.deriveBits({ name: 'HKDF', hash: 'SHA-256', salt: MINT_SALT, info }, key, 256));
 }
 
 /** An EVM address (EIP-55 checksummed) of a secp256k1 private key: the last 20 bytes of keccak256(public key). */

@@ -1,3 +1,4 @@
+import { configuredChains } from '../chains/registry';
 import type { Config } from '../env';
 import type { CheckoutProvider } from '../psp/checkout';
 import { PSP_DESCRIPTORS, pspDescriptor } from '../psp/registry';
@@ -22,7 +23,8 @@ export function deploymentFeatures(config: Config) {
     // Every configured provider comes with its notification verification (webhook secret, HMAC key, webhook id).
     webhooks: Object.values(providers).some(Boolean),
     reconciliation: true,
-    nftIntegration: false,
+    // Paid tickets are minted when at least one chain has its RPC URL, keys and the custody seed.
+    nftIntegration: configuredChains(config.chains).length > 0,
     // Recovery reminders go out when either channel has credentials.
     notifications: config.notifications.email !== undefined || config.notifications.sms !== undefined,
     // Bot, fraud and velocity checks in process, unless an operator turned them off (PRECHARGE_RISK_CHECKS=off).

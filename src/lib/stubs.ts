@@ -76,6 +76,16 @@ export function scalperRegistryStub(env: Bindings, tenantId: string) {
   return env.SCALPER_REGISTRIES.get(env.SCALPER_REGISTRIES.idFromName(`scalpers:${tenantId}`));
 }
 
+/** One ticket's object: its owner, status and NFT. */
+export function ticketStub(env: Bindings, tenantId: string, ticketId: string) {
+  return env.TICKETS.get(env.TICKETS.idFromName(`ticket:${tenantId}:${ticketId}`));
+}
+
+/** The index of the tickets a user of a tenant was given. */
+export function ticketHolderStub(env: Bindings, tenantId: string, userId: string) {
+  return env.TICKET_HOLDERS.get(env.TICKET_HOLDERS.idFromName(`holder:${tenantId}:${userId}`));
+}
+
 /** What the outbox consumer may ask of any object that emits events. */
 export type OutboxSourceStub = { confirmOutboxEvents(eventIds: string[]): Promise<number> };
 
@@ -111,6 +121,8 @@ export function outboxSourceStub(env: Bindings, source: { object: string; id: st
       return get(env.WAITING_ROOMS);
     case 'ScalperRegistryDO':
       return get(env.SCALPER_REGISTRIES);
+    case 'TicketDO':
+      return get(env.TICKETS);
     default:
       return null;
   }

@@ -2,7 +2,8 @@ import { recordDeadLetter } from '../db/repos/dead-letters';
 import { clearRetry } from '../db/repos/queue-retries';
 import type { Bindings } from '../env';
 import { loggerFor } from '../lib/logger';
-import { OutboxMessage } from './messages';
+import { ticketStub } from '../lib/stubs';
+import { MintMessage, OutboxMessage } from './messages';
 import { confirmToSources } from './outbox';
 import { queueRetryDelaySeconds } from './retry';
 import { withDatabaseOrRetryBatch } from './with-database';
@@ -47,6 +48,11 @@ export async function consumeDeadLetters(
         });
         await clearRetry(db, DEAD_LETTER_QUEUES[queue], eventId ?? msg.id);
         logger.error('queue.dead_letter', { messageId: msg.id, eventId, type: field(msg.body, 'type') });
+        const mint = queue === 'mint-dlq' ? MintMessage.safeParse(msg.body) : null;
+        // The ticket says so too (the consumer's own dead letters are already `failed`; the queue's are not yet).
+        if (mint?.success && mint.data.op === 'mint') {
+          await ticketStub(env, mint.data.tenantId, mint.data.ticketId).failMint('dead-lettered after repeated failures');
+        }
         const event = queue === 'outbox-dlq' ? OutboxMessage.safeParse(msg.body) : null;
         if (event?.success) finished.push(event.data);
         msg.ack();

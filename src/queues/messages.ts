@@ -37,3 +37,17 @@ export const RecoveryDeliveryMessage = z.object({
   channel: z.enum(NOTIFICATION_CHANNELS),
 });
 export type RecoveryDeliveryMessage = z.infer<typeof RecoveryDeliveryMessage>;
+
+/**
+ * Every body the `mint` and `mint-urgent` queues carry: one ticket to mint, or to burn once its order was
+ * refunded. The TicketDO named holds everything else; duplicates are harmless (it says what is left to do).
+ */
+export const MintMessage = z.object({
+  v: z.literal(1),
+  op: z.enum(['mint', 'burn']),
+  tenantId: z.string().min(1),
+  ticketId: z.string().regex(/^tkt_[0-9a-f]{26}$/),
+  chain: z.enum(['polygon', 'solana']),
+  jobId: z.string().min(1).max(100),
+});
+export type MintMessage = z.infer<typeof MintMessage>;

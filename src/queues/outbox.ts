@@ -28,6 +28,7 @@ import { type OutboxHandler, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
 import { riskOutboxHandlers } from './risk-handlers';
+import { ticketOutboxHandlers } from './ticket-handlers';
 import { withDatabaseOrRetryBatch } from './with-database';
 
 export type { OutboxHandler } from './messages';
@@ -106,6 +107,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   'webhook.received': webhookEvent,
   ...recoveryOutboxHandlers,
   ...riskOutboxHandlers,
+  ...ticketOutboxHandlers,
 };
 
 async function applyRefundEvent(tx: Tx, { refund, payment }: Pick<RefundEventPayload, 'refund' | 'payment'>): Promise<void> {

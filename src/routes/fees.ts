@@ -29,5 +29,5 @@ const calculateFeesRoute = createRoute({
 });
 
 export const feeRoutes = createRouter().openapi(calculateFeesRoute, async (c) =>
-  c.json(await quoteFees(c.env, c.get('principal').tenantId, c.req.valid('json')), 200),
+  c.json(await quoteFees(c.env, c.get('config'), c.get('principal').tenantId, c.req.valid('json')), 200),
 );

@@ -107,6 +107,10 @@ export const EventProfileBody = z
       .max(100)
       .refine((types) => new Set(types.map((t) => t.id)).size === types.length, { message: 'ticket type ids must be unique' }),
     limits: PurchaseLimits.optional().openapi({ description: 'Defaults 4 / 4 / 8 / 4' }),
+    blockchain: z
+      .enum(['polygon', 'solana'])
+      .optional()
+      .openapi({ description: "The chain the event's ticket NFTs are minted on; default: the cheaper one when the order is paid" }),
   })
   .openapi('EventProfileInput');
 export type EventProfileBody = z.infer<typeof EventProfileBody>;

@@ -37,7 +37,8 @@ export const ChainGasEstimate = z
       description: 'Native-token amount per ticket mint as a decimal string (a string, to keep it out of floating point)',
       example: '0.002',
     }),
-    feeInUsdMinor: z.number().int().openapi({ description: 'US cents per ticket mint', example: 5 }),
+    feeInUsd: z.string().openapi({ description: 'US dollars per ticket mint, 6 decimal places', example: '0.000375' }),
+    feeInUsdMinor: z.number().int().openapi({ description: 'US cents per ticket mint, rounded half up', example: 0 }),
     congestionLevel: z.enum(CONGESTION_LEVELS),
   })
   .openapi('ChainGasEstimate');
@@ -45,10 +46,14 @@ export const ChainGasEstimate = z
 export const CalculateFeesResponse = z
   .object({
     fees: Fees,
-    gasEstimates: z
-      .object({ solana: ChainGasEstimate, polygon: ChainGasEstimate })
-      .openapi({ description: 'Static, informational per-chain estimates; the charged gas is fees.gasEstimate (50 per ticket)' }),
-    recommendedBlockchain: z.enum(BLOCKCHAINS).openapi({ description: 'The chain with the lowest feeInUsdMinor × ticketCount' }),
+    gasEstimates: z.object({ solana: ChainGasEstimate.nullable(), polygon: ChainGasEstimate.nullable() }).openapi({
+      description:
+        "What minting one ticket costs the platform now, from each chain's fee market (reused up to 60 s) at the configured coin price; null for a chain not configured or not answering. The charged gas is fees.gasEstimate (50 per ticket)",
+    }),
+    recommendedBlockchain: z
+      .enum(BLOCKCHAINS)
+      .nullable()
+      .openapi({ description: 'The chain on which minting costs least now; null when no chain could be quoted' }),
     total: z.number().int().openapi({ description: 'Same as fees.total: what the buyer would be charged' }),
   })
   .openapi('CalculateFeesResponse');

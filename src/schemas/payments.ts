@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { MINT_JOB_STATUSES } from '../domain/mint-job';
 import { API_STATUSES } from '../domain/payment-state';
 import { Address, EntityId } from './catalog';
 import { boundedBeforeParse } from './common';
@@ -68,10 +69,22 @@ export const ProcessPaymentResponse = z
       metadata: z.record(z.string(), z.unknown()),
     }),
     fees: Fees,
-    nftStatus: z.string().nullable().openapi({ description: 'null until NFT minting is enabled' }),
+    nftStatus: z.enum(['queued']).nullable().openapi({
+      description:
+        'queued: the paid tickets are minted after this reply (transaction.metadata.mintJobId names the job); null while unpaid or when no chain is configured',
+    }),
   })
   .openapi('ProcessPaymentResponse');
 export type ProcessPaymentResponse = z.infer<typeof ProcessPaymentResponse>;
+
+export const MintJob = z
+  .object({
+    jobId: z.string(),
+    status: z.enum(MINT_JOB_STATUSES),
+    progress: z.number().int().min(0).max(100).openapi({ description: 'Whole percentage of the tickets minted' }),
+    transactionHash: z.string().nullable().openapi({ description: 'The latest transaction that minted one of the tickets' }),
+  })
+  .openapi('MintJob');
 
 export const TransactionView = z
   .object({
@@ -89,7 +102,7 @@ export const TransactionView = z
       updatedAt: z.string(),
     }),
     fees: Fees,
-    nftStatus: z.string().nullable(),
+    nftStatus: MintJob.nullable().openapi({ description: "The order's NFT mint; null when nothing is minted for it" }),
   })
   .openapi('Transaction');
 export type TransactionView = z.infer<typeof TransactionView>;

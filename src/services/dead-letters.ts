@@ -2,6 +2,8 @@ import { withDb } from '../db/client';
 import { type DeadLetterScope, findDeadLetters, listDeadLetters, markRequeued } from '../db/repos/dead-letters';
 import type { outboxDlq } from '../db/schema';
 import type { Bindings, Config, Principal } from '../env';
+import { ticketStub } from '../lib/stubs';
+import { MintMessage } from '../queues/messages';
 
 type WaitUntil = { waitUntil(promise: Promise<unknown>): void };
 type Row = typeof outboxDlq.$inferSelect;
@@ -59,6 +61,10 @@ export function requeueDeadLetters(env: Bindings, config: Config, ctx: WaitUntil
     for (const row of rows) {
       const queue = queueFor(env, row.queue);
       if (!queue) continue;
+      // A dead-lettered mint starts its attempts again in its TicketDO, which otherwise refuses a failed ticket.
+      const mint = row.queue === 'mint' ? MintMessage.safeParse(row.body) : null;
+      if (mint?.success && mint.data.op === 'mint')
+        await ticketStub(env, mint.data.tenantId, mint.data.ticketId).requeueMint(mint.data.tenantId);
       await queue.send(row.body, { contentType: 'json' });
       await markRequeued(db, [row.id]);
       requeued.push(row.id);

@@ -1,10 +1,11 @@
 import type { ProcessContext as PaymentRequestContext, PaymentResult } from '../../durable-objects/payment/types';
 import { publicFees } from '../domain/fees';
 import { fingerprint } from '../domain/idempotency';
+import { type MintJobView, mintJobView } from '../domain/mint-job';
 import type { Bindings, Config, Principal } from '../env';
 import { AppError, NotFoundError } from '../lib/errors';
 import { transactionIdFor } from '../lib/ids';
-import { paymentStub } from '../lib/stubs';
+import { paymentStub, ticketStub } from '../lib/stubs';
 import type { ProcessPaymentBody, RefundBody, TransactionView } from '../schemas/payments';
 
 export type ProcessContext = { requestId: string; path: string } & PaymentRequestContext;
@@ -81,8 +82,17 @@ export async function getTransaction(env: Bindings, principal: Principal, transa
       updatedAt: snapshot.updatedAt,
     },
     fees: publicFees(snapshot.fees),
-    nftStatus: null,
+    nftStatus: snapshot.mintJobId ? await mintJobOf(env, snapshot.tenantId, snapshot.mintJobId, snapshot.ticketIds ?? []) : null,
   };
+}
+
+/** The job from the tickets' own objects (an order holds a handful), so it is never behind the chain's confirmations. */
+async function mintJobOf(env: Bindings, tenantId: string, jobId: string, ticketIds: string[]): Promise<MintJobView> {
+  const views = await Promise.all(ticketIds.map((id) => ticketStub(env, tenantId, id).view(tenantId)));
+  const states = views.flatMap((v) =>
+    v?.nft ? [{ status: v.nft.status, transactionHash: v.nft.transactionHash, updatedAt: v.updatedAt }] : [],
+  );
+  return mintJobView(jobId, states);
 }
 
 /** The object checks ownership itself (owner or admin of the tenant, else 404) and decides idempotency. */

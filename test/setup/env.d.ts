@@ -10,6 +10,10 @@ declare module 'vitest' {
     rsPrivateJwk: string;
     rsPublicPem: string;
     verificationKeyPem: string;
+    /** The local chains (through their outage proxies) and the Worker's chain settings, as JSON. */
+    chainVars: string;
+    /** { polygon, solana }: the chains' own URLs, which a simulated outage does not touch. */
+    chainDirectUrls: string;
   }
 }
 

@@ -1,6 +1,7 @@
 /// <reference path="./env.d.ts" />
 import { exportJWK, exportPKCS8, exportSPKI, generateKeyPair } from 'jose';
 import type { TestProject } from 'vitest/node';
+import { startLocalChains } from '../../dev/chains/local-chains.ts';
 import { migrateInChildProcess } from '../../dev/migrate.ts';
 import { type Database, externalDatabase, findPostgresBinDir, startPglite, startPostgresCluster } from '../../dev/postgres.ts';
 import { startSandbox } from '../../dev/sandbox/server.ts';
@@ -9,7 +10,8 @@ import { postgresAddress, startWsProxy } from '../../dev/ws-proxy.ts';
 /**
  * Starts what lies outside the Worker for the workers project: a real PostgreSQL (TEST_DATABASE_URL,
  * else a throwaway cluster from the system binaries, else PGlite with a warning), the WebSocket-to-TCP
- * proxy, the PSP sandbox, and test signing keys. Values reach the Worker's bindings via provide/inject.
+ * proxy, the PSP sandbox, the local chains (anvil with the ticket contract, the Solana emulator), and test
+ * signing keys. Values reach the Worker's bindings via provide/inject.
  */
 export default async function setup(project: TestProject) {
   let db: Database;
@@ -33,6 +35,14 @@ export default async function setup(project: TestProject) {
     await db.stop();
     throw err;
   }
+
+  const chains = await startLocalChains().catch(async (err) => {
+    await proxy.close();
+    await db.stop();
+    throw err;
+  });
+  project.provide('chainVars', JSON.stringify(chains.vars));
+  project.provide('chainDirectUrls', JSON.stringify(chains.direct));
 
   const es = await generateKeyPair('ES256', { extractable: true });
   const rs = await generateKeyPair('RS256', { extractable: true });
@@ -67,6 +77,7 @@ export default async function setup(project: TestProject) {
       contract: { errors: string[] };
     }[];
     await sandbox.close();
+    await chains.stop();
     if (violations.length > 0) {
       await proxy.close();
       await db.stop();

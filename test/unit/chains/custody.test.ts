@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { base58Encode } from '../../../src/chains/base58';
-import { custodialAddress, custodialPrivateKey, evmAddressOf, solanaAddressOf } from '../../../src/chains/custody';
+import { custodialAddress, custodialPrivateKey, evmAddressOf, solanaAddressOf, ticketMintSeed } from '../../../src/chains/custody';
 
 const SEED = 'custody-test-seed-0123456789abcdefghijklmnop';
 const hex = (s: string) => Uint8Array.from(s.match(/../g) ?? [], (b) => Number.parseInt(b, 16));
@@ -60,5 +60,22 @@ describe('custodial addresses', () => {
 
   it('refuse a seed shorter than 32 bytes', async () => {
     await expect(custodialAddress('short', { tenantId: 't', userId: 'u', chain: 'solana' })).rejects.toThrow(/at least 32 bytes/);
+  });
+
+  it('derive one stable Solana mint seed per (tenant, ticket), unrelated to any custodial key', async () => {
+    const mint = await ticketMintSeed(SEED, 't1', 'ticket-1');
+    expect(mint).toHaveLength(32);
+    expect(await ticketMintSeed(SEED, 't1', 'ticket-1')).toEqual(mint);
+    const others = await Promise.all([
+      ticketMintSeed(SEED, 't2', 'ticket-1'),
+      ticketMintSeed(SEED, 't1', 'ticket-2'),
+      // Ids that would read the same if joined naively.
+      ticketMintSeed(SEED, 't1|ticket-1', ''),
+      ticketMintSeed(`${SEED}-other`, 't1', 'ticket-1'),
+      // The same strings as a custodial subject: another salt, another key.
+      custodialPrivateKey(SEED, { tenantId: 't1', userId: 'ticket-1', chain: 'solana' }),
+    ]);
+    for (const other of others) expect(solanaAddressOf(other)).not.toBe(solanaAddressOf(mint));
+    await expect(ticketMintSeed('short', 't1', 'ticket-1')).rejects.toThrow(/at least 32 bytes/);
   });
 });
