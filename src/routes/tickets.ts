@@ -1,10 +1,10 @@
 import { createRoute } from '@hono/zod-openapi';
 import { createRouter } from '../lib/router';
-import { requireAuth } from '../middleware/auth';
+import { requireAuth, requireRole } from '../middleware/auth';
 import { userRateLimit } from '../middleware/rate-limit';
 import { BEARER_AUTH, errorResponses } from '../schemas/common';
-import { Ticket, TicketIdParam, TicketList, TicketListQuery } from '../schemas/tickets';
-import { getTicket, listMyTickets } from '../services/tickets';
+import { MintJobsQuery, MintJobsResponse, Ticket, TicketIdParam, TicketList, TicketListQuery } from '../schemas/tickets';
+import { getTicket, listMyTickets, mintJobs } from '../services/tickets';
 
 const authed = [requireAuth(), userRateLimit()];
 
@@ -38,6 +38,23 @@ const one = createRoute({
   },
 });
 
+const jobs = createRoute({
+  method: 'get',
+  path: '/admin/mint-jobs',
+  tags: ['Admin'],
+  summary: "The tenant's NFT mint jobs (one per paid order), newest first",
+  security: BEARER_AUTH,
+  middleware: [requireAuth(), requireRole('admin'), userRateLimit()],
+  request: { query: MintJobsQuery },
+  responses: {
+    200: { description: 'Jobs', content: { 'application/json': { schema: MintJobsResponse } } },
+    ...errorResponses(401, 403, 422, 429, 503),
+  },
+});
+
 export const ticketRoutes = createRouter()
   .openapi(list, async (c) => c.json(await listMyTickets(c.env, c.get('principal'), c.req.valid('query')), 200))
-  .openapi(one, async (c) => c.json(await getTicket(c.env, c.get('principal'), c.req.valid('param').ticketId), 200));
+  .openapi(one, async (c) => c.json(await getTicket(c.env, c.get('principal'), c.req.valid('param').ticketId), 200))
+  .openapi(jobs, async (c) =>
+    c.json({ jobs: await mintJobs(c.get('config'), c.executionCtx, c.get('principal'), c.req.valid('query')) }, 200),
+  );

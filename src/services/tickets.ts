@@ -1,8 +1,10 @@
 import type { TicketView } from '../../durable-objects/ticket/types';
-import type { Bindings, Principal } from '../env';
+import { type WaitUntil, withDb } from '../db/client';
+import { listMintJobs } from '../db/repos/tickets';
+import type { Bindings, Config, Principal } from '../env';
 import { NotFoundError } from '../lib/errors';
 import { ticketHolderStub, ticketStub } from '../lib/stubs';
-import type { Ticket } from '../schemas/tickets';
+import type { MintJobRecord, Ticket } from '../schemas/tickets';
 
 function toTicket(view: TicketView): Ticket {
   return {
@@ -50,4 +52,27 @@ export async function getTicket(env: Bindings, principal: Principal, ticketId: s
   const view = await ticketStub(env, principal.tenantId, ticketId).view(principal.tenantId);
   if (!view || (principal.role !== 'admin' && view.ownerId !== principal.sub)) throw new NotFoundError('Ticket not found');
   return toTicket(view);
+}
+
+/** The tenant's mint jobs from Postgres, newest first: what an operator checks when minting fails. */
+export async function mintJobs(config: Config, ctx: WaitUntil, principal: Principal, query: { status?: string; limit: number }) {
+  const rows = await withDb(config, ctx, (db) => listMintJobs(db, principal.tenantId, query.status, query.limit));
+  return rows.map(
+    (row): MintJobRecord => ({
+      id: row.id,
+      paymentId: row.paymentId,
+      ticketIds: row.ticketIds,
+      eventId: row.eventId,
+      blockchain: row.blockchain as MintJobRecord['blockchain'],
+      status: row.status as MintJobRecord['status'],
+      priority: row.priority as MintJobRecord['priority'],
+      transactionHash: row.transactionHash,
+      gasFeePaid: row.gasFeePaid,
+      mintBatchId: row.mintBatchId,
+      attempts: row.attempts,
+      errorMessage: row.errorMessage,
+      createdAt: row.createdAt.toISOString(),
+      processedAt: row.processedAt?.toISOString() ?? null,
+    }),
+  );
 }

@@ -117,6 +117,16 @@ export async function runMintBench(o: PaymentBenchOptions, sign: Signer): Promis
       const done = mine.filter((x) => x.mintedAt !== undefined);
       const waits = done.map((x) => (x.mintedAt as number) - x.paidAt);
       const lastMinted = Math.max(...done.map((x) => x.mintedAt as number));
+      // The tickets reach Postgres through the TicketDOs' outboxes, a moment after the chain.
+      const expected = done.length * TICKETS_PER_ORDER;
+      for (let waited = 0; waited < 30_000; waited += 500) {
+        const { rows: counted } = await pool.query(
+          `SELECT COUNT(*)::int AS n FROM tickets WHERE tenant_id = $1 AND chain = $2 AND nft_status = 'minted'`,
+          [b.tenant, chain],
+        );
+        if ((counted[0] as { n: number }).n >= expected) break;
+        await sleep(500);
+      }
       const { rows: batches } = await pool.query(
         `SELECT mint_batch_id, COUNT(*)::int AS tickets, COUNT(DISTINCT transaction_hash)::int AS txs
            FROM tickets WHERE tenant_id = $1 AND chain = $2 AND nft_status = 'minted' GROUP BY mint_batch_id`,

@@ -163,6 +163,54 @@ describe('tickets and their NFTs', () => {
     }
   });
 
+  it('a full refund of a Solana order burns its tokens with the custodial key', async () => {
+    const shop = await chainShop();
+    const buyer = await shop.user('sol-refund');
+    const { body } = await shop.buy(buyer, 'on-solana', 2);
+    await completedMint(body.transaction.id, buyer);
+    expect((await refund(body.transaction.id, buyer)).status).toBe(200);
+    const custodial = await custodialAddress(env.CUSTODY_SEED, { tenantId: shop.tenant, userId: 'sol-refund', chain: 'solana' });
+    for (const ticket of await myTickets(buyer)) {
+      await eventually(async () => ((await solanaMint(ticket.nft.tokenId))?.supply === 0n ? true : undefined), 30_000);
+      expect(await solanaBalance(custodial, ticket.nft.tokenId)).toMatchObject({ amount: 0n });
+    }
+    expect((await myTickets(buyer)).map((t) => t.status)).toEqual(['void', 'void']);
+  });
+
+  it('an event starting within a day is minted through mint-urgent; admins see the job', async () => {
+    const shop = await chainShop();
+    const soon = new Date(Date.now() + 2 * 3600_000).toISOString();
+    await call('/api/v1/events/tonight', {
+      method: 'PUT',
+      headers: shop.admin,
+      body: JSON.stringify({
+        venueId: 'arena',
+        name: 'Tonight',
+        startsAt: soon,
+        blockchain: 'polygon',
+        ticketTypes: [{ id: 'ga', name: 'GA', price: 5000 }],
+      }),
+    });
+    const buyer = await shop.user('late');
+    const { body } = await shop.buy(buyer, 'tonight', 1);
+    const job = await completedMint(body.transaction.id, buyer);
+    const jobs = await eventually(async () => {
+      const list = (await json<any>(await call('/admin/mint-jobs', { headers: shop.admin }))).jobs as any[];
+      return list.find((j) => j.id === job.jobId && j.status === 'completed') ? list : undefined;
+    });
+    expect(jobs.find((j) => j.id === job.jobId)).toMatchObject({
+      paymentId: body.transaction.id,
+      blockchain: 'polygon',
+      priority: 'urgent',
+      status: 'completed',
+      transactionHash: job.transactionHash,
+      attempts: 0,
+    });
+    expect((await call('/admin/mint-jobs?status=failed', { headers: shop.admin })).status).toBe(200);
+    expect((await call('/admin/mint-jobs?status=nonsense', { headers: shop.admin })).status).toBe(422);
+    expect((await call('/admin/mint-jobs', { headers: buyer })).status).toBe(403);
+  });
+
   it('a partial refund keeps the tickets valid', async () => {
     const shop = await chainShop();
     const buyer = await shop.user('partly');
