@@ -60,10 +60,11 @@ export async function runTicketTasks(sql: SqlStorage, env: Bindings, config: Con
   for (const kind of ['issue', 'void'] as const) {
     const task = due.find((t) => t.kind === kind);
     if (!task) continue;
-    if (kind === 'void' && row.ticket_ids === null && due.some((t) => t.kind === 'issue')) continue;
+    // Voiding waits for the issuing, even while that waits out a backoff: a void with nothing issued yet would void nothing.
+    if (kind === 'void' && sql.exec(`SELECT 1 FROM ticket_tasks WHERE kind = 'issue'`).toArray().length > 0) continue;
     try {
       if (kind === 'issue') await issueTickets(sql, env, config, row, now);
-      else await voidTickets(env, row);
+      else await voidTickets(sql, env, row);
       sql.exec('DELETE FROM ticket_tasks WHERE kind = ?', kind);
     } catch {
       sql.exec(
@@ -156,8 +157,10 @@ async function issueTickets(sql: SqlStorage, env: Bindings, config: Config, row:
   sql.exec('UPDATE payment SET ticket_ids = ? WHERE id = 1', JSON.stringify(ids));
 }
 
-async function voidTickets(env: Bindings, row: PaymentRow): Promise<void> {
-  const ids = row.ticket_ids ? (JSON.parse(row.ticket_ids) as string[]) : [];
+async function voidTickets(sql: SqlStorage, env: Bindings, row: PaymentRow): Promise<void> {
+  // Read now: the issuing may have written them earlier in this same alarm, after `row` was read.
+  const issued = sql.exec<{ ticket_ids: string | null }>('SELECT ticket_ids FROM payment WHERE id = 1').one().ticket_ids;
+  const ids = issued ? (JSON.parse(issued) as string[]) : [];
   const burns: MintMessage[] = [];
   for (const ticketId of ids) {
     const voided = await ticketStub(env, row.tenant_id, ticketId).voidTicket();

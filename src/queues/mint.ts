@@ -8,10 +8,13 @@ import { MintMessage } from './messages';
 
 type Job = { msg: Message<unknown>; body: MintMessage };
 
-/** Waits between tries: a refusal 10 s doubling to a minute; an outage 5 s doubling to 30 s, so mints resume soon after the chain does. */
+/**
+ * Waits between tries: a refusal 10 s doubling to a minute; an outage 5 s doubling to 10 s, so mints resume within
+ * seconds of the chain's return (a try while it is away costs one failed connection).
+ */
 const refusedDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 10, 60);
-const unavailableDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 5, 30);
-/** Deliveries the queue allows before it dead-letters a message by itself (wrangler.toml max_retries is 100). */
+const unavailableDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 5, 10);
+/** Below the deliveries after which the queue dead-letters a message itself (max_retries 100); 90 outage retries are about 15 minutes. */
 const FRESH_COPY_AFTER_ATTEMPTS = 90;
 
 /**

@@ -2,28 +2,19 @@ import { env } from 'cloudflare:workers';
 import { address } from '@solana/kit';
 import { findAssociatedTokenPda, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
 import { base58Encode } from '../../src/chains/base58';
+import { jsonRpc } from './json-rpc';
 
 /**
  * Reads of the local chains straight over JSON-RPC, as a block explorer would: tests check what is on chain
  * without going through the adapters they test.
  */
-export async function rpc<T = unknown>(url: string, method: string, params: unknown[]): Promise<T> {
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await res.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
 
 const word = (n: bigint) => n.toString(16).padStart(64, '0');
 
 /** ERC-721 ownerOf(tokenId) on the ticket contract: the owner's address, or null when the token does not exist. */
 export async function polygonOwnerOf(tokenId: string): Promise<string | null> {
   try {
-    const result = await rpc<string>(env.POLYGON_RPC_URL, 'eth_call', [
+    const result = await jsonRpc<string>(env.POLYGON_RPC_URL, 'eth_call', [
       { to: env.POLYGON_TICKET_CONTRACT, data: `0x6352211e${word(BigInt(tokenId))}` },
       'latest',
     ]);
@@ -37,7 +28,7 @@ const TRANSFER_TOPIC = '0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a
 
 /** Every Transfer of the token ever logged (a mint is a transfer from the zero address). */
 export async function polygonTransfers(tokenId: string): Promise<{ from: string; to: string; transactionHash: string }[]> {
-  const logs = await rpc<{ topics: string[]; transactionHash: string }[]>(env.POLYGON_RPC_URL, 'eth_getLogs', [
+  const logs = await jsonRpc<{ topics: string[]; transactionHash: string }[]>(env.POLYGON_RPC_URL, 'eth_getLogs', [
     {
       address: env.POLYGON_TICKET_CONTRACT,
       fromBlock: '0x0',
@@ -54,8 +45,8 @@ export async function polygonTransfers(tokenId: string): Promise<{ from: string;
 
 /** Transactions the minter has sent so far (its nonce). */
 export async function polygonMinterNonce(): Promise<number> {
-  const minter = await rpc<string[]>(env.POLYGON_RPC_URL, 'eth_accounts', []);
-  return Number(await rpc<string>(env.POLYGON_RPC_URL, 'eth_getTransactionCount', [minter[0], 'latest']));
+  const minter = await jsonRpc<string[]>(env.POLYGON_RPC_URL, 'eth_accounts', []);
+  return Number(await jsonRpc<string>(env.POLYGON_RPC_URL, 'eth_getTransactionCount', [minter[0], 'latest']));
 }
 
 function bytesOf(base64: string): Uint8Array {
@@ -70,7 +61,7 @@ type AccountInfo = { value: { data: [string, string]; owner: string } | null };
 export async function solanaMint(
   mint: string,
 ): Promise<{ supply: bigint; decimals: number; mintAuthority: boolean; program: string } | null> {
-  const info = await rpc<AccountInfo>(env.SOLANA_RPC_URL, 'getAccountInfo', [mint, { encoding: 'base64' }]);
+  const info = await jsonRpc<AccountInfo>(env.SOLANA_RPC_URL, 'getAccountInfo', [mint, { encoding: 'base64' }]);
   if (!info.value) return null;
   const data = bytesOf(info.value.data[0]);
   return { supply: u64(data, 36), decimals: data[44] as number, mintAuthority: data[0] === 1, program: info.value.owner };
@@ -79,7 +70,7 @@ export async function solanaMint(
 /** How many of `mint`'s tokens `owner`'s associated token account holds (0 when it has none). */
 export async function solanaBalance(owner: string, mint: string): Promise<{ amount: bigint; accountOwner: string | null }> {
   const [ata] = await findAssociatedTokenPda({ owner: address(owner), mint: address(mint), tokenProgram: TOKEN_PROGRAM_ADDRESS });
-  const info = await rpc<AccountInfo>(env.SOLANA_RPC_URL, 'getAccountInfo', [ata, { encoding: 'base64' }]);
+  const info = await jsonRpc<AccountInfo>(env.SOLANA_RPC_URL, 'getAccountInfo', [ata, { encoding: 'base64' }]);
   if (!info.value) return { amount: 0n, accountOwner: null };
   const data = bytesOf(info.value.data[0]);
   return { amount: u64(data, 64), accountOwner: base58Encode(data.subarray(32, 64)) };

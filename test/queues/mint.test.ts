@@ -10,8 +10,9 @@ import worker from '../../src/index';
 import { ticketStub } from '../../src/lib/stubs';
 import type { MintMessage } from '../../src/queues/messages';
 import { call, json } from '../helpers/app';
-import { rpc } from '../helpers/chains';
 import { eventually, rows, sql } from '../helpers/db';
+import { jsonRpc as rpc } from '../helpers/json-rpc';
+import { holdingQueue } from '../helpers/queues';
 import { bearer, signToken } from '../helpers/tokens';
 
 /**
@@ -143,6 +144,11 @@ describe('the mint consumer', () => {
     const result = await deliver('mint', messages, 1, { POLYGON_RPC_URL: 'http://127.0.0.1:1' });
     expect(result.retryMessages).toHaveLength(2);
     expect((await viewOf(tenantId, issues[0]?.ticketId as string))?.nft).toMatchObject({ status: 'minting', attempts: 0 });
+    // Near the queue's own retry limit, an outage must not dead-letter the ticket: a fresh copy waits on instead.
+    const holding = holdingQueue();
+    const late = await deliver('mint', messages, 95, { POLYGON_RPC_URL: 'http://127.0.0.1:1', MINT_QUEUE: holding.queue });
+    expect(late.explicitAcks).toHaveLength(2);
+    expect(holding.take()).toEqual(messages);
     await deliver('mint', messages, 2);
     expect((await viewOf(tenantId, issues[0]?.ticketId as string))?.nft?.status).toBe('minted');
   });

@@ -1,6 +1,7 @@
 import { describe, expect, inject, it } from 'vitest';
 import { call, json } from '../helpers/app';
-import { rpc, setChainDown } from '../helpers/chains';
+import { setChainDown } from '../helpers/chains';
+import { jsonRpc as rpc } from '../helpers/json-rpc';
 import { bearer, signToken } from '../helpers/tokens';
 
 const direct = JSON.parse(inject('chainDirectUrls')) as { polygon: string; solana: string };

@@ -69,19 +69,16 @@ function oneSignatureMessage(feePayer: Address, lifetime: Lifetime): Transaction
 }
 
 export function createFeeOracle(rpc: SolanaRpc, timeoutMs: number) {
-  // Rent-exempt minimums change only with a feature gate: asked once per adapter.
-  let rents: Promise<{ mintRent: bigint; tokenAccountRent: bigint }> | undefined;
-  const readRents = () => {
-    rents ??= Promise.all([
+  // Rent-exempt minimums change only with a feature gate: kept once read. The values are kept, not the promise:
+  // in a Worker, a request must not await a promise that another request's I/O settles.
+  let rents: { mintRent: bigint; tokenAccountRent: bigint } | undefined;
+  const readRents = async () => {
+    if (rents) return rents;
+    const [mintRent, tokenAccountRent] = await Promise.all([
       call('getMinimumBalanceForRentExemption', rpc.getMinimumBalanceForRentExemption(BigInt(getMintSize())), timeoutMs),
       call('getMinimumBalanceForRentExemption', rpc.getMinimumBalanceForRentExemption(BigInt(getTokenSize())), timeoutMs),
-    ]).then(
-      ([mintRent, tokenAccountRent]) => ({ mintRent, tokenAccountRent }),
-      (error) => {
-        rents = undefined;
-        throw error;
-      },
-    );
+    ]);
+    rents = { mintRent, tokenAccountRent };
     return rents;
   };
 

@@ -61,9 +61,10 @@ export function createSolanaAdapter(config: SolanaAdapterConfig): ChainAdapter {
     requestTimeoutMs,
   };
   const fees = createFeeOracle(rpc, requestTimeoutMs);
-  let minter: Promise<KeyPairSigner> | undefined;
-  const theMinter = () => {
-    minter ??= minterSigner(config.minterKey);
+  // The signer is kept once made, not the promise of it: a Worker's request must not await another request's promise.
+  let minter: KeyPairSigner | undefined;
+  const theMinter = async () => {
+    minter ??= await minterSigner(config.minterKey);
     return minter;
   };
 

@@ -23,6 +23,7 @@ import { custodialAddress } from '../../../src/chains/custody.ts';
 import { GAS_PER_TICKET_IN_FULL_BATCH } from '../../../src/chains/polygon/fees.ts';
 import { createPolygonAdapter, type PolygonAdapterConfig } from '../../../src/chains/polygon/index.ts';
 import { type ChainAdapter, ChainUnavailableError, type MintRequest, type SignedMint } from '../../../src/chains/types.ts';
+import { jsonRpc } from '../../helpers/json-rpc';
 
 /**
  * The Polygon adapter against a real EVM node (anvil, mining each transaction as it arrives) and the compiled
@@ -57,16 +58,7 @@ afterAll(async () => {
 
 type Ticket = MintRequest & { userId: string };
 
-async function rpc<T>(method: string, params: unknown[] = [], url = anvil.rpcUrl): Promise<T> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T>(method: string, params: unknown[] = [], url = anvil.rpcUrl): Promise<T> => jsonRpc<T>(url, method, params);
 
 /** `count` tickets with fresh ids, each owned by a new user (a first ticket per buyer). */
 async function newTickets(count: number): Promise<Ticket[]> {

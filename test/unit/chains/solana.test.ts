@@ -31,6 +31,7 @@ import {
   type MintRequest,
   type SignedMint,
 } from '../../../src/chains/types.ts';
+import { jsonRpc } from '../../helpers/json-rpc';
 
 /**
  * The Solana adapter against the LiteSVM emulator, which runs the real SPL Token and Associated Token Account
@@ -56,16 +57,7 @@ afterAll(async () => {
 
 type Ticket = MintRequest & { userId: string };
 
-async function rpc<T>(method: string, params: unknown[] = []): Promise<T> {
-  const response = await fetch(chain.url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
-  });
-  const body = (await response.json()) as { result?: T; error?: { message: string } };
-  if (body.error) throw new Error(`${method}: ${body.error.message}`);
-  return body.result as T;
-}
+const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => jsonRpc<T>(chain.url, method, params);
 
 async function control<T>(path: string, body?: unknown): Promise<T> {
   const response = await fetch(`${chain.url}/__solana/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
