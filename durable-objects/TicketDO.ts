@@ -135,7 +135,7 @@ export class TicketDO extends OutboxObject {
     await this.rearm();
   }
 
-  /** An admin's requeue of a failed mint: attempts start again. False when the ticket is not failed. */
+  /** An admin's requeue of a failed mint: attempts start again. Null when the ticket is not failed (or not this tenant's). */
   async requeueMint(tenantId: string): Promise<TicketView | null> {
     const row = this.row();
     if (!row || row.tenant_id !== tenantId || row.nft_status !== 'failed') return null;

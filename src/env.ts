@@ -1,6 +1,7 @@
 import { z } from 'zod';
+import { chainSettings } from './chains/settings';
 import { parseFraudThresholds } from './domain/fraud-score';
-import { type CoinPrices, parseCoinPrices } from './domain/gas';
+import { parseCoinPrices } from './domain/gas';
 import { parseVelocityLimits } from './domain/velocity';
 import type { Logger } from './lib/logger';
 
@@ -243,41 +244,6 @@ const ConfigSchema = z
       providers: pspProviders(c),
     },
   }));
-
-/**
- * Minting settings per chain; a chain is usable only with the custody seed and all of its own settings,
- * and tickets of events on a chain that is not are issued without an NFT.
- */
-function chainSettings(c: {
-  CUSTODY_SEED?: string;
-  POLYGON_RPC_URL?: string;
-  POLYGON_TICKET_CONTRACT?: string;
-  POLYGON_MINTER_KEY?: string;
-  SOLANA_RPC_URL?: string;
-  SOLANA_MINTER_KEY?: string;
-  CHAIN_COIN_PRICES: CoinPrices;
-  GAS_QUOTE_TTL_SECONDS: number;
-}) {
-  const seed = c.CUSTODY_SEED;
-  return {
-    custodySeed: seed,
-    polygon:
-      seed && c.POLYGON_RPC_URL && c.POLYGON_TICKET_CONTRACT && c.POLYGON_MINTER_KEY
-        ? {
-            rpcUrl: c.POLYGON_RPC_URL,
-            contract: c.POLYGON_TICKET_CONTRACT,
-            minterKey: c.POLYGON_MINTER_KEY as `0x${string}`,
-            custodySeed: seed,
-          }
-        : undefined,
-    solana:
-      seed && c.SOLANA_RPC_URL && c.SOLANA_MINTER_KEY
-        ? { rpcUrl: c.SOLANA_RPC_URL, minterKey: c.SOLANA_MINTER_KEY, custodySeed: seed }
-        : undefined,
-    coinPriceUsdCents: c.CHAIN_COIN_PRICES,
-    quoteTtlMs: c.GAS_QUOTE_TTL_SECONDS * 1000,
-  };
-}
 
 /** Base URL of a provider's API: the sandbox when PSP_SANDBOX_URL is set (local), else the env value or the provider's default. */
 function baseUrl(
