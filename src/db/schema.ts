@@ -123,6 +123,8 @@ export const ledgerEntries = pgTable(
     id: bigserial('id', { mode: 'number' }).primaryKey(),
     transactionId: text('transaction_id').notNull(),
     eventId: text('event_id').notNull(),
+    /** Whose books: account names (venue:v1:pending, buyer:u1) are a tenant's own ids, so two tenants may share one. */
+    tenantId: text('tenant_id'),
     account: text('account').notNull(),
     amount: money('amount').notNull(),
     currency: varchar('currency', { length: 3 }).notNull(),
@@ -131,6 +133,7 @@ export const ledgerEntries = pgTable(
   (t) => [
     index('ledger_entries_transaction_idx').on(t.transactionId, t.currency),
     index('ledger_entries_account_idx').on(t.account, t.createdAt),
+    index('ledger_entries_tenant_account_idx').on(t.tenantId, t.account),
     index('ledger_entries_event_idx').on(t.eventId),
     check('ledger_entries_currency_ck', sql`${t.currency} ~ '^[A-Z]{3}$'`),
     check('ledger_entries_amount_nonzero_ck', sql`${t.amount} <> 0`),

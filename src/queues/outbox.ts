@@ -49,7 +49,13 @@ async function applyPaymentEvents(tx: Tx, events: readonly OutboxMessage[], env:
     }
     const payment = PaymentSucceededPayload.parse(event.payload);
     snapshots.push(payment);
-    postings.push({ transactionId: payment.transactionId, eventId: event.eventId, currency: payment.currency, lines: payment.ledger });
+    postings.push({
+      tenantId: payment.tenantId,
+      transactionId: payment.transactionId,
+      eventId: event.eventId,
+      currency: payment.currency,
+      lines: payment.ledger,
+    });
     const key = JSON.stringify([payment.tenantId, payment.venueId]);
     const venue = sales.get(key) ?? { tenantId: payment.tenantId, venueId: payment.venueId, sales: [] };
     venue.sales.push({ eventId: event.eventId, amount: payment.fees.ticketPrice, at: Date.parse(event.occurredAt) });
@@ -97,7 +103,13 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   'refund.succeeded': async (tx, event) => {
     const { refund, ledger, payment } = RefundSucceededPayload.parse(event.payload);
     await applyRefundEvent(tx, { refund, payment });
-    await postLedger(tx, refund.refundId, event.eventId, payment.currency, ledger);
+    await postLedger(tx, {
+      tenantId: payment.tenantId,
+      transactionId: refund.refundId,
+      eventId: event.eventId,
+      currency: payment.currency,
+      lines: ledger,
+    });
   },
   'checkout.updated': async (tx, event, env) => {
     const projection = CheckoutProjection.parse(event.payload);

@@ -103,10 +103,12 @@ describe('POST /api/v1/payments/process — happy path', () => {
       return r?.status === 'completed' ? r : undefined;
     });
     expect(Number(row.amount)).toBe(res.transaction.amount);
-    const ledger = await rows<{ account: string; amount: string }>(
-      sql`SELECT account, amount FROM ledger_entries WHERE transaction_id = ${id}`,
+    const ledger = await rows<{ account: string; amount: string; tenant_id: string }>(
+      sql`SELECT account, amount, tenant_id FROM ledger_entries WHERE transaction_id = ${id}`,
     );
     expect(ledger.reduce((sum, l) => sum + Number(l.amount), 0)).toBe(0);
+    // Account names are the tenant's own ids (another tenant may have a venue "knox" too): every line says whose books it is in.
+    expect(new Set(ledger.map((l) => l.tenant_id))).toEqual(new Set([tenant]));
     expect(ledger.map((l) => l.account)).toEqual(
       expect.arrayContaining(['buyer:ledger-buyer', 'venue:knox:pending', 'platform:fees', 'psp:stripe:fees']),
     );

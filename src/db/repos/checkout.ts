@@ -52,5 +52,5 @@ export async function applyCheckoutProjection(tx: Tx, eventId: string, p: Checko
       .values(refund)
       .onConflictDoUpdate({ target: checkoutRefunds.id, set: refundChanges, setWhere: sql`${checkoutRefunds.version} < excluded.version` });
   }
-  await postLedger(tx, s.sessionId, eventId, s.currency, p.ledger);
+  await postLedger(tx, { tenantId: s.tenantId, transactionId: s.sessionId, eventId, currency: s.currency, lines: p.ledger });
 }

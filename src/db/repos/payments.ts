@@ -60,19 +60,19 @@ export function upsertPaymentTransaction(tx: Tx, p: PaymentSnapshot): Promise<vo
   return upsertPaymentTransactions(tx, [p]);
 }
 
-export type LedgerPosting = { transactionId: string; eventId: string; currency: string; lines: readonly LedgerLine[] };
+export type LedgerPosting = { tenantId: string; transactionId: string; eventId: string; currency: string; lines: readonly LedgerLine[] };
 
 /** Balanced ledger transactions in one statement; the deferred trigger rejects the commit if one does not sum to zero. */
 export async function postLedgerEntries(tx: Tx, postings: readonly LedgerPosting[]): Promise<void> {
-  const rows = postings.flatMap(({ transactionId, eventId, currency, lines }) =>
-    lines.map((l) => ({ transactionId, eventId, account: l.account, amount: l.amount, currency })),
+  const rows = postings.flatMap(({ tenantId, transactionId, eventId, currency, lines }) =>
+    lines.map((l) => ({ tenantId, transactionId, eventId, account: l.account, amount: l.amount, currency })),
   );
   if (rows.length === 0) return;
   await tx.insert(ledgerEntries).values(rows);
 }
 
-export function postLedger(tx: Tx, transactionId: string, eventId: string, currency: string, lines: readonly LedgerLine[]): Promise<void> {
-  return postLedgerEntries(tx, [{ transactionId, eventId, currency, lines }]);
+export function postLedger(tx: Tx, posting: LedgerPosting): Promise<void> {
+  return postLedgerEntries(tx, [posting]);
 }
 
 /** Upsert of a refund; a settled refund (completed/failed) is never moved back by a late delivery. */
