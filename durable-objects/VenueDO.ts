@@ -1,12 +1,22 @@
+import { eventStub } from '../src/lib/stubs';
 import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
 import { adoptDedupTable, DedupInbox } from './dedup';
 import { OutboxObject } from './OutboxObject';
 import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
-import type { VenueSale } from './venue/types';
+import {
+  BALANCE_SCHEMA_STEPS,
+  BalanceBook,
+  type BalanceMove,
+  DEFAULT_EVENT_HOURS,
+  DEFAULT_RESERVE_BPS,
+  DEFAULT_SETTLEMENT_DELAY_HOURS,
+  type VenueBalances,
+} from './venue/balances';
+import type { VenueRefund, VenueSale } from './venue/types';
 
 /**
- * One object per (tenant, venue): the venue profile now; balances, tier volume and payouts as their
- * features arrive. Credits are applied once per event id.
+ * One object per (tenant, venue): the venue profile, the trailing volume that picks its fee tier, and its
+ * balances (pending per event sold, available, reserved). Credits and debits are applied once per event id.
  */
 const SCHEMA = [
   ...PROFILE_SCHEMA_STEPS,
@@ -14,6 +24,7 @@ const SCHEMA = [
   // Completed sales per UTC day, for the trailing-30-day volume that picks the fee tier.
   'CREATE TABLE daily_volume (day TEXT PRIMARY KEY, amount INTEGER NOT NULL)',
   ...adoptDedupTable('applied_events', 'applied_at'),
+  ...BALANCE_SCHEMA_STEPS,
 ];
 
 const DAY_MS = 86_400_000;
@@ -58,27 +69,114 @@ export class VenueDO extends OutboxObject {
   }
 
   /** Counts a completed sale toward the tier volume, once per event id. */
-  recordSale(eventId: string, amount: number, at: number): boolean {
-    return this.recordSales([{ eventId, amount, at }]) === 1;
+  async recordSale(eventId: string, amount: number, at: number): Promise<boolean> {
+    return (await this.recordSales([{ eventId, amount, at }])) === 1;
   }
 
-  /** Counts completed sales, each once per event id, in one transaction; returns how many were new. */
-  recordSales(sales: readonly VenueSale[]): number {
+  /**
+   * Counts completed sales, each once per event id, in one transaction: toward the tier volume, and to the
+   * pending balance of the event sold. Returns how many were new.
+   */
+  async recordSales(sales: readonly VenueSale[]): Promise<number> {
     this.volume = null;
-    return this.ctx.storage.transactionSync(() => {
+    const releases = await this.releaseTimes(sales.flatMap((s) => (s.catalogEventId ? [s.catalogEventId] : [])));
+    const recorded = this.ctx.storage.transactionSync(() => {
       const inbox = new DedupInbox(this.ctx.storage.sql);
       const now = Date.now();
-      let recorded = 0;
-      for (const { eventId, amount, at } of sales) {
+      let count = 0;
+      for (const { eventId, amount, at, catalogEventId, currency } of sales) {
         if (!inbox.claim(eventId, now)) continue;
         this.ctx.storage.sql.exec(
           'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
           new Date(at).toISOString().slice(0, 10),
           amount,
         );
-        recorded++;
+        if (catalogEventId) {
+          const move = this.book().credit(catalogEventId, releases.get(catalogEventId) ?? now, amount, currency ?? 'USD');
+          if (move) this.emitMove(move, currency ?? 'USD', now);
+        }
+        count++;
       }
-      return recorded;
+      return count;
+    });
+    await this.rearm();
+    return recorded;
+  }
+
+  /** Debits completed refunds, each once per event id: the event's pending balance first, then available. */
+  async recordRefunds(refunds: readonly VenueRefund[]): Promise<number> {
+    const recorded = this.ctx.storage.transactionSync(() => {
+      const inbox = new DedupInbox(this.ctx.storage.sql);
+      const now = Date.now();
+      let count = 0;
+      for (const refund of refunds) {
+        if (!inbox.claim(refund.eventId, now)) continue;
+        const move = this.book().debit(refund.catalogEventId, refund.amount, refund.currency);
+        if (move) this.emitMove(move, refund.currency, now);
+        count++;
+      }
+      return count;
+    });
+    await this.rearm();
+    return recorded;
+  }
+
+  /** The venue's balances now (GET …/balance). */
+  balances(now = Date.now()): VenueBalances {
+    return this.book().view(this.volume30d(now), this.profile()?.reserveBps ?? DEFAULT_RESERVE_BPS);
+  }
+
+  private book(): BalanceBook {
+    return new BalanceBook(this.ctx.storage.sql, this.profile()?.venueId ?? 'unknown');
+  }
+
+  /**
+   * When each event's sales become available: its end (`endsAt`, else `startsAt` + 4 h) plus the venue's
+   * settlement delay, read from the EventDO the first time the venue sells that event.
+   */
+  private async releaseTimes(catalogEventIds: string[]): Promise<Map<string, number>> {
+    const tenantId = this.profile()?.tenantId;
+    const unknown = [...new Set(catalogEventIds)].filter((id) => !this.book().knowsEvent(id));
+    const delayMs = (this.profile()?.settlementDelayHours ?? DEFAULT_SETTLEMENT_DELAY_HOURS) * 3600_000;
+    const times = new Map<string, number>();
+    if (!tenantId) return times;
+    for (const id of unknown) {
+      const event = await eventStub(this.env, tenantId, id).profile();
+      if (!event) continue;
+      const ends = event.endsAt ? Date.parse(event.endsAt) : Date.parse(event.startsAt) + DEFAULT_EVENT_HOURS * 3600_000;
+      times.set(id, ends + delayMs);
+    }
+    return times;
+  }
+
+  private emitMove(move: BalanceMove, currency: string, now: number): void {
+    const profile = this.profile();
+    this.outbox.append(
+      {
+        type: 'venue.balance_moved',
+        tenantId: profile?.tenantId,
+        payload: {
+          moveId: crypto.randomUUID(),
+          venueId: profile?.venueId,
+          reason: move.reason,
+          amount: move.amount,
+          currency,
+          ledger: move.lines,
+        },
+      },
+      now,
+    );
+  }
+
+  protected override nextDeadline(): number | null {
+    return this.book().nextReleaseAt();
+  }
+
+  /** Releases the events whose settlement time has come. */
+  protected override async onDeadline(now: number): Promise<void> {
+    this.ctx.storage.transactionSync(() => {
+      const { currency } = this.balances(now);
+      for (const move of this.book().releaseDue(now)) this.emitMove(move, currency, now);
     });
   }
 }

@@ -33,6 +33,7 @@ import { paymentRoutes } from './routes/payments';
 import { qpayRoutes } from './routes/qpay';
 import { recoveryRoutes } from './routes/recovery';
 import { ticketRoutes } from './routes/tickets';
+import { venueRoutes } from './routes/venues';
 import { verificationRoutes } from './routes/verification';
 import { waitingRoomRoutes } from './routes/waiting-room';
 import { webhookRoutes } from './routes/webhooks';
@@ -97,6 +98,7 @@ export function createApp() {
   app.route('/', internalRoutes);
   app.route('/', waitingRoomRoutes);
   app.route('/', ticketRoutes);
+  app.route('/', venueRoutes);
   app.route('/', fraudAdminRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {

@@ -2,7 +2,7 @@ import { CheckoutProjection } from '../../durable-objects/checkout/types';
 import { HeartbeatPayload } from '../../durable-objects/heartbeat/types';
 import { WebhookReceived } from '../../durable-objects/inbox/types';
 import { PaymentSnapshot, PaymentSucceededPayload, RefundEventPayload, RefundSucceededPayload } from '../../durable-objects/payment/types';
-import type { VenueSale } from '../../durable-objects/venue/types';
+import { VenueBalanceMoved, type VenueSale } from '../../durable-objects/venue/types';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
@@ -58,7 +58,13 @@ async function applyPaymentEvents(tx: Tx, events: readonly OutboxMessage[], env:
     });
     const key = JSON.stringify([payment.tenantId, payment.venueId]);
     const venue = sales.get(key) ?? { tenantId: payment.tenantId, venueId: payment.venueId, sales: [] };
-    venue.sales.push({ eventId: event.eventId, amount: payment.fees.ticketPrice, at: Date.parse(event.occurredAt) });
+    venue.sales.push({
+      eventId: event.eventId,
+      amount: payment.fees.ticketPrice,
+      at: Date.parse(event.occurredAt),
+      catalogEventId: payment.eventId,
+      currency: payment.currency,
+    });
     sales.set(key, venue);
   }
   await upsertPaymentTransactions(tx, snapshots);
@@ -100,7 +106,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   'payment.cancelled': paymentEvent,
   'refund.created': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
   'refund.failed': (tx, event) => applyRefundEvent(tx, RefundEventPayload.parse(event.payload)),
-  'refund.succeeded': async (tx, event) => {
+  'refund.succeeded': async (tx, event, env) => {
     const { refund, ledger, payment } = RefundSucceededPayload.parse(event.payload);
     await applyRefundEvent(tx, { refund, payment });
     await postLedger(tx, {
@@ -109,6 +115,23 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
       eventId: event.eventId,
       currency: payment.currency,
       lines: ledger,
+    });
+    // The venue gives back its part (the ticket price's share), from the event's pending balance first.
+    const venueShare = ledger.filter((l) => l.account === `venue:${payment.venueId}:pending`).reduce((sum, l) => sum + l.amount, 0);
+    if (venueShare > 0) {
+      await venueStub(env, payment.tenantId, payment.venueId).recordRefunds([
+        { eventId: event.eventId, amount: venueShare, catalogEventId: payment.eventId, currency: payment.currency },
+      ]);
+    }
+  },
+  'venue.balance_moved': async (tx, event) => {
+    const move = VenueBalanceMoved.parse(event.payload);
+    await postLedger(tx, {
+      tenantId: event.tenantId ?? '',
+      transactionId: `venue-move:${move.moveId}`,
+      eventId: event.eventId,
+      currency: move.currency,
+      lines: move.ledger,
     });
   },
   'checkout.updated': async (tx, event, env) => {

@@ -30,6 +30,14 @@ export const VenueProfileBody = z
       .optional(),
     royaltyBps: Bps.optional().openapi({ description: 'Venue royalty on resales; default 1000' }),
     platformResaleFeeBps: Bps.optional().openapi({ description: 'Platform fee on resales; default 500' }),
+    settlementDelayHours: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 90)
+      .optional()
+      .openapi({ description: "Hours after an event's end before its sales become available for payout; default 48" }),
+    reserveBps: Bps.optional().openapi({ description: 'Share of the trailing 30-day sales held back for chargebacks; default 500' }),
     resale: z
       .object({ minPct: z.number().int().min(0).max(1000), maxPct: z.number().int().min(1).max(1000) })
       .refine((r) => r.minPct <= r.maxPct, { message: 'minPct must not exceed maxPct', path: ['minPct'] })
@@ -94,6 +102,10 @@ export const EventProfileBody = z
     venueId: EntityId,
     name: z.string().min(1).max(200),
     startsAt: z.iso.datetime({ offset: true }),
+    endsAt: z.iso
+      .datetime({ offset: true })
+      .optional()
+      .openapi({ description: 'Default startsAt + 4 h; its sales become available this long after it plus the venue settlement delay' }),
     highDemand: z.boolean().optional().openapi({ description: 'Purchases need a waiting-room admission token (x-access-token)' }),
     waitingRoom: WaitingRoomConfig.optional(),
     currency: z

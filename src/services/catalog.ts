@@ -21,7 +21,7 @@ export async function getEvent(env: Bindings, tenantId: string, eventId: string)
   return profile;
 }
 
-function managesVenue(principal: Principal, venueId: string): boolean {
+export function managesVenue(principal: Principal, venueId: string): boolean {
   return principal.role === 'admin' || (principal.role === 'venue_manager' && principal.venues.includes(venueId));
 }
 
