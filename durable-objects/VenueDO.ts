@@ -80,45 +80,41 @@ export class VenueDO extends OutboxObject {
   async recordSales(sales: readonly VenueSale[]): Promise<number> {
     this.volume = null;
     const releases = await this.releaseTimes(sales.flatMap((s) => (s.catalogEventId ? [s.catalogEventId] : [])));
-    const recorded = this.ctx.storage.transactionSync(() => {
-      const inbox = new DedupInbox(this.ctx.storage.sql);
-      const now = Date.now();
-      let count = 0;
-      for (const { eventId, amount, at, catalogEventId, currency } of sales) {
-        if (!inbox.claim(eventId, now)) continue;
-        this.ctx.storage.sql.exec(
-          'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
-          new Date(at).toISOString().slice(0, 10),
-          amount,
-        );
-        if (catalogEventId) {
-          const move = this.book().credit(catalogEventId, releases.get(catalogEventId) ?? now, amount, currency ?? 'USD');
-          if (move) this.emitMove(move, currency ?? 'USD', now);
-        }
-        count++;
-      }
-      return count;
+    return this.applyOnce(sales, ({ amount, at, catalogEventId, currency }, now) => {
+      this.ctx.storage.sql.exec(
+        'INSERT INTO daily_volume (day, amount) VALUES (?, ?) ON CONFLICT (day) DO UPDATE SET amount = amount + excluded.amount',
+        new Date(at).toISOString().slice(0, 10),
+        amount,
+      );
+      if (!catalogEventId) return;
+      const move = this.book().credit(catalogEventId, releases.get(catalogEventId) ?? now, amount, currency ?? 'USD');
+      if (move) this.emitMove(move, currency ?? 'USD', now);
     });
-    await this.rearm();
-    return recorded;
   }
 
   /** Debits completed refunds, each once per event id: the event's pending balance first, then available. */
-  async recordRefunds(refunds: readonly VenueRefund[]): Promise<number> {
-    const recorded = this.ctx.storage.transactionSync(() => {
+  recordRefunds(refunds: readonly VenueRefund[]): Promise<number> {
+    return this.applyOnce(refunds, (refund, now) => {
+      const move = this.book().debit(refund.catalogEventId, refund.amount, refund.currency);
+      if (move) this.emitMove(move, refund.currency, now);
+    });
+  }
+
+  /** Applies each item not applied before (by its event id) in one transaction; returns how many were new. */
+  private async applyOnce<T extends { eventId: string }>(items: readonly T[], apply: (item: T, now: number) => void): Promise<number> {
+    const applied = this.ctx.storage.transactionSync(() => {
       const inbox = new DedupInbox(this.ctx.storage.sql);
       const now = Date.now();
       let count = 0;
-      for (const refund of refunds) {
-        if (!inbox.claim(refund.eventId, now)) continue;
-        const move = this.book().debit(refund.catalogEventId, refund.amount, refund.currency);
-        if (move) this.emitMove(move, refund.currency, now);
+      for (const item of items) {
+        if (!inbox.claim(item.eventId, now)) continue;
+        apply(item, now);
         count++;
       }
       return count;
     });
     await this.rearm();
-    return recorded;
+    return applied;
   }
 
   /** The venue's balances now (GET …/balance). */
