@@ -1,11 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { STRIPE_WEBHOOK_EVENTS } from '../src/psp/stripe/events.ts';
 import { ensureDocsAssets } from './assets.ts';
 import { startLocalChains } from './chains/local-chains.ts';
 import { cronMatches, wranglerCrons } from './cron.ts';
 import { type DevLevel, devLine, WranglerOutput } from './dev-log.ts';
+import { writeDevVars } from './dev-vars.ts';
 import { loadOrCreateDevSecrets } from './keys.ts';
 import { migrateDatabase } from './migrate.ts';
 import { waitFor } from './ports.ts';
@@ -32,10 +33,6 @@ const say = (msg: string, fields: Record<string, unknown> = {}, level: DevLevel 
   if (level === 'error' || level === 'warn') console.error(line);
   else console.log(line);
 };
-
-function dotenvValue(value: string): string {
-  return `"${value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"')}"`;
-}
 
 async function main() {
   const cleanups: Array<() => Promise<void> | void> = [];
@@ -146,13 +143,7 @@ async function main() {
       ...(process.env.GAS_QUOTE_TTL_SECONDS ? { GAS_QUOTE_TTL_SECONDS: process.env.GAS_QUOTE_TTL_SECONDS } : {}),
       ...(process.env.CHAIN_COIN_PRICES ? { CHAIN_COIN_PRICES: process.env.CHAIN_COIN_PRICES } : {}),
     };
-    writeFileSync(
-      path.join(root, '.dev.vars'),
-      `# Written by npm run dev; regenerated on every start.\n${Object.entries(vars)
-        .map(([k, v]) => `${k}=${dotenvValue(v)}`)
-        .join('\n')}\n`,
-      { mode: 0o600 },
-    );
+    writeDevVars(root, vars);
     ensureDocsAssets(root);
 
     wrangler = spawn(

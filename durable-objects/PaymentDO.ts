@@ -364,7 +364,7 @@ export class PaymentDO extends OutboxObject {
 
   protected override async onDeadline(now: number): Promise<void> {
     await runLimitConfirm(this.ctx.storage.sql, this.env, now);
-    await runTicketTasks(this.ctx.storage.sql, this.env, this.config, this.store.row(), now);
+    await runTicketTasks(this.ctx.storage.sql, this.env, this.config, now);
   }
 
   // ── PSP notifications ──────────────────────────────────────────────────────

@@ -155,10 +155,10 @@ export class TicketDO extends OutboxObject {
   }
 
   /** What a burn needs, or null when nothing is to be burned. */
-  burnClaim(): { chain: NonNullable<TicketRow['chain']>; ownerId: string; tenantId: string } | null {
+  burnClaim(): { chain: NonNullable<TicketRow['chain']>; ownerId: string; ownerAddress: string; tenantId: string } | null {
     const row = this.row();
-    if (!row?.chain || row.status !== 'void' || row.nft_status !== 'minted' || row.burned === 1) return null;
-    return { chain: row.chain, ownerId: row.owner_id, tenantId: row.tenant_id };
+    if (!row?.chain || !row.owner_address || row.status !== 'void' || row.nft_status !== 'minted' || row.burned === 1) return null;
+    return { chain: row.chain, ownerId: row.owner_id, ownerAddress: row.owner_address, tenantId: row.tenant_id };
   }
 
   async confirmBurn(transactionHash: string | null): Promise<void> {

@@ -52,8 +52,7 @@ export function ticketTasksDueAt(sql: SqlStorage): number | null {
 }
 
 /** Runs the due tasks: issuing first, so a refund that came quickly voids tickets that exist. */
-export async function runTicketTasks(sql: SqlStorage, env: Bindings, config: Config, row: PaymentRow | null, now: number): Promise<void> {
-  if (!row) return;
+export async function runTicketTasks(sql: SqlStorage, env: Bindings, config: Config, now: number): Promise<void> {
   const due = sql
     .exec<{ kind: TaskKind; attempts: number }>('SELECT kind, attempts FROM ticket_tasks WHERE attempts = 0 OR next_attempt_at <= ?', now)
     .toArray();
@@ -62,9 +61,12 @@ export async function runTicketTasks(sql: SqlStorage, env: Bindings, config: Con
     if (!task) continue;
     // Voiding waits for the issuing, even while that waits out a backoff: a void with nothing issued yet would void nothing.
     if (kind === 'void' && sql.exec(`SELECT 1 FROM ticket_tasks WHERE kind = 'issue'`).toArray().length > 0) continue;
+    // Read for each task: the issuing writes the ticket ids the voiding reads.
+    const row = sql.exec<PaymentRow>('SELECT * FROM payment WHERE id = 1').toArray()[0];
+    if (!row) return;
     try {
       if (kind === 'issue') await issueTickets(sql, env, config, row, now);
-      else await voidTickets(sql, env, row);
+      else await voidTickets(env, row);
       sql.exec('DELETE FROM ticket_tasks WHERE kind = ?', kind);
     } catch {
       sql.exec(
@@ -157,10 +159,8 @@ async function issueTickets(sql: SqlStorage, env: Bindings, config: Config, row:
   sql.exec('UPDATE payment SET ticket_ids = ? WHERE id = 1', JSON.stringify(ids));
 }
 
-async function voidTickets(sql: SqlStorage, env: Bindings, row: PaymentRow): Promise<void> {
-  // Read now: the issuing may have written them earlier in this same alarm, after `row` was read.
-  const issued = sql.exec<{ ticket_ids: string | null }>('SELECT ticket_ids FROM payment WHERE id = 1').one().ticket_ids;
-  const ids = issued ? (JSON.parse(issued) as string[]) : [];
+async function voidTickets(env: Bindings, row: PaymentRow): Promise<void> {
+  const ids = row.ticket_ids ? (JSON.parse(row.ticket_ids) as string[]) : [];
   const burns: MintMessage[] = [];
   for (const ticketId of ids) {
     const voided = await ticketStub(env, row.tenant_id, ticketId).voidTicket();

@@ -1,5 +1,6 @@
 import type { ChainFeeQuote } from '../domain/gas';
 import type { Config } from '../env';
+import { TIMED_OUT, within } from '../lib/within';
 import { chainAdapter, configuredChains } from './registry';
 import type { Chain } from './types';
 
@@ -18,24 +19,14 @@ async function quoteOf(chains: Config['chains'], chain: Chain): Promise<ChainFee
   if (cached && Date.now() - cached.at < chains.quoteTtlMs) return cached.quote;
   const adapter = chainAdapter(chains, chain);
   if (!adapter) return null;
-  let timer: ReturnType<typeof setTimeout> | undefined;
   try {
-    const reading = adapter.feeQuote();
-    // A read that loses the race still settles later; its failure must not surface as an unhandled rejection.
-    reading.catch(() => {});
-    const fee = await Promise.race([
-      reading,
-      new Promise<never>((_, reject) => {
-        timer = setTimeout(() => reject(new Error('fee quote timed out')), QUOTE_TIMEOUT_MS);
-      }),
-    ]);
+    const fee = await within(adapter.feeQuote(), QUOTE_TIMEOUT_MS);
+    if (fee === TIMED_OUT) return null;
     const quote: ChainFeeQuote = { chain, perTicket: fee.perTicket, congestion: fee.congestion };
     cache.set(chain, { quote, at: Date.now() });
     return quote;
   } catch {
     return null;
-  } finally {
-    clearTimeout(timer);
   }
 }
 

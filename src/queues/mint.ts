@@ -190,13 +190,11 @@ async function burnGroup(env: Bindings, adapter: ChainAdapter, jobs: Job[], logg
     const named = new Set(outcomes.flatMap((o) => o.ticketIds));
     const leftOut = burnable.filter((b) => !named.has(b.job.body.ticketId));
     if (leftOut.length) {
-      const requests = await Promise.all(
-        leftOut.map(async ({ job }) => ({
-          ticketId: job.body.ticketId,
-          tenantId: job.body.tenantId,
-          owner: (await ticketStub(env, job.body.tenantId, job.body.ticketId).view(job.body.tenantId))?.nft?.ownerAddress ?? '',
-        })),
-      );
+      const requests = leftOut.map(({ job, claim }) => ({
+        ticketId: job.body.ticketId,
+        tenantId: job.body.tenantId,
+        owner: claim?.ownerAddress ?? '',
+      }));
       const states = await adapter.onChainStates(requests);
       for (const { job } of leftOut) {
         if (states.get(job.body.ticketId)?.state === 'burned')

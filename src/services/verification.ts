@@ -7,6 +7,7 @@ import { checkoutSessionIdFor } from '../lib/ids';
 import type { Logger } from '../lib/logger';
 import { checkoutStub, userFactorsStub, verificationStub } from '../lib/stubs';
 import { signVerificationToken, verificationJwks } from '../lib/verification-token';
+import { TIMED_OUT, within } from '../lib/within';
 import { PspConfig } from '../schemas/checkout';
 import type { InitiateVerificationBody, PspError, VerifyFactorBody } from '../schemas/verification';
 import { createCheckoutSession } from './checkout';
@@ -37,17 +38,6 @@ export function userLocked(until: number): AppError {
 function newSessionId(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(16));
   return `sess_${[...bytes].map((b) => b.toString(16).padStart(2, '0')).join('')}`;
-}
-
-const TIMED_OUT = Symbol('timed out');
-
-/** `p`, or TIMED_OUT after `ms`; `p` keeps running either way. */
-function within<T>(p: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
-    timer = setTimeout(() => resolve(TIMED_OUT), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }
 
 /** A non-sensitive code for a PSP failure: the checkout service's own codes pass, anything else is PSP_UNAVAILABLE. */

@@ -1,9 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { Hex } from 'viem';
 import { measureMintGas } from '../../dev/chains/ticket-contract.ts';
+import { readDevVars } from '../../dev/dev-vars.ts';
 import {
   Bench,
   benchPool,
@@ -12,6 +11,7 @@ import {
   ms,
   type PaymentBenchOptions,
   percentile,
+  pooled,
   send,
   sleep,
   transactionIdOf,
@@ -35,52 +35,33 @@ const CHAINS = ['polygon', 'solana'] as const;
 
 type Order = { chain: (typeof CHAINS)[number]; authorization: string; transactionId: string; paidAt: number; mintedAt?: number };
 
-function devVars(root: string): Record<string, string> {
-  const vars: Record<string, string> = {};
-  for (const line of readFileSync(path.join(root, '.dev.vars'), 'utf8').split('\n')) {
-    const m = /^([A-Z_]+)="(.*)"$/.exec(line);
-    if (m) vars[m[1] as string] = (m[2] as string).replace(/\\n/g, '\n').replace(/\\"/g, '"').replace(/\\\\/g, '\\');
-  }
-  return vars;
-}
-
 async function buyAll(b: Bench, events: Record<string, string>): Promise<Order[]> {
   const jobs = CHAINS.flatMap((chain) => Array.from({ length: ORDERS }, (_, i) => ({ chain, i })));
   const orders: Order[] = [];
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: CONCURRENCY }, async () => {
-      while (next < jobs.length) {
-        const job = jobs[next++] as (typeof jobs)[number];
-        const authorization = await b.user(`nft-${job.chain}-${job.i}`);
-        const reply = await b.process(authorization, randomUUID(), b.order(events[job.chain] as string, TICKETS_PER_ORDER));
-        const transactionId = transactionIdOf(reply.text);
-        if (reply.status === 200 && transactionId)
-          orders.push({ chain: job.chain, authorization, transactionId, paidAt: performance.now() });
-        else b.o.say(`(i) a purchase answered ${reply.status || reply.error}: ${reply.text.slice(0, 200)}`);
-      }
-    }),
-  );
+  await pooled(jobs, CONCURRENCY, async (job) => {
+    const authorization = await b.user(`nft-${job.chain}-${job.i}`);
+    const reply = await b.process(authorization, randomUUID(), b.order(events[job.chain] as string, TICKETS_PER_ORDER));
+    const transactionId = transactionIdOf(reply.text);
+    if (reply.status === 200 && transactionId) orders.push({ chain: job.chain, authorization, transactionId, paidAt: performance.now() });
+    else b.o.say(`(i) a purchase answered ${reply.status || reply.error}: ${reply.text.slice(0, 200)}`);
+  });
   return orders;
 }
 
 async function waitForMints(b: Bench, orders: Order[]): Promise<void> {
   const deadline = performance.now() + MINT_TIMEOUT_MS;
   while (orders.some((o) => o.mintedAt === undefined) && performance.now() < deadline) {
-    const open = orders.filter((o) => o.mintedAt === undefined);
-    let next = 0;
-    await Promise.all(
-      Array.from({ length: 20 }, async () => {
-        while (next < open.length) {
-          const order = open[next++] as Order;
-          const reply = await send(
-            `${b.o.baseUrl}/api/v1/payments/transaction/${order.transactionId}`,
-            { headers: { authorization: order.authorization } },
-            b.o.signal,
-          );
-          if (reply.status === 200 && JSON.parse(reply.text).nftStatus?.status === 'completed') order.mintedAt = performance.now();
-        }
-      }),
+    await pooled(
+      orders.filter((o) => o.mintedAt === undefined),
+      20,
+      async (order) => {
+        const reply = await send(
+          `${b.o.baseUrl}/api/v1/payments/transaction/${order.transactionId}`,
+          { headers: { authorization: order.authorization } },
+          b.o.signal,
+        );
+        if (reply.status === 200 && JSON.parse(reply.text).nftStatus?.status === 'completed') order.mintedAt = performance.now();
+      },
     );
     await sleep(POLL_MS);
   }
@@ -146,7 +127,7 @@ export async function runMintBench(o: PaymentBenchOptions, sign: Signer): Promis
         ms(percentile(waits, 99)),
       ]);
     }
-    const vars = devVars(o.root);
+    const vars = readDevVars(o.root);
     const gas = await measureMintGas(vars.POLYGON_RPC_URL as string, vars.POLYGON_MINTER_KEY as Hex, vars.POLYGON_TICKET_CONTRACT as Hex);
     console.log(
       [

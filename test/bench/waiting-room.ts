@@ -8,6 +8,7 @@ import {
   message,
   type PaymentBenchOptions,
   percentile,
+  pooled,
   ratioToHealth,
   send,
   sleep,
@@ -32,15 +33,6 @@ const SETTINGS = { admitPerMinute: 600, maxActive: 200, tokenTtlSeconds: 600, ab
 
 type Place = { position: number; ahead: number; status: string; accessToken?: string };
 type Member = { sub: string; authorization: string; sentAt: number; place: Place | null; admittedSeen: boolean; left: boolean };
-
-async function pooled<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: concurrency }, async () => {
-      while (next < items.length) await fn(items[next++] as T);
-    }),
-  );
-}
 
 export async function runWaitingRoomBench(o: PaymentBenchOptions, sign: Signer): Promise<void> {
   const b = new Bench(o, sign);

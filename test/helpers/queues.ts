@@ -1,5 +1,6 @@
 import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
+import type { Bindings } from '../../src/env';
 import worker from '../../src/index';
 
 /**
@@ -23,13 +24,16 @@ export function holdingQueue() {
   return { queue: queue as unknown as Queue, sent, take: () => sent.splice(0) };
 }
 
-/** One batch of `bodies` through the Worker's queue handler, as the named queue would deliver it; returns its acks and retries. */
-export async function deliverBatch(queue: string, bodies: unknown[], attempts = 1) {
+/**
+ * One batch of `bodies` through the Worker's queue handler, as the named queue would deliver it (with bindings
+ * replaced by `overrides`, e.g. an unreachable chain); returns its acks and retries.
+ */
+export async function deliverBatch(queue: string, bodies: unknown[], attempts = 1, overrides: Partial<Bindings> = {}) {
   const batch = createMessageBatch(
     queue,
     bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body })),
   );
   const ctx = createExecutionContext();
-  await worker.queue(batch, env, ctx);
+  await worker.queue(batch, { ...env, ...overrides } as Bindings, ctx);
   return getQueueResult(batch, ctx);
 }

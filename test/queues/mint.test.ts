@@ -1,4 +1,3 @@
-import { createExecutionContext, createMessageBatch, getQueueResult } from 'cloudflare:test';
 import { env } from 'cloudflare:workers';
 import { describe, expect, inject, it } from 'vitest';
 import type { TicketIssue } from '../../durable-objects/ticket/types';
@@ -6,13 +5,12 @@ import { custodialAddress } from '../../src/chains/custody';
 import { chainAdapter } from '../../src/chains/registry';
 import type { Chain } from '../../src/chains/types';
 import { type Bindings, parseConfig } from '../../src/env';
-import worker from '../../src/index';
 import { ticketStub } from '../../src/lib/stubs';
 import type { MintMessage } from '../../src/queues/messages';
 import { call, json } from '../helpers/app';
 import { eventually, rows, sql } from '../helpers/db';
 import { jsonRpc as rpc } from '../helpers/json-rpc';
-import { holdingQueue } from '../helpers/queues';
+import { deliverBatch, holdingQueue } from '../helpers/queues';
 import { bearer, signToken } from '../helpers/tokens';
 
 /**
@@ -21,7 +19,8 @@ import { bearer, signToken } from '../helpers/tokens';
  * these tests deliver mints them.
  */
 const direct = JSON.parse(inject('chainDirectUrls')) as { polygon: string; solana: string };
-const chainEnv = { ...env, POLYGON_RPC_URL: direct.polygon, SOLANA_RPC_URL: direct.solana } as Bindings;
+const directChains = { POLYGON_RPC_URL: direct.polygon, SOLANA_RPC_URL: direct.solana };
+const chainEnv = { ...env, ...directChains } as Bindings;
 
 async function issueTickets(chain: Chain, count: number, tenantId = `mint-${crypto.randomUUID()}`, userId = 'holder') {
   const config = parseConfig(chainEnv);
@@ -54,15 +53,9 @@ async function issueTickets(chain: Chain, count: number, tenantId = `mint-${cryp
   return { tenantId, issues, messages, adapter };
 }
 
-async function deliver(queue: string, bodies: unknown[], attempts = 1, overrides: Partial<Bindings> = {}) {
-  const batch = createMessageBatch(
-    queue,
-    bodies.map((body) => ({ id: crypto.randomUUID(), timestamp: new Date(), attempts, body })),
-  );
-  const ctx = createExecutionContext();
-  await worker.queue(batch, { ...chainEnv, ...overrides } as Bindings, ctx);
-  return getQueueResult(batch, ctx);
-}
+/** A batch through the consumer, reaching the chains directly (plus any other binding overridden). */
+const deliver = (queue: string, bodies: unknown[], attempts = 1, overrides: Partial<Bindings> = {}) =>
+  deliverBatch(queue, bodies, attempts, { ...directChains, ...overrides });
 
 const viewOf = (tenantId: string, ticketId: string) => ticketStub(env, tenantId, ticketId).view(tenantId);
 

@@ -62,6 +62,16 @@ export const REQUEST_TIMEOUT_MS = 30_000;
 export const PRICE = 5000;
 export const HIGH_LIMITS = { perUser: 1000, perPaymentMethod: 1000, perAddress: 1000, perOrder: 1000 };
 
+/** Runs `fn` over `items`, at most `concurrency` at a time. */
+export async function pooled<T>(items: T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < items.length) await fn(items[next++] as T);
+    }),
+  );
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 export const message = (err: unknown) => (err instanceof Error ? err.message : String(err));
 export const ms = (n: number | undefined) => (n === undefined || Number.isNaN(n) ? '-' : n.toFixed(1));
