@@ -52,6 +52,21 @@ contract TicketNFT is ERC721 {
         _transfer(from, to, tokenId);
     }
 
+    /**
+     * Resales in one call: moves tokenIds[i] from from[i] to to[i]. An id `to[i]` holds already is skipped, so a batch
+     * sent again after a lost answer succeeds; any other id `from[i]` does not hold (never minted, burned, moved
+     * elsewhere) reverts the whole batch, since skipping it would report a resale that did not happen.
+     */
+    function issuerTransferBatch(address[] calldata from, address[] calldata to, uint256[] calldata tokenIds) external onlyMinter {
+        if (from.length != tokenIds.length || to.length != tokenIds.length) revert LengthMismatch();
+        for (uint256 i = 0; i < tokenIds.length; ++i) {
+            uint256 tokenId = tokenIds[i];
+            address holder = _ownerOf(tokenId);
+            if (holder != address(0) && holder == to[i]) continue;
+            _transfer(from[i], to[i], tokenId);
+        }
+    }
+
     function exists(uint256 tokenId) external view returns (bool) {
         return _ownerOf(tokenId) != address(0);
     }

@@ -40,6 +40,8 @@ export type DevSecrets = {
   smsAuthToken: string;
   /** Ticket NFTs: the seed of every custodial key (the local chains' minters are their own dev accounts). */
   custodySeed: string;
+  /** 1099-DA: the AES-256-GCM key of sellers' TINs, base64 of 32 bytes. */
+  taxTinKey: string;
 };
 
 export const DEV_DIR = path.join(process.cwd(), '.wrangler', 'dev');
@@ -77,6 +79,7 @@ export async function createDevSecrets(): Promise<DevSecrets> {
     smsAccountSid: `AC${randomBytes(16).toString('hex')}`,
     smsAuthToken: randomBytes(16).toString('hex'),
     custodySeed: randomBytes(32).toString('base64url'),
+    taxTinKey: randomBytes(32).toString('base64'),
   };
 }
 

@@ -106,6 +106,7 @@ async function main() {
       PAYMENT_ID_KEY: secrets.paymentIdKey,
       STRIPE_SECRET_KEY: secrets.stripeSecretKey,
       STRIPE_WEBHOOK_SECRET: secrets.stripeWebhookSecret,
+      STRIPE_PLATFORM_ACCOUNT_ID: 'acct_1EdgepayPlatform0',
       SQUARE_ACCESS_TOKEN: secrets.squareAccessToken,
       SQUARE_WEBHOOK_SIGNATURE_KEY: secrets.squareSignatureKey,
       SQUARE_WEBHOOK_NOTIFICATION_URL: squareNotificationUrl,
@@ -133,6 +134,7 @@ async function main() {
       SMS_AUTH_TOKEN: secrets.smsAuthToken,
       SMS_FROM: '+15005550006',
       CUSTODY_SEED: secrets.custodySeed,
+      TAX_TIN_KEY: secrets.taxTinKey,
       // POLYGON_RPC_URL, POLYGON_TICKET_CONTRACT, POLYGON_MINTER_KEY, SOLANA_RPC_URL, SOLANA_MINTER_KEY: tools read the chains from here too.
       ...chains.vars,
       // LOG_LEVEL in the shell overrides wrangler.toml's level for this run (e.g. debug while chasing a bug).

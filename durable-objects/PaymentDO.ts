@@ -6,6 +6,7 @@ import { ticketPayments } from '../src/psp/registry';
 import type { PspChargeOutcome, PspEvent } from '../src/psp/types';
 import { OutboxObject } from './OutboxObject';
 import { riskAssessedPayload } from './payment/assessment';
+import { applyDispute, type DisputeNotice } from './payment/disputes';
 import { releaseHolds } from './payment/holds';
 import { idempotent } from './payment/idempotency';
 import { limitConfirmDueAt, runLimitConfirm, scheduleLimitConfirm } from './payment/limit-confirm';
@@ -375,6 +376,15 @@ export class PaymentDO extends OutboxObject {
    * nothing (state never regresses); one that belongs after it is parked and applied once its
    * predecessor has been (e.g. a refund notified before the payment's success).
    */
+  /** A chargeback on this payment's charge (the provider's dispute events), once per event id. */
+  async applyDispute(tenantId: string, notice: DisputeNotice): Promise<'applied' | 'duplicate' | 'unchanged' | 'unknown_transaction'> {
+    const row = this.store.row();
+    if (!row || row.tenant_id !== tenantId) return 'unknown_transaction';
+    const result = this.ctx.storage.transactionSync(() => applyDispute(this.ctx.storage.sql, this.outbox, row, notice, Date.now()));
+    await this.rearm();
+    return result;
+  }
+
   async applyPspEvent(event: PspEvent): Promise<{ status: PspEventStatus }> {
     const row = this.store.row();
     if (!row || (event.tenantId !== null && event.tenantId !== row.tenant_id)) return { status: 'unknown_transaction' };

@@ -14,6 +14,8 @@ const SCHEMA = [
   'CREATE TABLE actors (actor TEXT PRIMARY KEY, first_seen_at INTEGER NOT NULL, last_seen_at INTEGER NOT NULL)',
   // Known-scalper entries naming this subject (a user or a device).
   'CREATE TABLE flags (id TEXT PRIMARY KEY, reason TEXT NOT NULL, added_at INTEGER NOT NULL)',
+  // Resale listings far above face value made by this seller or from this device (the marketplace's suspicion check).
+  'CREATE TABLE high_markup_listings (listing_id TEXT PRIMARY KEY, at INTEGER NOT NULL)',
 ] as const;
 
 const HOUR_MS = 3_600_000;
@@ -94,6 +96,19 @@ export class RiskDO extends DurableObject<Env> {
   /** A later check refused the purchase, or it never reached the PSP: it no longer counts. */
   releaseAttempt(transactionId: string): boolean {
     return this.sql.exec('DELETE FROM attempts WHERE transaction_id = ? RETURNING transaction_id', transactionId).toArray().length === 1;
+  }
+
+  // ── resale listings ──────────────────────────────────────────────────────────────────────────────
+
+  /**
+   * Counts a listing far above face value (once per listing) and answers how many this subject made in the
+   * last `windowMs`, and whether a known-scalper entry names it.
+   */
+  noteHighMarkupListing(listingId: string, windowMs: number, now = Date.now()): { recent: number; knownScalper: boolean } {
+    this.sql.exec('DELETE FROM high_markup_listings WHERE at <= ?', now - windowMs);
+    this.sql.exec('INSERT INTO high_markup_listings (listing_id, at) VALUES (?, ?) ON CONFLICT DO NOTHING', listingId, now);
+    const recent = this.sql.exec<{ n: number }>('SELECT COUNT(*) AS n FROM high_markup_listings').one().n;
+    return { recent, knownScalper: this.sql.exec('SELECT 1 FROM flags LIMIT 1').toArray().length > 0 };
   }
 
   // ── known-scalper flags (the list itself is the tenant's ScalperRegistryDO) ──────────────────────

@@ -1,6 +1,6 @@
 import { OutboxObject } from './OutboxObject';
 import { TICKET_SCHEMA_STEPS, type TicketRow, toTicketView } from './ticket/schema';
-import type { MintClaim, TicketIssue, TicketView } from './ticket/types';
+import type { ListedTicket, ListRefusal, MintClaim, TicketIssue, TicketView, TransferClaim, TransferStart } from './ticket/types';
 
 /** Refusals by the chain (not outages) a mint survives before it is dead-lettered. */
 export const MAX_MINT_ATTEMPTS = 3;
@@ -168,18 +168,143 @@ export class TicketDO extends OutboxObject {
     await this.rearm();
   }
 
+  /**
+   * Puts the ticket on sale under `listingId`: only its holder's, only while valid, and only once its NFT (when
+   * it has one) is minted, so the sale can move it. Listing it again under the same listing is harmless.
+   */
+  async list(input: {
+    tenantId: string;
+    sellerId: string;
+    listingId: string;
+  }): Promise<({ ok: true } & ListedTicket) | ({ ok: false } & ListRefusal)> {
+    const row = this.row();
+    if (!row || row.tenant_id !== input.tenantId || row.owner_id !== input.sellerId) {
+      return { ok: false, reason: 'not_found', message: 'Ticket not found' };
+    }
+    const costBasis = row.cost_basis ?? row.face_value;
+    if (row.status === 'listed' && row.listing_id === input.listingId) return { ok: true, view: toTicketView(row), costBasis };
+    if (row.status !== 'valid') return { ok: false, reason: 'not_transferable', message: `The ticket is ${row.status}` };
+    if (row.nft_status && (row.nft_status !== 'minted' || row.burned === 1)) {
+      return { ok: false, reason: 'not_transferable', message: "The ticket's NFT is not minted yet" };
+    }
+    const view = this.change(`status = 'listed', listing_id = ?`, [input.listingId], 'ticket.listed');
+    await this.rearm();
+    return { ok: true, view, costBasis };
+  }
+
+  /** Takes the ticket off sale (the listing was cancelled), unless a sale is moving it. */
+  async unlist(listingId: string): Promise<void> {
+    const row = this.row();
+    if (row?.status !== 'listed' || row.listing_id !== listingId || row.transfer_escrow_id) return;
+    this.change(`status = 'valid', listing_id = NULL`, [], 'ticket.unlisted');
+    await this.rearm();
+  }
+
+  /**
+   * The listing's buyer paid: the ticket goes to them. Without an NFT that is done at once; with one, the mint
+   * queue moves the token to `buyerAddress` and confirms. Asking again for the same escrow answers the same.
+   */
+  async beginTransfer(input: {
+    listingId: string;
+    escrowId: string;
+    buyerId: string;
+    buyerAddress: string | null;
+    price: number;
+  }): Promise<TransferStart> {
+    const row = this.row();
+    if (!row || row.listing_id !== input.listingId) {
+      if (row?.transfer_escrow_id === null && row.owner_id === input.buyerId) return { state: 'done' };
+      return { state: 'refused', message: 'The ticket is not on this listing' };
+    }
+    if (row.transfer_escrow_id === input.escrowId) return row.chain ? { state: 'queued', chain: row.chain } : { state: 'done' };
+    if (row.status !== 'listed' || row.transfer_escrow_id) return { state: 'refused', message: `The ticket is ${row.status}` };
+    if (!row.chain || !row.nft_status) {
+      this.finishTransfer(row, { escrowId: input.escrowId, buyerId: input.buyerId, address: null, price: input.price }, null);
+      await this.rearm();
+      return { state: 'done' };
+    }
+    if (!input.buyerAddress) return { state: 'refused', message: "The buyer's custodial address is unknown" };
+    this.ctx.storage.sql.exec(
+      `UPDATE ticket SET transfer_escrow_id = ?, transfer_to = ?, transfer_address = ?, transfer_price = ?, transfer_hash = NULL,
+         transfer_attempts = 0, updated_at = ? WHERE id = 1`,
+      input.escrowId,
+      input.buyerId,
+      input.buyerAddress,
+      input.price,
+      Date.now(),
+    );
+    return { state: 'queued', chain: row.chain };
+  }
+
+  /** The transfer consumer's claim before it signs: who holds the token, where it goes, what may already carry it. */
+  claimTransfer(escrowId: string): TransferClaim {
+    const row = this.row();
+    if (!row) return { action: 'skip', reason: 'unknown' };
+    if (row.transfer_escrow_id !== escrowId || !row.chain || !row.transfer_address) return { action: 'skip', reason: 'no_transfer' };
+    return { action: 'transfer', chain: row.chain, fromUserId: row.owner_id, to: row.transfer_address, transactionHash: row.transfer_hash };
+  }
+
+  recordTransferTransaction(escrowId: string, transactionHash: string): void {
+    this.ctx.storage.sql.exec(
+      'UPDATE ticket SET transfer_hash = ?, updated_at = ? WHERE id = 1 AND transfer_escrow_id = ?',
+      transactionHash,
+      Date.now(),
+      escrowId,
+    );
+  }
+
+  /** The chain moved the token: the buyer holds the ticket (valid, off sale), at the price they paid. */
+  async confirmTransfer(escrowId: string, transactionHash: string | null): Promise<void> {
+    const row = this.row();
+    if (!row || row.transfer_escrow_id !== escrowId || !row.transfer_to) return;
+    const to = { escrowId, buyerId: row.transfer_to, address: row.transfer_address, price: row.transfer_price ?? row.face_value };
+    this.finishTransfer(row, to, transactionHash ?? row.transfer_hash);
+    await this.rearm();
+  }
+
+  /**
+   * The chain refused the transfer (not an outage). Counted; after MAX_MINT_ATTEMPTS the transfer is given up:
+   * the seller keeps the ticket, still on its listing, and the sale is told (its buyer is refunded).
+   */
+  async refuseTransfer(escrowId: string, error: string): Promise<{ attempts: number; failed: boolean }> {
+    const row = this.row();
+    if (!row || row.transfer_escrow_id !== escrowId) return { attempts: 0, failed: false };
+    const attempts = row.transfer_attempts + 1;
+    if (attempts < MAX_MINT_ATTEMPTS) {
+      this.ctx.storage.sql.exec('UPDATE ticket SET transfer_attempts = ?, last_error = ? WHERE id = 1', attempts, error.slice(0, 500));
+      return { attempts, failed: false };
+    }
+    const transfer = { listingId: row.listing_id ?? '', escrowId, fromUserId: row.owner_id, toUserId: row.transfer_to ?? '' };
+    const set = `transfer_escrow_id = NULL, transfer_to = NULL, transfer_address = NULL, transfer_price = NULL, transfer_hash = NULL,
+      transfer_attempts = 0, last_error = ?`;
+    this.change(set, [error.slice(0, 500)], 'ticket.transfer_failed', { transfer });
+    await this.rearm();
+    return { attempts, failed: true };
+  }
+
+  private finishTransfer(
+    row: TicketRow,
+    to: { escrowId: string; buyerId: string; address: string | null; price: number },
+    transactionHash: string | null,
+  ): void {
+    const transfer = { listingId: row.listing_id ?? '', escrowId: to.escrowId, fromUserId: row.owner_id, toUserId: to.buyerId };
+    const set = `status = 'valid', listing_id = NULL, owner_id = ?, owner_address = COALESCE(?, owner_address), cost_basis = ?,
+      transfer_escrow_id = NULL, transfer_to = NULL, transfer_address = NULL, transfer_price = NULL, transfer_hash = ?, transfer_attempts = 0`;
+    this.change(set, [to.buyerId, to.address, to.price, transactionHash], 'ticket.transferred', { transfer });
+  }
+
   /** One change of the ticket and its event, in one transaction. */
-  private change(set: string, values: unknown[], event: string): TicketView {
+  private change(set: string, values: unknown[], event: string, extra: Record<string, unknown> = {}): TicketView {
     const now = Date.now();
     return this.ctx.storage.transactionSync(() => {
       this.ctx.storage.sql.exec(`UPDATE ticket SET ${set}, version = version + 1, updated_at = ? WHERE id = 1`, ...values, now);
-      return this.emit(event, now);
+      return this.emit(event, now, extra);
     });
   }
 
-  private emit(type: string, now: number): TicketView {
+  private emit(type: string, now: number, extra: Record<string, unknown> = {}): TicketView {
     const view = toTicketView(this.row() as TicketRow);
-    this.outbox.append({ type, tenantId: view.tenantId, payload: view }, now);
+    this.outbox.append({ type, tenantId: view.tenantId, payload: { ...view, ...extra } }, now);
     return view;
   }
 }

@@ -1,18 +1,28 @@
+import { eventEndsAt } from '../src/domain/event-time';
+import type { LedgerLine } from '../src/domain/ledger';
+import type { PayoutRefusal } from '../src/domain/payout';
 import { eventStub } from '../src/lib/stubs';
+import type { PayoutView as ProviderPayout } from '../src/psp/adapter';
+import { pspWith } from '../src/psp/registry';
 import type { VenueProfile, VenueProfileBody } from '../src/schemas/catalog';
 import { adoptDedupTable, DedupInbox } from './dedup';
+import { IDEMPOTENCY_TABLE_STEP } from './idempotency';
 import { OutboxObject } from './OutboxObject';
+import { outboxBackoffMs } from './outbox';
+import { idempotent } from './payment/idempotency';
+import type { PaymentResult, Reply } from './payment/types';
 import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
 import {
   BALANCE_SCHEMA_STEPS,
   BalanceBook,
   type BalanceMove,
-  DEFAULT_EVENT_HOURS,
   DEFAULT_RESERVE_BPS,
   DEFAULT_SETTLEMENT_DELAY_HOURS,
   type VenueBalances,
 } from './venue/balances';
-import type { VenueRefund, VenueSale } from './venue/types';
+import { payoutCall } from './venue/payout-calls';
+import { PAYOUT_SCHEMA_STEPS, PayoutBook, type PayoutChange, type PayoutRow, payoutView } from './venue/payouts';
+import type { PayoutRequest, VenuePayout, VenueRefund, VenueSale } from './venue/types';
 
 /**
  * One object per (tenant, venue): the venue profile, the trailing volume that picks its fee tier, and its
@@ -25,6 +35,8 @@ const SCHEMA = [
   'CREATE TABLE daily_volume (day TEXT PRIMARY KEY, amount INTEGER NOT NULL)',
   ...adoptDedupTable('applied_events', 'applied_at'),
   ...BALANCE_SCHEMA_STEPS,
+  IDEMPOTENCY_TABLE_STEP,
+  ...PAYOUT_SCHEMA_STEPS,
 ];
 
 const DAY_MS = 86_400_000;
@@ -100,6 +112,20 @@ export class VenueDO extends OutboxObject {
     });
   }
 
+  /** Credits back what a chargeback took and the venue won back, each once per event id (not counted as sales volume). */
+  recordReinstatements(items: readonly VenueRefund[]): Promise<number> {
+    return this.applyOnce(items, (item, now) => {
+      const move = this.book().credit(item.catalogEventId, now, item.amount, item.currency);
+      if (move) this.emitMove(move, item.currency, now);
+    });
+  }
+
+  /** The event's end moved (its profile changed): its pending sales are released at the new end plus the delay. */
+  async rescheduleEvent(catalogEventId: string, endsAt: number): Promise<void> {
+    this.book().reschedule(catalogEventId, endsAt + this.settlementDelayMs());
+    await this.rearm();
+  }
+
   /** Applies each item not applied before (by its event id) in one transaction; returns how many were new. */
   private async applyOnce<T extends { eventId: string }>(items: readonly T[], apply: (item: T, now: number) => void): Promise<number> {
     const applied = this.ctx.storage.transactionSync(() => {
@@ -133,16 +159,19 @@ export class VenueDO extends OutboxObject {
   private async releaseTimes(catalogEventIds: string[]): Promise<Map<string, number>> {
     const tenantId = this.profile()?.tenantId;
     const unknown = [...new Set(catalogEventIds)].filter((id) => !this.book().knowsEvent(id));
-    const delayMs = (this.profile()?.settlementDelayHours ?? DEFAULT_SETTLEMENT_DELAY_HOURS) * 3600_000;
+    const delayMs = this.settlementDelayMs();
     const times = new Map<string, number>();
     if (!tenantId) return times;
     for (const id of unknown) {
       const event = await eventStub(this.env, tenantId, id).profile();
       if (!event) continue;
-      const ends = event.endsAt ? Date.parse(event.endsAt) : Date.parse(event.startsAt) + DEFAULT_EVENT_HOURS * 3600_000;
-      times.set(id, ends + delayMs);
+      times.set(id, eventEndsAt(event) + delayMs);
     }
     return times;
+  }
+
+  private settlementDelayMs(): number {
+    return (this.profile()?.settlementDelayHours ?? DEFAULT_SETTLEMENT_DELAY_HOURS) * 3600_000;
   }
 
   private emitMove(move: BalanceMove, currency: string, now: number): void {
@@ -164,15 +193,155 @@ export class VenueDO extends OutboxObject {
     );
   }
 
-  protected override nextDeadline(): number | null {
-    return this.book().nextReleaseAt();
+  /**
+   * A payout request (POST …/payout), once per Idempotency-Key: checked against what is payable and the day's
+   * limit and opened in one transaction (so of two concurrent requests that only one fits, one is refused),
+   * then submitted to Stripe. An outage leaves it pending and the alarm submits it again.
+   */
+  async requestPayout(input: PayoutRequest): Promise<PaymentResult> {
+    const scope = `payout:${input.tenantId}:${input.userId}:${input.idempotencyKey}`;
+    return idempotent(this.ctx.storage.sql, scope, input, async (): Promise<Reply> => {
+      const profile = this.profile();
+      if (!profile?.stripeAccountId) {
+        return refusal('INVALID_STATE_TRANSITION', 'The venue has no Stripe connected account (stripeAccountId) to pay out to');
+      }
+      if (input.instant && !this.config.psp.stripePlatformAccountId) {
+        return refusal('PSP_NOT_CONFIGURED', 'Instant payouts need STRIPE_PLATFORM_ACCOUNT_ID, where their fee is collected');
+      }
+      const payoutId = `vpo_${crypto.randomUUID().replaceAll('-', '')}`;
+      const opened = this.ctx.storage.transactionSync(() => {
+        const now = Date.now();
+        const { payable, currency } = this.balances(now);
+        const result = this.payouts().open({
+          payoutId,
+          amount: input.amount,
+          type: input.instant ? 'instant' : 'standard',
+          account: profile.stripeAccountId as string,
+          currency,
+          requestedBy: input.userId,
+          payable,
+          now,
+        });
+        if (!('refusal' in result)) this.record(result, now);
+        return result;
+      });
+      if ('refusal' in opened) return payoutRefused(opened.refusal);
+      await this.runPayoutTasks(Date.now(), payoutId);
+      await this.rearm();
+      const row = this.payouts().get(payoutId) as PayoutRow;
+      if (row.status === 'failed')
+        return refusal('PSP_REQUEST_REJECTED', `Stripe refused the payout: ${row.failure_message ?? row.failure_code}`);
+      return { ok: true, status: 200, body: this.payoutAnswer(row) };
+    });
   }
 
-  /** Releases the events whose settlement time has come. */
+  private payoutAnswer(row: PayoutRow) {
+    const payout = this.viewOf(row);
+    const message = 'Payout initiated';
+    return { success: true, message, amount: payout.amount, type: payout.type, estimatedArrival: payout.estimatedArrival, payout };
+  }
+
+  /** The venue's payouts, newest first. */
+  listPayouts(limit: number, before?: { at: number; id: string }): VenuePayout[] {
+    return this.payouts()
+      .list(limit, before)
+      .map((row) => this.viewOf(row));
+  }
+
+  /** A payout's Stripe event (`payout.paid`, `payout.failed`, …), once per event id. */
+  async applyPayoutEvent(
+    eventId: string,
+    payoutId: string,
+    seen: ProviderPayout,
+  ): Promise<'applied' | 'duplicate' | 'unchanged' | 'unknown_payout'> {
+    const result = this.ctx.storage.transactionSync(() => {
+      if (!this.payouts().get(payoutId)) return 'unknown_payout';
+      const now = Date.now();
+      if (!new DedupInbox(this.ctx.storage.sql).claim(eventId, now)) return 'duplicate';
+      const change = this.payouts().apply(payoutId, seen, now);
+      if (!change) return 'unchanged';
+      this.record(change, now);
+      return 'applied';
+    });
+    await this.rearm();
+    return result;
+  }
+
+  private payouts(): PayoutBook {
+    return new PayoutBook(this.ctx.storage.sql, this.profile()?.venueId ?? 'unknown');
+  }
+
+  private viewOf(row: PayoutRow): VenuePayout {
+    const profile = this.profile();
+    return payoutView(row, profile?.tenantId ?? '', profile?.venueId ?? '');
+  }
+
+  /** Call inside a transaction: a payout's change moves `available` with its ledger lines and goes out as an event. */
+  private record(change: PayoutChange, now: number): void {
+    const delta = change.lines.filter((l) => l.account.endsWith(':available')).reduce((sum, l: LedgerLine) => sum - l.amount, 0);
+    if (delta !== 0) this.book().addAvailable(delta, change.row.currency);
+    this.outbox.append(
+      {
+        type: 'venue.payout_updated',
+        tenantId: this.profile()?.tenantId,
+        payload: { payout: this.viewOf(change.row), ledger: change.lines },
+      },
+      now,
+    );
+  }
+
+  /** Runs the due Stripe calls of payouts (all, or one payout's): an outage retries later, a refusal fails the payout. */
+  private async runPayoutTasks(now: number, only?: string): Promise<void> {
+    const profile = this.profile();
+    const connect = pspWith(this.env, this.config, 'stripe', 'connect')?.connect;
+    if (!profile || !connect) return;
+    const ids = { tenantId: profile.tenantId, venueId: profile.venueId, platformAccount: this.config.psp.stripePlatformAccountId };
+    for (const task of this.payouts().dueTasks(now)) {
+      if (only && task.payout_id !== only) continue;
+      const row = this.payouts().get(task.payout_id);
+      if (!row || (task.kind === 'submit' && row.status !== 'pending')) {
+        this.payouts().unschedule(task.payout_id, task.kind);
+        continue;
+      }
+      const result = await payoutCall(connect, row, task.kind, ids);
+      this.ctx.storage.transactionSync(() => {
+        const at = Date.now();
+        if (result.ok) {
+          this.payouts().unschedule(row.payout_id, task.kind);
+          const change = result.payout ? this.payouts().apply(row.payout_id, result.payout, at) : null;
+          if (change) this.record(change, at);
+        } else if (task.kind === 'submit' && !result.failure.retryable) {
+          const change = this.payouts().refuse(row.payout_id, result.failure.code ?? 'payout_refused', result.failure.message, at);
+          if (change) this.record(change, at);
+        } else {
+          this.logger.warn('payout.call_failed', { payoutId: row.payout_id, task: task.kind, kind: result.failure.kind });
+          this.payouts().retryLater(row.payout_id, task.kind, at + outboxBackoffMs(task.attempts + 1));
+        }
+      });
+    }
+  }
+
+  protected override nextDeadline(): number | null {
+    const times = [this.book().nextReleaseAt(), this.payouts().nextTaskAt()].filter((t): t is number => t !== null);
+    return times.length ? Math.min(...times) : null;
+  }
+
+  /** Releases the events whose settlement time has come, and makes the Stripe calls payouts still owe. */
   protected override async onDeadline(now: number): Promise<void> {
     this.ctx.storage.transactionSync(() => {
       const { currency } = this.balances(now);
       for (const move of this.book().releaseDue(now)) this.emitMove(move, currency, now);
     });
+    await this.runPayoutTasks(now);
   }
+}
+
+function refusal(code: 'INVALID_STATE_TRANSITION' | 'PSP_NOT_CONFIGURED' | 'PSP_REQUEST_REJECTED', message: string): Reply {
+  return { ok: false, refusal: { code, message } };
+}
+
+function payoutRefused(r: PayoutRefusal): Reply {
+  if (r.code === 'VALIDATION_ERROR')
+    return { ok: false, refusal: { code: r.code, message: 'Validation failed', errors: [{ field: r.field, message: r.message }] } };
+  return { ok: false, refusal: { code: r.code, message: r.message } };
 }

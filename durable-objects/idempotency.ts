@@ -1,5 +1,11 @@
 import type { IdempotencyRecord } from '../src/domain/idempotency';
 
+/** The table IdempotencyStore keeps its records in; each object that takes Idempotency-Keys creates it. */
+export const IDEMPOTENCY_TABLE_STEP = `CREATE TABLE idempotency (
+     scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
+     status INTEGER, body TEXT, expires_at INTEGER NOT NULL
+   )`;
+
 /** A finished request's stored answer: its status and the text kept to replay it. */
 export type StoredAnswer = { status: number; body: string };
 export type StoredIdempotencyRecord = IdempotencyRecord & { body: string | null };

@@ -25,6 +25,7 @@ import { adminRoutes } from './routes/admin';
 import { catalogRoutes } from './routes/catalog';
 import { checkoutRoutes } from './routes/checkout';
 import { checkoutWebhookRoutes } from './routes/checkout-webhooks';
+import { complianceRoutes } from './routes/compliance';
 import { feeRoutes } from './routes/fees';
 import { fraudAdminRoutes } from './routes/fraud-admin';
 import { healthRoutes } from './routes/health';
@@ -100,6 +101,7 @@ export function createApp() {
   app.route('/', ticketRoutes);
   app.route('/', venueRoutes);
   app.route('/', fraudAdminRoutes);
+  app.route('/', complianceRoutes);
 
   app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
     type: 'http',

@@ -11,6 +11,7 @@ export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO'
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';
 export { RiskDO } from '../durable-objects/RiskDO';
 export { ScalperRegistryDO } from '../durable-objects/ScalperRegistryDO';
+export { SellerDO } from '../durable-objects/SellerDO';
 export { TicketDO } from '../durable-objects/TicketDO';
 export { TicketHolderDO } from '../durable-objects/TicketHolderDO';
 export { TokenBrokerDO } from '../durable-objects/TokenBrokerDO';

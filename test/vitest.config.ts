@@ -57,6 +57,7 @@ export default defineConfig({
                 STRIPE_SECRET_KEY: 'sk_test_sandbox',
                 PSP_TIMEOUT_MS: '5000',
                 STRIPE_WEBHOOK_SECRET: 'whsec_test',
+                STRIPE_PLATFORM_ACCOUNT_ID: 'acct_1EdgepayPlatform0',
                 SQUARE_ACCESS_TOKEN: 'EAAAsandbox-test',
                 SQUARE_WEBHOOK_SIGNATURE_KEY: 'sq_sig_key_test',
                 SQUARE_WEBHOOK_NOTIFICATION_URL: 'http://edgepay.test/api/v1/webhooks/square',
@@ -84,6 +85,8 @@ export default defineConfig({
                 SMS_FROM: '+15005550006',
                 LOG_LEVEL: 'warn',
                 CUSTODY_SEED: 'test-custody-seed-0123456789abcdefghijklmnop',
+                // 1099-DA: base64 of 32 bytes, the key tax profiles' TINs are encrypted with.
+                TAX_TIN_KEY: 'ZWRnZXBheS10ZXN0LXRpbi1rZXktMDEyMzQ1Njc4OSE=',
                 // The local chains' URLs, contract and minter keys (test/setup/global.node.ts starts them).
                 ...(JSON.parse(inject('chainVars')) as Record<string, string>),
                 CHAIN_COIN_PRICES: 'polygon=25,solana=15000',

@@ -1,5 +1,6 @@
 import { createPrice, createProduct, retrieveOwned } from './stripe/catalog.ts';
 import { createCheckoutSession, expireCheckoutSession, paySession, retrieveCheckoutSession } from './stripe/checkout-sessions.ts';
+import { closeDispute, listDisputes, loseDispute, retrieveDispute, updateDispute } from './stripe/disputes.ts';
 import { canonical, decodeForm, decodeFormBody, type FormObject } from './stripe/form.ts';
 import { createIdempotencyStore } from './stripe/idempotency.ts';
 import { DEFAULT_API_VERSION, invalid, randomSuffix, StripeFailure } from './stripe/objects.ts';
@@ -12,17 +13,22 @@ import {
   retrievePaymentIntent,
 } from './stripe/payment-intents.ts';
 import { createPaymentLink, payLink, retrievePaymentLink } from './stripe/payment-links.ts';
+import { createPayout, retrievePayout, settlePayout } from './stripe/payouts.ts';
 import { createRefund, retrieve, settleRefund } from './stripe/refunds.ts';
 import { type Call, customerCall, emptyState, type Result } from './stripe/state.ts';
+import { createTransfer, retrieveTransfer } from './stripe/transfers.ts';
 import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse } from './types.ts';
 
 /**
  * Stripe emulator, mounted at /stripe: the official `stripe` package talks to it with host/port/protocol set
  * and a fetch that inserts the /stripe prefix. Emulates PaymentIntents (test pm_card_* tokens decide the
  * outcome), Refunds and Charges read-back, Checkout Sessions (payment mode), Products, Prices and Payment Links,
- * Bearer secret-key auth, idempotency (stripe/idempotency.ts) and signed webhook events (stripe/webhooks.ts).
+ * Connect money out (Payouts, Transfers and account debits, Disputes opened by the dispute test cards), Bearer
+ * secret-key auth, idempotency (stripe/idempotency.ts) and signed webhook events (stripe/webhooks.ts).
  * Settings: `refunds`: 'succeeded' (default) | 'pending'; `checkout` (how the sandbox's customer pays a
- * session or link): 'card' (default, paid at once) | 'delayed' | 'delayed_failure' (see checkout-sessions.ts).
+ * session or link): 'card' (default, paid at once) | 'delayed' | 'delayed_failure' (see checkout-sessions.ts);
+ * `payouts` (how complete() settles a payout): 'paid' (default) | 'failed' (see payouts.ts); `transfers`:
+ * 'succeeded' (default) | 'failed' (POST /v1/transfers refused as for an account that cannot receive them).
  */
 type Route = { endpoint: string; run(call: Call): Result };
 
@@ -43,6 +49,14 @@ const ROUTES: Array<[method: string, path: RegExp, run: (call: Call, id: string)
   ['GET', /^\/v1\/prices\/([^/]+)$/, (call, id) => retrieveOwned(call, 'price', id)],
   ['POST', /^\/v1\/payment_links$/, createPaymentLink],
   ['GET', /^\/v1\/payment_links\/([^/]+)$/, retrievePaymentLink],
+  ['POST', /^\/v1\/payouts$/, createPayout],
+  ['GET', /^\/v1\/payouts\/([^/]+)$/, retrievePayout],
+  ['POST', /^\/v1\/transfers$/, createTransfer],
+  ['GET', /^\/v1\/transfers\/([^/]+)$/, retrieveTransfer],
+  ['GET', /^\/v1\/disputes$/, listDisputes],
+  ['GET', /^\/v1\/disputes\/([^/]+)$/, retrieveDispute],
+  ['POST', /^\/v1\/disputes\/([^/]+)$/, updateDispute],
+  ['POST', /^\/v1\/disputes\/([^/]+)\/close$/, closeDispute],
 ];
 
 function route(method: string, path: string): Route | null {
@@ -163,17 +177,34 @@ export function createStripeProvider(): SandboxProvider {
   return {
     name: 'stripe',
     deferLatency: true,
-    settings: { refunds: ['succeeded', 'pending'], checkout: ['card', 'delayed', 'delayed_failure'] },
+    settings: {
+      refunds: ['succeeded', 'pending'],
+      checkout: ['card', 'delayed', 'delayed_failure'],
+      payouts: ['paid', 'failed'],
+      transfers: ['succeeded', 'failed'],
+    },
     handle,
     /**
      * `pi_…` in requires_action: the customer passed 3-D Secure. `re_…` pending: the refund settles.
      * `cs_…`: the customer pays the Checkout Session (checkout.session.completed); an expired one cannot be
      * paid: { notified: false, status: 409 }. `plink_…`: a customer pays the link (a new paid session).
+     * `po_…` pending: the payout reaches the bank, paid or (setting payouts=failed) failed. `du_…` not yet
+     * decided: the issuer decides the dispute against the merchant (lost, charge.dispute.closed).
      */
     async complete(id, ctx) {
-      const entry = state.intents.get(id) ?? state.refunds.get(id) ?? state.sessions.get(id) ?? state.links.get(id);
+      const entry =
+        state.intents.get(id) ??
+        state.refunds.get(id) ??
+        state.sessions.get(id) ??
+        state.links.get(id) ??
+        state.payouts.get(id) ??
+        state.disputes.get(id);
       if (!entry) return null;
       const call = customerCall(ctx, state, entry);
+      const payout = state.payouts.get(id);
+      if (payout) return { notified: settlePayout(call, payout) };
+      const dispute = state.disputes.get(id);
+      if (dispute) return { notified: loseDispute(call, dispute) };
       const intent = state.intents.get(id);
       if (intent) return { notified: completeAuthentication(call, intent) };
       const session = state.sessions.get(id);

@@ -1,5 +1,7 @@
 import type { PaymentState } from '../../src/domain/payment-state';
 import type { PspId } from '../../src/psp/types';
+import { IDEMPOTENCY_TABLE_STEP } from '../idempotency';
+import { DISPUTE_SCHEMA_STEPS } from './disputes';
 import { LIMIT_CONFIRM_SCHEMA_STEP } from './limit-confirm';
 import { TICKET_SCHEMA_STEP } from './tickets';
 
@@ -16,10 +18,7 @@ export const PAYMENT_SCHEMA_STEPS = [
      attempt INTEGER NOT NULL, refunded_amount INTEGER NOT NULL DEFAULT 0,
      version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
    )`,
-  `CREATE TABLE idempotency (
-     scope TEXT PRIMARY KEY, fingerprint TEXT NOT NULL, state TEXT NOT NULL,
-     status INTEGER, body TEXT, expires_at INTEGER NOT NULL
-   )`,
+  IDEMPOTENCY_TABLE_STEP,
   `CREATE TABLE refunds (
      refund_id TEXT PRIMARY KEY, idempotency_key TEXT, amount INTEGER NOT NULL, reason TEXT,
      status TEXT NOT NULL CHECK (status IN ('processing', 'pending', 'completed', 'failed')),
@@ -41,6 +40,8 @@ export const PAYMENT_SCHEMA_STEPS = [
    ALTER TABLE limit_confirm ADD COLUMN admission_jti TEXT`,
   // The order's tickets: issued once paid, voided once refunded in full (tickets.ts).
   TICKET_SCHEMA_STEP,
+  // Chargebacks on the payment (disputes.ts).
+  ...DISPUTE_SCHEMA_STEPS,
 ] as const;
 
 /** The single `payment` row (id = 1). */

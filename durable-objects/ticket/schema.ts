@@ -15,6 +15,15 @@ export const TICKET_SCHEMA_STEPS = [
      burned INTEGER NOT NULL DEFAULT 0, burn_hash TEXT,
      version INTEGER NOT NULL, created_at INTEGER NOT NULL, updated_at INTEGER NOT NULL
    )`,
+  // Resale: the listing it is on, what its holder paid for it, and a transfer to a buyer under way.
+  `ALTER TABLE ticket ADD COLUMN listing_id TEXT;
+   ALTER TABLE ticket ADD COLUMN cost_basis INTEGER;
+   ALTER TABLE ticket ADD COLUMN transfer_escrow_id TEXT;
+   ALTER TABLE ticket ADD COLUMN transfer_to TEXT;
+   ALTER TABLE ticket ADD COLUMN transfer_address TEXT;
+   ALTER TABLE ticket ADD COLUMN transfer_price INTEGER;
+   ALTER TABLE ticket ADD COLUMN transfer_hash TEXT;
+   ALTER TABLE ticket ADD COLUMN transfer_attempts INTEGER NOT NULL DEFAULT 0`,
 ] as const;
 
 export type TicketRow = {
@@ -43,6 +52,14 @@ export type TicketRow = {
   last_error: string | null;
   burned: number;
   burn_hash: string | null;
+  listing_id: string | null;
+  cost_basis: number | null;
+  transfer_escrow_id: string | null;
+  transfer_to: string | null;
+  transfer_address: string | null;
+  transfer_price: number | null;
+  transfer_hash: string | null;
+  transfer_attempts: number;
   version: number;
   created_at: number;
   updated_at: number;

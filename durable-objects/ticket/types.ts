@@ -73,3 +73,23 @@ export type TicketView = z.infer<typeof TicketView>;
 export type MintClaim =
   | { action: 'mint'; chain: Chain; owner: string; tokenId: string; transactionHash: string | null }
   | { action: 'skip'; reason: 'unknown' | 'not_minted_here' | 'minted' | 'void' | 'failed' };
+
+/** Why a ticket cannot go on sale (or be sold) now. */
+export type ListRefusal = { reason: 'not_found' | 'not_transferable'; message: string };
+
+/** What listing a ticket tells the marketplace: the ticket, and what its holder paid for it. */
+export type ListedTicket = { view: TicketView; costBasis: number };
+
+/** A transfer to a buyer: done at once (no NFT), queued for the mint queue, or refused (the ticket is not on this listing). */
+export type TransferStart = { state: 'done' } | { state: 'queued'; chain: Chain } | { state: 'refused'; message: string };
+
+/** What the transfer consumer may do with a ticket: move its token from the seller's custodial address to the buyer's. */
+export type TransferClaim =
+  | { action: 'transfer'; chain: Chain; fromUserId: string; to: string; transactionHash: string | null }
+  | { action: 'skip'; reason: 'unknown' | 'no_transfer' };
+
+/** `ticket.transferred` and `ticket.transfer_failed`: the ticket, and the sale that moved it (or failed to). */
+export const TicketTransferEvent = TicketView.extend({
+  transfer: z.object({ listingId: z.string(), escrowId: z.string(), fromUserId: z.string(), toUserId: z.string() }),
+});
+export type TicketTransferEvent = z.infer<typeof TicketTransferEvent>;

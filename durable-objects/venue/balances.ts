@@ -18,8 +18,6 @@ export const BALANCE_SCHEMA_STEPS = [
 
 export const DEFAULT_SETTLEMENT_DELAY_HOURS = 48;
 export const DEFAULT_RESERVE_BPS = 500;
-/** An event without `endsAt` is taken to last this long. */
-export const DEFAULT_EVENT_HOURS = 4;
 
 export type BalanceMove = {
   reason: 'settlement' | 'refund_after_settlement' | 'sale_after_settlement';
@@ -58,7 +56,8 @@ export class BalanceBook {
     );
   }
 
-  private addAvailable(amount: number, currency: string): void {
+  /** Call inside a transaction: moves `available` by `amount` (negative takes out). */
+  addAvailable(amount: number, currency: string): void {
     this.sql.exec(
       'INSERT INTO balance (id, available, currency) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE SET available = available + excluded.available',
       amount,
@@ -104,6 +103,15 @@ export class BalanceBook {
 
   private bucket(catalogEventId: string): Bucket {
     return this.sql.exec<Bucket>('SELECT pending, released_at FROM balance_events WHERE catalog_event_id = ?', catalogEventId).one();
+  }
+
+  /** An event moved: its sales not yet released wait for the new time. */
+  reschedule(catalogEventId: string, releasesAt: number): void {
+    this.sql.exec(
+      'UPDATE balance_events SET releases_at = ? WHERE catalog_event_id = ? AND released_at IS NULL',
+      releasesAt,
+      catalogEventId,
+    );
   }
 
   /** When the next bucket is due for release, or null. */

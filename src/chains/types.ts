@@ -13,6 +13,16 @@ export interface MintRequest {
   readonly owner: string;
 }
 
+/** A minted ticket to move to a new holder (a resale). */
+export interface TransferRequest {
+  readonly ticketId: string;
+  readonly tenantId: string;
+  /** The current holder's user id: on Solana its custodial key signs the transfer; on Polygon the issuer moves the token. */
+  readonly fromUserId: string;
+  /** The new holder's custodial address on this chain. */
+  readonly to: string;
+}
+
 /** A signed transaction, known by its hash before it is broadcast. */
 export interface SignedMint {
   readonly transactionHash: string;
@@ -55,7 +65,7 @@ export class ChainUnavailableError extends Error {
 
 export interface ChainAdapter {
   readonly chain: Chain;
-  /** Most tickets one `mint` call takes (100 on Polygon: one batch call; 50 on Solana: as many transactions as fit). */
+  /** Most tickets one `mint` or `transfer` call takes (100 on Polygon: one batch call; 50 on Solana: as many transactions as fit). */
   readonly maxBatch: number;
   /** The collection: the ticket contract's address on Polygon, the SPL Token program id on Solana. */
   readonly contract: string;
@@ -71,6 +81,20 @@ export interface ChainAdapter {
   mint(tickets: readonly MintRequest[], onSigned: (signed: readonly SignedMint[]) => Promise<void>): Promise<MintOutcome[]>;
   /** Burns minted tickets (the owner is the custodial key of (tenantId, userId), which the adapter can derive). */
   burn(tickets: readonly { ticketId: string; tenantId: string; ownerUserId: string }[]): Promise<MintOutcome[]>;
+  /**
+   * Moves minted tickets to their new holders (at most maxBatch) and waits for each transaction to be final.
+   * A ticket already held by `to` is done: confirmed without sending anything. `onSigned` runs before broadcasting, as in mint.
+   *
+   * When it returns, every ticket is named by one outcome (a ticket asked twice is moved once, by its first request).
+   * Tickets for which nothing was sent are named by outcomes whose transactionHash is empty and feePaid 0: one
+   * `confirmed` outcome for those already held by `to`, and one `reverted` outcome per ticket that cannot move (never
+   * minted, burned, or held by neither the seller nor `to`; the reason in `error`), so such a ticket never holds back
+   * the others of its call. A `to` that is not an address of the chain throws a plain Error before anything is signed.
+   * On Solana the seller's
+   * emptied token account is closed into the minter, so a transfer's feePaid (the minter's net cost) is its fees, the
+   * buyer's new account's rent being offset; below them if the buyer's account existed already.
+   */
+  transfer(tickets: readonly TransferRequest[], onSigned: (signed: readonly SignedMint[]) => Promise<void>): Promise<MintOutcome[]>;
   /** What minting costs now, from the chain's fee market. */
   feeQuote(): Promise<FeeQuote>;
 }

@@ -1,5 +1,6 @@
-import type { Bindings } from '../env';
+import { type Bindings, parseConfig } from '../env';
 import { loggerFor } from '../lib/logger';
+import { generatePreviousYear1099da } from '../services/tax-forms';
 import { cleanupProcessedRecords } from './cleanup';
 import { beatHeartbeat } from './heartbeat';
 import { reconcilePayments } from './reconcile';
@@ -7,14 +8,15 @@ import { CRON } from './schedules';
 
 type Job = { name: string; run: (env: Bindings, ctx: ExecutionContext) => Promise<unknown> };
 
-/** Jobs per schedule; 1099-DA (yearly) joins with the resale feature it serves. */
+/** Jobs per schedule. */
 export const CRON_JOBS: Record<string, Job[]> = {
   [CRON.everyFiveMinutes]: [
     { name: 'heartbeat', run: (env) => beatHeartbeat(env) },
     { name: 'reconcile', run: reconcilePayments },
   ],
   [CRON.daily]: [{ name: 'cleanup', run: cleanupProcessedRecords }],
-  [CRON.yearly]: [],
+  // 1 January: every tenant's 1099-DA forms of the year just ended.
+  [CRON.yearly]: [{ name: '1099-da', run: (env, ctx) => generatePreviousYear1099da(parseConfig(env), ctx) }],
 };
 
 /** Runs every job of the schedule; one failing job does not stop the others, and the run fails if any did. */

@@ -2,9 +2,11 @@
  * Pricing a ticket order: the catalog check, tax on the subtotal and the fees. Pure; the request and
  * catalog shapes are the API's, imported as types only.
  */
+
 import type { FieldError } from '../lib/errors';
 import type { EventProfile, VenueProfile } from '../schemas/catalog';
 import type { ProcessPaymentBody } from '../schemas/payments';
+import { eventEndsAt } from './event-time';
 import { calculateFees, type FeeBreakdown, resolveVenueTier } from './fees';
 import { calculateTax, type TaxResult } from './tax';
 
@@ -18,10 +20,12 @@ export function priceOrder(
   request: ProcessPaymentBody,
   event: EventProfile | null,
   pricing: { profile: VenueProfile | null; volume30d: number },
+  now = Date.now(),
 ): PricedOrder | { ok: false; errors: FieldError[] } {
   const venue = pricing.profile;
   const invalid = (errors: FieldError[]) => ({ ok: false as const, errors });
   if (!event) return invalid([{ field: 'eventId', message: 'no such event' }]);
+  if (eventEndsAt(event) <= now) return invalid([{ field: 'eventId', message: 'the event has ended' }]);
   if (!venue || event.venueId !== request.venueId)
     return invalid([{ field: 'venueId', message: 'the event does not take place at this venue' }]);
   const priceErrors = checkPrices(request, event);

@@ -81,3 +81,25 @@ export function splitResale(price: number, rates: ResaleSplitRates = {}): Resale
   const platformFee = minor(Math.min(percentOfMinor(p, feeBps), p - venueRoyalty));
   return { venueRoyalty, platformFee, sellerPayout: subMinor(subMinor(p, venueRoyalty), platformFee) };
 }
+
+/** A listing at or above this share of face value is a high markup. */
+export const HIGH_MARKUP_PCT = 200;
+/** High-markup listings by one seller, or from one device, within SUSPICION_WINDOW_MS that make them suspicious. */
+export const SUSPICIOUS_LISTING_COUNT = 3;
+export const SUSPICION_WINDOW_MS = 24 * 3_600_000;
+
+export function isHighMarkup(price: number, faceValue: number): boolean {
+  return BigInt(minor(price)) * 100n >= BigInt(nonNegativeMinor(faceValue, 'faceValue')) * BigInt(HIGH_MARKUP_PCT);
+}
+
+export type ListingSignals = { sellerRecent: number; deviceRecent: number | null; knownScalper: boolean };
+
+/** Why a high-markup listing goes to fraud review (empty: it does not). */
+export function suspiciousListingFlags(signals: ListingSignals): string[] {
+  const flags: string[] = [];
+  if (signals.sellerRecent >= SUSPICIOUS_LISTING_COUNT) flags.push('many_high_markup_listings_by_seller');
+  if (signals.deviceRecent !== null && signals.deviceRecent >= SUSPICIOUS_LISTING_COUNT)
+    flags.push('many_high_markup_listings_from_device');
+  if (signals.knownScalper) flags.push('known_scalper');
+  return flags;
+}

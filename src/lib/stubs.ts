@@ -86,6 +86,11 @@ export function ticketHolderStub(env: Bindings, tenantId: string, userId: string
   return env.TICKET_HOLDERS.get(env.TICKET_HOLDERS.idFromName(`holder:${tenantId}:${userId}`));
 }
 
+/** A user of a tenant as a resale seller: tax profile (and what else the platform keeps about a seller). */
+export function sellerStub(env: Bindings, tenantId: string, userId: string) {
+  return env.SELLERS.get(env.SELLERS.idFromName(`seller:${tenantId}:${userId}`));
+}
+
 /** What the outbox consumer may ask of any object that emits events. */
 export type OutboxSourceStub = { confirmOutboxEvents(eventIds: string[]): Promise<number> };
 
@@ -123,6 +128,8 @@ export function outboxSourceStub(env: Bindings, source: { object: string; id: st
       return get(env.SCALPER_REGISTRIES);
     case 'TicketDO':
       return get(env.TICKETS);
+    case 'SellerDO':
+      return get(env.SELLERS);
     default:
       return null;
   }

@@ -51,6 +51,94 @@ export interface InvoiceCapability {
   invoice(invoiceId: string): Promise<PspResult<InvoiceSummary>>;
 }
 
+/** A payout from a connected account's balance to its bank (Stripe Connect: `Stripe-Account` on POST /v1/payouts). */
+export type PayoutInput = {
+  /** The connected account paid out (acct_…). */
+  account: string;
+  amount: number;
+  currency: string;
+  method: 'standard' | 'instant';
+  /** Deterministic from our payout id: a retry is the same payout. */
+  idempotencyKey: string;
+  /** Our routing ids (tenant, venue, payout), carried back by the payout's events. */
+  metadata: Record<string, string>;
+  description?: string;
+};
+
+export type PayoutView = {
+  id: string;
+  status: 'pending' | 'in_transit' | 'paid' | 'failed' | 'canceled';
+  amount: number;
+  currency: string;
+  /** Expected arrival (ms since epoch), when the provider gives one. */
+  arrivalDate: number | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+};
+
+/**
+ * A transfer between the platform and a connected account: to `destination` from the platform's balance, or,
+ * with `fromAccount`, from that connected account to the platform (an account debit: the request is made as
+ * `fromAccount` and `destination` is the platform's own account id).
+ */
+export type TransferInput = {
+  destination: string;
+  amount: number;
+  currency: string;
+  transferGroup?: string;
+  /** The charge (ch_…) whose funds pay it, so the transfer waits for them rather than for the platform's balance. */
+  sourceTransaction?: string;
+  fromAccount?: string;
+  idempotencyKey: string;
+  metadata: Record<string, string>;
+};
+
+export type TransferView = { id: string; amount: number; currency: string; destination: string; transferGroup: string | null };
+
+/** Stripe Connect money out: payouts of connected accounts and transfers between them and the platform. */
+export interface ConnectCapability {
+  createPayout(input: PayoutInput): Promise<PspResult<PayoutView>>;
+  createTransfer(input: TransferInput): Promise<PspResult<TransferView>>;
+  /**
+   * The metadata of a PaymentIntent (our routing ids), for events that carry only its id, such as disputes;
+   * `account` when it was made on a connected account.
+   */
+  paymentMetadata(paymentIntentId: string, account?: string): Promise<PspResult<Record<string, string>>>;
+}
+
+/**
+ * Connect notifications in the common model: a payout's outcome (`payout.paid`, `payout.failed`, …) and a
+ * dispute on a charge (`charge.dispute.created`, `charge.dispute.closed`, …). `account` is the connected
+ * account the event happened on (null for the platform's own).
+ */
+export type ConnectEvent =
+  | {
+      kind: 'payout';
+      eventId: string;
+      type: string;
+      occurredAt: number;
+      account: string | null;
+      payout: PayoutView;
+      metadata: Record<string, string>;
+    }
+  | {
+      kind: 'dispute';
+      eventId: string;
+      type: string;
+      occurredAt: number;
+      account: string | null;
+      disputeId: string;
+      paymentIntentId: string | null;
+      chargeId: string;
+      amount: number;
+      currency: string;
+      /** Stripe's dispute status: warning_needs_response, needs_response, under_review, won, lost, … */
+      status: string;
+      reason: string;
+      /** True once the dispute is decided (won or lost). */
+      closed: boolean;
+    };
+
 /** The recovery transaction a notification names, with the event its object applies. */
 export type RecoveryRoute = { tenantId: string; transactionId: string; event: RecoveryStripeEvent };
 
@@ -60,6 +148,8 @@ export type RecoveryRoute = { tenantId: string; transactionId: string; event: Re
  */
 export type WebhookEvents = {
   checkout: CheckoutNotification[];
+  /** Stripe Connect: payouts and disputes (Stripe only). */
+  connect?: ConnectEvent | null;
   payment?: { event: PspEvent; ignoredReason: 'unknown_status' | 'unhandled_type' };
   recovery?: RecoveryRoute | null;
 };
@@ -80,6 +170,7 @@ export interface PspAdapter {
   readonly paymentLinks?: PaymentLinkCapability;
   readonly sessionLookup?: SessionLookupCapability;
   readonly invoices?: InvoiceCapability;
+  readonly connect?: ConnectCapability;
   readonly webhooks?: WebhookCapability;
 }
 

@@ -16,6 +16,8 @@ export type PspChargeRequest = {
   idempotencyKey: string;
   /** Connected account that receives the funds (Stripe Connect), when the venue has one. */
   connectedAccount?: string;
+  /** Stripe Connect separate charges and transfers: the transfers that later pay this charge out share it. */
+  transferGroup?: string;
   description?: string;
   returnUrl?: string;
   metadata?: Record<string, string>;

@@ -2,7 +2,7 @@ import { CheckoutProjection } from '../../durable-objects/checkout/types';
 import { HeartbeatPayload } from '../../durable-objects/heartbeat/types';
 import { WebhookReceived } from '../../durable-objects/inbox/types';
 import { PaymentSnapshot, PaymentSucceededPayload, RefundEventPayload, RefundSucceededPayload } from '../../durable-objects/payment/types';
-import { VenueBalanceMoved, type VenueSale } from '../../durable-objects/venue/types';
+import { VenueBalanceMoved, VenuePayoutUpdated, type VenueSale } from '../../durable-objects/venue/types';
 import type { Db } from '../db/client';
 import { upsertEvent, upsertVenue } from '../db/repos/catalog';
 import { applyCheckoutProjection } from '../db/repos/checkout';
@@ -17,17 +17,21 @@ import {
   upsertPaymentTransactions,
   upsertRefund,
 } from '../db/repos/payments';
+import { upsertVenuePayout } from '../db/repos/payouts';
 import { claimEvent, claimEvents, type Tx } from '../db/repos/processed-events';
 import { clearRetry, recordRetry } from '../db/repos/queue-retries';
+import { eventEndsAt } from '../domain/event-time';
 import type { Bindings } from '../env';
 import { type Logger, loggerFor } from '../lib/logger';
 import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
+import { disputeOutboxHandlers, moveVenueShare } from './dispute-handlers';
 import { summarizeFailure } from './failures';
 import { type OutboxHandler, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
 import { riskOutboxHandlers } from './risk-handlers';
+import { sellerOutboxHandlers } from './seller-handlers';
 import { ticketOutboxHandlers } from './ticket-handlers';
 import { withDatabaseOrRetryBatch } from './with-database';
 
@@ -96,7 +100,12 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
     await recordHeartbeat(tx, `${event.source.object}:${event.source.id}`, beat.seq, new Date(beat.beatAt));
   },
   'venue.upserted': (tx, event) => upsertVenue(tx, VenueProfile.parse(event.payload)),
-  'event.upserted': (tx, event) => upsertEvent(tx, EventProfile.parse(event.payload)),
+  'event.upserted': async (tx, event, env) => {
+    const profile = EventProfile.parse(event.payload);
+    await upsertEvent(tx, profile);
+    // A rescheduled event's sales settle at its new end.
+    await venueStub(env, profile.tenantId, profile.venueId).rescheduleEvent(profile.eventId, eventEndsAt(profile));
+  },
   'payment.created': paymentEvent,
   'payment.retrying': paymentEvent,
   'payment.processing': paymentEvent,
@@ -117,12 +126,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
       lines: ledger,
     });
     // The venue gives back its part (the ticket price's share), from the event's pending balance first.
-    const venueShare = ledger.filter((l) => l.account === `venue:${payment.venueId}:pending`).reduce((sum, l) => sum + l.amount, 0);
-    if (venueShare > 0) {
-      await venueStub(env, payment.tenantId, payment.venueId).recordRefunds([
-        { eventId: event.eventId, amount: venueShare, catalogEventId: payment.eventId, currency: payment.currency },
-      ]);
-    }
+    await moveVenueShare(env, payment, event.eventId, ledger);
   },
   'venue.balance_moved': async (tx, event) => {
     const move = VenueBalanceMoved.parse(event.payload);
@@ -134,6 +138,19 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
       lines: move.ledger,
     });
   },
+  'venue.payout_updated': async (tx, event) => {
+    const { payout, ledger } = VenuePayoutUpdated.parse(event.payload);
+    await upsertVenuePayout(tx, payout);
+    if (ledger.length > 0) {
+      await postLedger(tx, {
+        tenantId: payout.tenantId,
+        transactionId: payout.id,
+        eventId: event.eventId,
+        currency: payout.currency,
+        lines: ledger,
+      });
+    }
+  },
   'checkout.updated': async (tx, event, env) => {
     const projection = CheckoutProjection.parse(event.payload);
     await applyCheckoutProjection(tx, event.eventId, projection);
@@ -143,6 +160,8 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   ...recoveryOutboxHandlers,
   ...riskOutboxHandlers,
   ...ticketOutboxHandlers,
+  ...sellerOutboxHandlers,
+  ...disputeOutboxHandlers,
 };
 
 async function applyRefundEvent(tx: Tx, { refund, payment }: Pick<RefundEventPayload, 'refund' | 'payment'>): Promise<void> {

@@ -1,11 +1,11 @@
 import type { NotificationResult } from '../../durable-objects/checkout/types';
-import type { BodySummary } from '../../durable-objects/inbox/types';
+import type { BodySummary, UnmatchedNotification } from '../../durable-objects/inbox/types';
 import type { Bindings, Config } from '../env';
 import { AppError, PayloadTooLargeError } from '../lib/errors';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import type { Logger } from '../lib/logger';
-import { checkoutStub, paymentStub, recoveryTransactionStub, webhookInboxStub } from '../lib/stubs';
-import type { RecoveryRoute, WebhookCapability, WebhookEvents } from '../psp/adapter';
+import { checkoutStub, paymentStub, recoveryTransactionStub, venueStub, webhookInboxStub } from '../lib/stubs';
+import type { ConnectEvent, RecoveryRoute, WebhookCapability, WebhookEvents } from '../psp/adapter';
 import {
   type CheckoutNotification,
   type CheckoutProvider,
@@ -48,6 +48,7 @@ export async function receivePspWebhook(
   const results: string[] = [];
   if (events.checkout.length > 0) results.push(...(await dispatchCheckoutNotifications(env, events.checkout, body)));
   if (events.recovery) results.push(`recovery:${await applyRecoveryEvent(env, events.recovery)}`);
+  if (events.connect) results.push(await dispatchConnectEvent(env, config, events.connect, body));
   // A notification no checkout or recovery names belongs to the ticket-payment flow (where the provider has one).
   if (results.length === 0 && events.payment)
     results.push(await dispatchPspEvent(env, events.payment.event, body, events.payment.ignoredReason));
@@ -142,6 +143,46 @@ async function applyRecoveryEvent(env: Bindings, route: RecoveryRoute) {
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/**
+ * Stripe Connect events. A payout's event names its venue and payout in the metadata we gave it. A dispute
+ * names only the PaymentIntent, whose metadata (read from Stripe) names the payment; when Stripe cannot be
+ * asked, the notification is answered 503 so that Stripe delivers it again.
+ */
+async function dispatchConnectEvent(env: Bindings, config: Config, event: ConnectEvent, body: BodySummary): Promise<string> {
+  const base = { provider: 'stripe', eventId: event.eventId, type: event.type };
+  if (event.kind === 'payout') {
+    const { tenant_id: tenantId, venue_id: venueId, payout_id: payoutId } = event.metadata;
+    if (tenantId && venueId && payoutId) {
+      const result = await venueStub(env, tenantId, venueId).applyPayoutEvent(event.eventId, payoutId, event.payout);
+      if (result !== 'unknown_payout') return `payout:${result}`;
+    }
+    return unmatched(env, { ...base, tenantId: tenantId ?? null, reference: event.payout.id }, body);
+  }
+  const connect = pspWith(env, config, 'stripe', 'connect')?.connect;
+  const metadata =
+    event.paymentIntentId && connect ? await connect.paymentMetadata(event.paymentIntentId, event.account ?? undefined) : null;
+  if (metadata && !metadata.ok && metadata.failure.retryable) throw notReady('stripe');
+  const ids = metadata?.ok ? metadata.value : {};
+  if (ids.transaction_id && ids.tenant_id && UUID.test(ids.transaction_id)) {
+    const notice = {
+      eventId: event.eventId,
+      disputeId: event.disputeId,
+      amount: event.amount,
+      status: event.status,
+      reason: event.reason,
+      closed: event.closed,
+    };
+    const result = await paymentStub(env, ids.transaction_id).applyDispute(ids.tenant_id, notice);
+    if (result !== 'unknown_transaction') return `dispute:${result}`;
+  }
+  return unmatched(env, { ...base, reference: event.disputeId, paymentReference: event.paymentIntentId }, body);
+}
+
+async function unmatched(env: Bindings, note: UnmatchedNotification, body: BodySummary): Promise<string> {
+  const kept = await webhookInboxStub(env, 'stripe').recordUnmatched(note, body);
+  return kept === 'recorded' ? 'unmatched' : 'duplicate';
+}
 
 /**
  * Hands a verified PSP event to the object that owns its transaction. One that no transaction of ours owns is

@@ -1,17 +1,24 @@
 import { and, eq, like, sql } from 'drizzle-orm';
 import { type WaitUntil, withDb } from '../db/client';
 import { ledgerEntries, venues } from '../db/schema';
+import { fingerprint } from '../domain/idempotency';
 import type { Bindings, Config, Principal } from '../env';
 import { NotFoundError } from '../lib/errors';
 import { venueStub } from '../lib/stubs';
+import type { PayoutBody } from '../schemas/venues';
 import { managesVenue } from './catalog';
+import { answered, type PaymentAnswer } from './payments';
 
-/** The venue's balances, for its managers and the tenant's admins; anyone else gets the same 404 as an unknown venue. */
-export async function venueBalance(env: Bindings, principal: Principal, venueId: string) {
+/** The venue's object, for its managers and the tenant's admins; anyone else gets the same 404 as an unknown venue. */
+async function managedVenue(env: Bindings, principal: Principal, venueId: string) {
   if (!managesVenue(principal, venueId)) throw new NotFoundError('Venue not found');
   const stub = venueStub(env, principal.tenantId, venueId);
   if (!(await stub.profile())) throw new NotFoundError('Venue not found');
-  const b = await stub.balances();
+  return stub;
+}
+
+export async function venueBalance(env: Bindings, principal: Principal, venueId: string) {
+  const b = await (await managedVenue(env, principal, venueId)).balances();
   return {
     balance: { available: b.available, pending: b.pending, reserved: b.reserved, currency: b.currency },
     payoutInfo: { available: b.available, reserved: b.reserved, payable: b.payable },
@@ -42,4 +49,36 @@ export async function checkVenueBalances(env: Bindings, config: Config, ctx: Wai
     }),
   );
   return { allMatch: results.every((r) => r.matches), venues: results };
+}
+
+/** POST …/payout: the VenueDO checks and opens it atomically and decides idempotency (replay, 409, 422). */
+export async function requestPayout(
+  env: Bindings,
+  principal: Principal,
+  venueId: string,
+  idempotencyKey: string,
+  body: PayoutBody,
+  path: string,
+): Promise<PaymentAnswer> {
+  const stub = await managedVenue(env, principal, venueId);
+  const result = await stub.requestPayout({
+    tenantId: principal.tenantId,
+    userId: principal.sub,
+    idempotencyKey,
+    fingerprint: await fingerprint({ venueId, ...body }),
+    amount: body.amount,
+    instant: body.instant,
+    path,
+  });
+  return answered(result);
+}
+
+/** GET …/payouts: newest first; the cursor names the page's last payout (creation time and id). */
+export async function listPayouts(env: Bindings, principal: Principal, venueId: string, limit: number, cursor?: string) {
+  const stub = await managedVenue(env, principal, venueId);
+  const [at, id] = cursor?.split('.') ?? [];
+  const payouts = await stub.listPayouts(limit + 1, at && id ? { at: Number(at), id } : undefined);
+  const page = payouts.slice(0, limit).map(({ tenantId: _t, version: _v, ...payout }) => payout);
+  const last = payouts.length > limit ? page[page.length - 1] : undefined;
+  return { payouts: page, nextCursor: last ? `${Date.parse(last.createdAt)}.${last.id}` : null };
 }

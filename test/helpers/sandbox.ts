@@ -1,3 +1,4 @@
+import { exports } from 'cloudflare:workers';
 import { inject } from 'vitest';
 
 export type SandboxRequest = {
@@ -27,4 +28,23 @@ export async function stripeCallsFor(transactionId: string): Promise<SandboxRequ
 
 export function configureSandbox(config: unknown) {
   return sandbox('/__sandbox/config', { method: 'POST', body: JSON.stringify(config) });
+}
+
+/**
+ * Delivers to the Worker every Stripe event the sandbox recorded that mentions `id` (workerd cannot receive
+ * HTTP, so tests deliver them); answers the app's statuses. Delivering one again is a duplicate the app ignores.
+ */
+export async function deliverStripeEventsAbout(id: string, type?: string): Promise<number[]> {
+  const hooks = (await sandbox(`/__sandbox/webhooks?provider=stripe${type ? `&type=${type}` : ''}`)) as {
+    headers: Record<string, string>;
+    body: string;
+  }[];
+  const statuses: number[] = [];
+  for (const hook of hooks.filter((h) => h.body.includes(id))) {
+    const res = await exports.default.fetch(
+      new Request('http://edgepay.test/api/v1/webhooks/stripe', { method: 'POST', headers: hook.headers, body: hook.body }),
+    );
+    statuses.push(res.status);
+  }
+  return statuses;
 }

@@ -1,52 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { call, json } from '../helpers/app';
-import { eventually } from '../helpers/db';
+import { eventually, rows, sql } from '../helpers/db';
 import { refund } from '../helpers/payments';
+import { deliverStripeEventsAbout, sandbox } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
-
-/** A tenant with one venue (settling `delayHours` after an event's end) and an event starting `startsInHours` from now. */
-async function venueShop(delayHours: number, startsInHours: number) {
-  const tenant = `bal-${crypto.randomUUID()}`;
-  const admin = { ...bearer(await signToken({ tenant_id: tenant, sub: 'boss', role: 'admin' })), 'content-type': 'application/json' };
-  await call('/api/v1/venues/hall', {
-    method: 'PUT',
-    headers: admin,
-    body: JSON.stringify({ name: 'Hall', address: { city: 'Knoxville', state: 'TN' }, tier: 'starter', settlementDelayHours: delayHours }),
-  });
-  const startsAt = new Date(Date.now() + startsInHours * 3600_000).toISOString();
-  const limits = { perUser: 100, perPaymentMethod: 1000, perAddress: 100, perOrder: 10 };
-  await call('/api/v1/events/gig', {
-    method: 'PUT',
-    headers: admin,
-    body: JSON.stringify({ venueId: 'hall', name: 'Gig', startsAt, ticketTypes: [{ id: 'ga', name: 'GA', price: 5000 }], limits }),
-  });
-  const user = async (sub: string) => ({
-    ...bearer(await signToken({ tenant_id: tenant, sub, role: 'user' })),
-    'content-type': 'application/json',
-  });
-  const buy = async (sub: string) => {
-    const headers = await user(sub);
-    const res = await call('/api/v1/payments/process', {
-      method: 'POST',
-      headers: { ...headers, 'Idempotency-Key': crypto.randomUUID() },
-      body: JSON.stringify({
-        venueId: 'hall',
-        eventId: 'gig',
-        tickets: [{ ticketTypeId: 'ga', quantity: 2, price: 5000 }],
-        paymentMethod: { type: 'card', paymentMethodId: 'pm_card_visa' },
-      }),
-    });
-    expect(res.status).toBe(200);
-    return { id: (await json<any>(res)).transaction.id as string, headers };
-  };
-  const balance = async (headers: Record<string, string> = admin) => json<any>(await call('/api/v1/venues/hall/balance', { headers }));
-  const check = async () => json<any>(await call('/admin/venues/balance-check', { headers: admin }));
-  return { tenant, admin, user, buy, balance, check };
-}
+import { venueShop } from '../helpers/venues';
 
 describe('venue balances', () => {
   it('credit a sale of a future event to pending, hold 5 % of the month’s sales in reserve, and show them to the venue’s managers only', async () => {
-    const shop = await venueShop(48, 24 * 30);
+    const shop = await venueShop();
     await shop.buy('fan');
     const body = await eventually(async () => {
       const b = await shop.balance();
@@ -65,7 +27,7 @@ describe('venue balances', () => {
   });
 
   it('a refund of a pending sale comes out of pending', async () => {
-    const shop = await venueShop(48, 24 * 30);
+    const shop = await venueShop();
     const { id, headers } = await shop.buy('fan');
     await eventually(async () => ((await shop.balance()).balance.pending === 10_000 ? true : undefined));
     expect((await refund(id, headers, { amount: 11_845 })).status).toBe(200);
@@ -75,19 +37,23 @@ describe('venue balances', () => {
   });
 
   it('release an ended event’s sales to available after the settlement delay; a later refund comes out of available; balances equal the ledger', async () => {
-    // Started 5 hours ago: ended an hour ago (4 h by default), and this venue settles at once.
-    const shop = await venueShop(0, -5);
+    // Ends in a few seconds, and this venue settles at once.
+    const shop = await venueShop({ delayHours: 0, startsAt: new Date(Date.now() - 3_600_000), endsAt: new Date(Date.now() + 6_000) });
     await shop.buy('early');
-    await eventually(async () => ((await shop.balance()).balance.available === 10_000 ? true : undefined));
     const late = await shop.buy('late');
+    expect((await shop.balance()).balance.available).toBe(0);
     const settled = await eventually(async () => {
       const b = await shop.balance();
       return b.balance.available === 20_000 ? b : undefined;
-    });
+    }, 30_000);
     expect(settled).toEqual({
       balance: { available: 20_000, pending: 0, reserved: 1_000, currency: 'USD' },
       payoutInfo: { available: 20_000, reserved: 1_000, payable: 19_000 },
     });
+    // The event has ended: it sells nothing more.
+    const { res } = await shop.purchase('too-late');
+    expect(res.status).toBe(422);
+    expect((await json<any>(res)).errors).toEqual([{ field: 'eventId', message: 'the event has ended' }]);
     expect((await refund(late.id, late.headers)).status).toBe(200);
     await eventually(async () => ((await shop.balance()).balance.available === 10_000 ? true : undefined));
     const check = await eventually(async () => {
@@ -99,8 +65,54 @@ describe('venue balances', () => {
     ]);
   });
 
+  it('a rescheduled event settles at its new end', async () => {
+    const shop = await venueShop({ delayHours: 0 });
+    await shop.buy('fan');
+    await eventually(async () => ((await shop.balance()).balance.pending === 10_000 ? true : undefined));
+    const startsAt = new Date(Date.now() - 3_600_000).toISOString();
+    const endsAt = new Date(Date.now() + 2_000).toISOString();
+    const moved = await call('/api/v1/events/gig', {
+      method: 'PUT',
+      headers: shop.admin,
+      body: JSON.stringify({ venueId: 'hall', name: 'Gig', startsAt, endsAt, ticketTypes: [{ id: 'ga', name: 'GA', price: 5000 }] }),
+    });
+    expect(moved.status).toBe(200);
+    await eventually(async () => ((await shop.balance()).balance.available === 10_000 ? true : undefined), 30_000);
+  });
+
+  it('a chargeback takes the venue’s share out of pending at once; a dispute won brings it back; balances equal the ledger', async () => {
+    const shop = await venueShop();
+    const { res } = await shop.purchase('disputer', 2, 'pm_card_createDispute');
+    expect(res.status).toBe(200);
+    const pi = (await json<any>(res)).transaction.stripePaymentIntentId as string;
+    await eventually(async () => ((await shop.balance()).balance.pending === 10_000 ? true : undefined));
+    expect(await deliverStripeEventsAbout(pi, 'charge.dispute.created')).toEqual([200]);
+    await eventually(async () => ((await shop.balance()).balance.pending === 0 ? true : undefined));
+    await eventually(async () => ((await shop.check()).allMatch ? true : undefined));
+    const [dispute] = (await sandbox(`/stripe/v1/disputes?payment_intent=${pi}`, { headers: { authorization: 'Bearer sk_test_sandbox' } }))
+      .data;
+    await sandbox(`/stripe/v1/disputes/${dispute.id}`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer sk_test_sandbox', 'content-type': 'application/x-www-form-urlencoded' },
+      body: 'evidence[uncategorized_text]=winning_evidence',
+    });
+    expect(await deliverStripeEventsAbout(pi, 'charge.dispute.closed')).toEqual([200]);
+    await eventually(async () => ((await shop.balance()).balance.pending === 10_000 ? true : undefined));
+    // Delivered again: applied once.
+    expect(await deliverStripeEventsAbout(pi, 'charge.dispute.created')).toEqual([200]);
+    const check = await eventually(async () => {
+      const c = await shop.check();
+      return c.allMatch ? c : undefined;
+    });
+    expect(check.venues[0]).toMatchObject({ object: { pending: 10_000, available: 0 } });
+    const lines = await rows<{ total: string }>(
+      sql`SELECT SUM(amount)::text AS total FROM ledger_entries WHERE transaction_id = ${`dispute:${dispute.id}`}`,
+    );
+    expect(Number(lines[0]?.total)).toBe(0);
+  });
+
   it('the balance check is for admins only', async () => {
-    const shop = await venueShop(48, 24);
+    const shop = await venueShop();
     expect((await call('/admin/venues/balance-check', { headers: await shop.user('nosy') })).status).toBe(403);
   });
 });

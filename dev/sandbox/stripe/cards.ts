@@ -3,7 +3,9 @@ export type CardOutcome =
   | { kind: 'succeed' }
   | { kind: 'decline'; code: string; decline_code: string; message: string }
   | { kind: 'authenticate' };
-export type TestCard = { brand: string; last4: string; funding: 'credit' | 'debit'; outcome: CardOutcome };
+/** The dispute a card's cardholder opens once the payment succeeds, with the network's reason code for it. */
+export type TestDispute = { reason: string; networkReasonCode: string };
+export type TestCard = { brand: string; last4: string; funding: 'credit' | 'debit'; outcome: CardOutcome; dispute?: TestDispute };
 
 const ok: CardOutcome = { kind: 'succeed' };
 const decline = (code: string, decline_code: string, message: string): CardOutcome => ({ kind: 'decline', code, decline_code, message });
@@ -36,6 +38,21 @@ export const TEST_CARDS: Record<string, TestCard> = {
     last4: '0119',
     funding: 'credit',
     outcome: decline('processing_error', 'processing_error', 'An error occurred while processing your card. Try again in a little bit.'),
+  },
+  // The charge succeeds, then the cardholder disputes it (charge.dispute.created): see disputes.ts.
+  pm_card_createDispute: {
+    brand: 'visa',
+    last4: '0259',
+    funding: 'credit',
+    outcome: ok,
+    dispute: { reason: 'fraudulent', networkReasonCode: '10.4' },
+  },
+  pm_card_createDisputeProductNotReceived: {
+    brand: 'visa',
+    last4: '2685',
+    funding: 'credit',
+    outcome: ok,
+    dispute: { reason: 'product_not_received', networkReasonCode: '13.1' },
   },
   pm_card_authenticationRequired: { brand: 'visa', last4: '3184', funding: 'credit', outcome: { kind: 'authenticate' } },
   pm_card_threeDSecure2Required: { brand: 'visa', last4: '3220', funding: 'credit', outcome: { kind: 'authenticate' } },

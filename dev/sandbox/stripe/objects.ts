@@ -213,7 +213,8 @@ export function chargeObject(pi: Obj, pm: Obj, outcome: CardOutcome, created: nu
     statement_descriptor_suffix: null,
     status: paid ? 'succeeded' : 'failed',
     transfer_data: null,
-    transfer_group: null,
+    // The PaymentIntent's group: the transfers that pay this charge out share it.
+    transfer_group: pi.transfer_group ?? null,
   };
 }
 

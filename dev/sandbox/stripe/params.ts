@@ -84,3 +84,11 @@ export function optStringArray(params: FormObject, name: string): string[] | und
   if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) throw invalid('Invalid array', { param: name });
   return value as string[];
 }
+
+/** A required three-letter currency code, lower case as Stripe writes it. */
+export function requiredCurrency(params: FormObject, name = 'currency'): string {
+  const currency = optString(params, name);
+  if (currency === undefined) throw invalid(`Missing required param: ${name}.`, { code: 'parameter_missing', param: name });
+  if (!/^[a-z]{3}$/.test(currency)) throw invalid(`Invalid currency: ${currency}. Use a lowercase ISO code such as usd.`, { param: name });
+  return currency;
+}

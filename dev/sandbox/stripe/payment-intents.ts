@@ -1,3 +1,4 @@
+import { openDispute } from './disputes.ts';
 import { chargeObject, invalid, missing, type Obj, paymentIntentObject, StripeFailure, stripeId } from './objects.ts';
 import { metadataParam, onlyParams, optBoolean, optEnum, optObject, optString, optStringArray, requiredPositiveInt } from './params.ts';
 import { type Call, findOwned, type IntentEntry, type PaymentMethodEntry, type Result, resolvePaymentMethod } from './state.ts';
@@ -20,6 +21,7 @@ const CREATE_PARAMS = [
   'receipt_email',
   'statement_descriptor',
   'statement_descriptor_suffix',
+  'transfer_group',
   'expand',
 ];
 const CONFIRMABLE = ['requires_payment_method', 'requires_confirmation', 'requires_action'];
@@ -84,6 +86,7 @@ export function createPaymentIntent(call: Call): Result {
   object.receipt_email = optString(params, 'receipt_email') ?? null;
   object.statement_descriptor = optString(params, 'statement_descriptor', 22) ?? null;
   object.statement_descriptor_suffix = optString(params, 'statement_descriptor_suffix', 22) ?? null;
+  object.transfer_group = optString(params, 'transfer_group') ?? null;
   if (paymentMethod) {
     object.payment_method = paymentMethod.id;
     object.status = 'requires_confirmation';
@@ -230,11 +233,15 @@ function runConfirmation(call: Call, entry: IntentEntry, pm: PaymentMethodEntry,
   throw new StripeFailure(402, { ...error, payment_intent: structuredClone(pi), payment_method: pm.object });
 }
 
-/** Charges the intent's payment method: a succeeded charge, then charge.succeeded and payment_intent.succeeded. */
+/**
+ * Charges the intent's payment method: a succeeded charge, then charge.succeeded and payment_intent.succeeded;
+ * a dispute test card's cardholder then disputes the charge (disputes.ts).
+ */
 export function succeed(call: Call, entry: IntentEntry, pm: PaymentMethodEntry, authenticated: boolean): Result {
   const pi = entry.object;
   const charge = chargeObject(pi, pm.object, authenticated ? { kind: 'authenticate' } : { kind: 'succeed' }, call.now);
-  call.state.charges.set(charge.id, { owner: entry.owner, object: charge });
+  const owned = { owner: entry.owner, object: charge };
+  call.state.charges.set(charge.id, owned);
   Object.assign(pi, {
     status: 'succeeded',
     amount_received: pi.amount,
@@ -245,5 +252,6 @@ export function succeed(call: Call, entry: IntentEntry, pm: PaymentMethodEntry, 
   });
   emitStripeEvent(call.ctx, call.origin, 'charge.succeeded', charge);
   emitStripeEvent(call.ctx, call.origin, 'payment_intent.succeeded', pi);
+  if (pm.card.dispute) openDispute(call, owned, pm.card.dispute);
   return { status: 200, body: pi };
 }

@@ -40,6 +40,7 @@ export function createRefund(call: Call): Result {
     if (charge.object.status !== 'succeeded') throw invalid(`Charge ${chargeId} has not been captured.`, { param: 'charge' });
   }
   const ch = (charge as Owned).object;
+  if (ch.disputed) throw invalid(`Charge ${ch.id} has been charged back; cannot issue a refund.`, { code: 'charge_disputed' });
   const remaining = ch.amount - ch.amount_refunded;
   if (remaining <= 0) throw invalid(`Charge ${ch.id} has already been refunded.`, { code: 'charge_already_refunded' });
   const amount = requested ?? remaining;

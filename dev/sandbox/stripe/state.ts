@@ -24,6 +24,8 @@ export type LineEntry = { price: Obj; quantity: number; description: string };
 export type IntentData = { metadata: Record<string, string>; description: string | null; transferDestination: string | null };
 export type SessionEntry = Owned & { apiVersion: string; lines: LineEntry[]; intentData: IntentData };
 export type LinkEntry = Owned & { apiVersion: string; lines: LineEntry[]; intentData: IntentData };
+/** Payouts and disputes change later (sandbox complete(), a dispute's outcome): their events keep the API version they began under. */
+export type VersionedEntry = Owned & { apiVersion: string };
 
 export type StripeState = {
   intents: Map<string, IntentEntry>;
@@ -34,6 +36,11 @@ export type StripeState = {
   products: Map<string, Owned>;
   prices: Map<string, Owned>;
   links: Map<string, LinkEntry>;
+  payouts: Map<string, VersionedEntry>;
+  transfers: Map<string, Owned>;
+  disputes: Map<string, VersionedEntry>;
+  /** Each owner's default external account (ba_…), where its payouts go unless told otherwise. */
+  bankAccounts: Map<string, string>;
 };
 
 export const emptyState = (): StripeState => ({
@@ -45,6 +52,10 @@ export const emptyState = (): StripeState => ({
   products: new Map(),
   prices: new Map(),
   links: new Map(),
+  payouts: new Map(),
+  transfers: new Map(),
+  disputes: new Map(),
+  bankAccounts: new Map(),
 });
 
 /** One API call, as the operations see it. */

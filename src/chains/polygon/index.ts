@@ -1,13 +1,14 @@
 import { encodeFunctionData, getAddress, type Hex, isAddress, keccak256, zeroAddress } from 'viem';
 import { custodialAddress } from '../custody';
+import { outcomesWithoutTransaction } from '../transfers';
 import type { ChainAdapter, MintOutcome, MintRequest, OnChainState, SignedMint } from '../types';
 import { ticketAbi } from './abi';
 import { createPolygonClient } from './client';
 import { readFeeEstimate } from './fees';
-import { chainError, isNonceConflict, isUnavailable, receiptToOutcome, statesOfToOnChain, tokenIdOf } from './transformers';
+import { chainError, isNonceConflict, isUnavailable, receiptToOutcome, statesOfToOnChain, tokenIdOf, transferStep } from './transformers';
 
 /**
- * Tickets as ERC-721 tokens of contracts/TicketNFT.sol on Polygon PoS. One mint or burn is one batch transaction
+ * Tickets as ERC-721 tokens of contracts/TicketNFT.sol on Polygon PoS. One mint, burn or transfer is one batch transaction
  * of at most 100 tickets, signed here with the minter's key and sent with eth_sendRawTransaction; its hash is
  * handed to `onSigned` before it is sent. Tickets already on chain (or burned) are left out before signing, and
  * the contract skips them too, so a batch sent twice never mints twice.
@@ -18,7 +19,7 @@ export type PolygonAdapterConfig = {
   minterKey: Hex;
   /** The TicketNFT contract's address. */
   contract: string;
-  /** The custody seed (src/chains/custody.ts): burns check that a ticket is still held by its owner's custodial address. */
+  /** The custody seed (src/chains/custody.ts): burns and transfers check that a ticket is held by its owner's custodial address. */
   custodySeed: string;
   /** Bound of each JSON-RPC request; default 10 s. */
   rpcTimeoutMs?: number;
@@ -233,6 +234,42 @@ export function createPolygonAdapter(config: PolygonAdapterConfig): ChainAdapter
       // Nothing to record before a burn is sent: a burn sent twice burns once (the contract skips what is gone).
       const outcome = await send(data, ticketIdsOf(todo), async () => {});
       return [outcome];
+    },
+
+    /**
+     * One issuerTransferBatch transaction, sent by the minter, for the tickets the seller's custodial address holds: the
+     * contract lets its minter move any ticket, so custodial addresses need no POL and sign nothing. Tickets `to` holds
+     * already are confirmed without a transaction. A ticket that cannot move (never minted, burned, held by a third
+     * address) is a refusal reported as a reverted outcome of its own with no transaction, so the others still move; if
+     * one moves between this read and the node's gas estimate, the estimate reverts and the call throws a plain Error;
+     * between the estimate and inclusion, the transaction reverts (a reverted outcome with its fee) and nothing moves.
+     */
+    async transfer(tickets, onSigned) {
+      assertBatch(tickets.length);
+      for (const ticket of tickets) {
+        if (!isAddress(ticket.to, { strict: false }) || ticket.to.toLowerCase() === zeroAddress)
+          throw new Error(`ticket ${ticket.ticketId}: its new holder is not an EVM address`);
+      }
+      const wanted = distinctByToken(tickets);
+      const [states, sellers] = await Promise.all([
+        readStates(wanted.map((w) => w.tokenId)),
+        Promise.all(
+          wanted.map((w) => custodialAddress(custodySeed, { tenantId: w.ticket.tenantId, userId: w.ticket.fromUserId, chain: 'polygon' })),
+        ),
+      ]);
+      const steps = wanted.map((w, i) => {
+        const seller = getAddress(sellers[i] as string);
+        return { ...w, seller, step: transferStep(states[i] as OnChainState, seller, w.ticket.to) };
+      });
+      const settled = outcomesWithoutTransaction(steps.map((s) => ({ ticketId: s.ticket.ticketId, step: s.step })));
+      const todo = steps.filter((s) => s.step.kind === 'send');
+      if (todo.length === 0) return settled;
+      const data = encodeFunctionData({
+        abi: ticketAbi,
+        functionName: 'issuerTransferBatch',
+        args: [todo.map((s) => s.seller), todo.map((s) => getAddress(s.ticket.to)), todo.map((s) => s.tokenId)],
+      });
+      return [await send(data, ticketIdsOf(todo), onSigned), ...settled];
     },
 
     async feeQuote() {

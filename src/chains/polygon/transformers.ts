@@ -12,6 +12,7 @@ import {
   WaitForTransactionReceiptTimeoutError,
   zeroAddress,
 } from 'viem';
+import { REFUSALS, type TransferStep } from '../transfers';
 import { ChainUnavailableError, type MintOutcome, type OnChainState } from '../types';
 import { ticketAbi } from './abi';
 
@@ -49,6 +50,15 @@ export function statesOfToOnChain(owners: readonly string[], burned: readonly bo
     if (burned[i]) return { state: 'burned' };
     return owner.toLowerCase() === zeroAddress ? { state: 'absent' } : { state: 'minted', owner };
   });
+}
+
+/** What a resale does with a ticket in `state`: move it from the seller, nothing (the buyer holds it), or refuse it. */
+export function transferStep(state: OnChainState, seller: string, to: string): TransferStep {
+  if (state.state !== 'minted') return { kind: 'refused', reason: REFUSALS[state.state] };
+  const holder = state.owner.toLowerCase();
+  if (holder === to.toLowerCase()) return { kind: 'done' };
+  if (holder === seller.toLowerCase()) return { kind: 'send' };
+  return { kind: 'refused', reason: `${REFUSALS.elsewhere} (it is held by ${state.owner})` };
 }
 
 // Statuses a healthy node behind a busy or failing gateway answers with; the request may well succeed later.

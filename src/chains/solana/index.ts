@@ -16,13 +16,14 @@ import {
   type SignedTransaction,
   signPacked,
 } from './transactions';
+import { SOLANA_MAX_BATCH, type TransferDeps, transferTickets } from './transfers';
 import { accountFromRpc, type ChainAccount, outcomeOf, readMint, readTokenAccount, ticketState } from './transformers';
 
 /**
  * Tickets on Solana: each ticket is its own SPL Token mint (0 decimals, supply fixed at 1 once minted) whose address
  * is derived from (tenant, ticket), held in the associated token account of the buyer's custodial address. The
  * minter pays every fee and rent and is the mint authority only while minting. See transactions.ts for what a mint
- * transaction does, submit.ts for sending, fees.ts for the fee oracle.
+ * transaction does, transfers.ts for resales, submit.ts for sending, fees.ts for the fee oracle.
  */
 export type SolanaAdapterConfig = {
   readonly rpcUrl: string;
@@ -30,7 +31,7 @@ export type SolanaAdapterConfig = {
   readonly minterKey: string;
   /** The custody seed (src/chains/custody.ts): owners' keys and tickets' mint keys derive from it. */
   readonly custodySeed: string;
-  /** How long mint and burn wait for their transactions to be final (default 60 s). */
+  /** How long mint, burn and transfer wait for their transactions to be final (default 60 s). */
   readonly timeoutMs?: number;
   /** Between status polls (default 1 s). */
   readonly pollMs?: number;
@@ -131,9 +132,19 @@ export function createSolanaAdapter(config: SolanaAdapterConfig): ChainAdapter {
     );
   }
 
+  const transferDeps: TransferDeps = {
+    custodySeed: config.custodySeed,
+    readAccounts,
+    minter: theMinter,
+    latestLifetime,
+    market: fees.market,
+    sign,
+    outcomes,
+  };
+
   return {
     chain: 'solana',
-    maxBatch: 50,
+    maxBatch: SOLANA_MAX_BATCH,
     contract: TOKEN_PROGRAM_ADDRESS,
 
     async tokenIdOf(ticket) {
@@ -144,7 +155,7 @@ export function createSolanaAdapter(config: SolanaAdapterConfig): ChainAdapter {
 
     async mint(tickets, onSigned) {
       const unique = [...new Map(tickets.map((t) => [t.ticketId, t])).values()];
-      if (unique.length > 50) throw new Error(`at most 50 tickets per Solana mint, got ${unique.length}`);
+      if (unique.length > SOLANA_MAX_BATCH) throw new Error(`at most ${SOLANA_MAX_BATCH} tickets per Solana mint, got ${unique.length}`);
       if (!unique.length) return [];
       const read = await readTickets(await Promise.all(unique.map(keysOf)));
       // Minted or burned tickets are on chain already: never minted again.
@@ -216,6 +227,8 @@ export function createSolanaAdapter(config: SolanaAdapterConfig): ChainAdapter {
         market.lamportsPerSignature,
       );
     },
+
+    transfer: (tickets, onSigned) => transferTickets(transferDeps, tickets, onSigned),
 
     async feeQuote() {
       const payer = await theMinter();

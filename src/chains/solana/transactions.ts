@@ -28,11 +28,13 @@ import {
 import {
   AuthorityType,
   getBurnInstruction,
+  getCloseAccountInstruction,
   getCreateAssociatedTokenIdempotentInstruction,
   getInitializeMint2Instruction,
   getMintSize,
   getMintToInstruction,
   getSetAuthorityInstruction,
+  getTransferCheckedInstruction,
   TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
 import type { TransactionCost } from './transformers';
@@ -48,6 +50,11 @@ import type { TransactionCost } from './transformers';
  */
 export const MINT_UNITS = 40_000;
 export const BURN_UNITS = 8_000;
+/**
+ * A transfer creates a token account too (the buyer's), the bulk of a mint's units, so it keeps the mint's margin;
+ * LiteSVM spends 14k to 17k units per transferred ticket.
+ */
+export const TRANSFER_UNITS = 40_000;
 /** The two compute-budget instructions themselves. */
 const BASE_UNITS = 1_000;
 
@@ -99,6 +106,35 @@ export function mintInstructions(parts: {
 /** Burning a ticket's one token from its owner's associated token account; the owner signs. */
 export function burnInstructions(parts: { owner: TransactionSigner; mint: Address; ownerTokenAccount: Address }): Instruction[] {
   return [getBurnInstruction({ account: parts.ownerTokenAccount, mint: parts.mint, authority: parts.owner, amount: 1n })];
+}
+
+/**
+ * A resale of one ticket: the buyer's associated token account (created if missing, the minter paying its rent), the
+ * token moved there from the seller's account (checked against the mint's 0 decimals), then the seller's account,
+ * empty now, closed with its rent going back to the minter, which paid it when the ticket was minted. The seller signs
+ * the transfer and the close; the minter pays the fees.
+ */
+export function transferInstructions(parts: {
+  minter: TransactionSigner;
+  seller: TransactionSigner;
+  sellerTokenAccount: Address;
+  buyer: Address;
+  buyerTokenAccount: Address;
+  mint: Address;
+}): Instruction[] {
+  const { minter, seller, sellerTokenAccount, buyer, buyerTokenAccount, mint } = parts;
+  return [
+    getCreateAssociatedTokenIdempotentInstruction({ payer: minter, ata: buyerTokenAccount, owner: buyer, mint }),
+    getTransferCheckedInstruction({
+      source: sellerTokenAccount,
+      mint,
+      destination: buyerTokenAccount,
+      authority: seller,
+      amount: 1n,
+      decimals: 0,
+    }),
+    getCloseAccountInstruction({ account: sellerTokenAccount, destination: minter.address, owner: seller }),
+  ];
 }
 
 /** ceil(price × units / 10^6): what the runtime charges for a compute unit price in micro-lamports. */

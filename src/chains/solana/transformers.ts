@@ -1,5 +1,6 @@
 import { type Address, type Base64EncodedBytes, getBase64Encoder } from '@solana/kit';
 import { getMintDecoder, getMintSize, getTokenDecoder, getTokenSize, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
+import { REFUSALS, type TransferStep } from '../transfers';
 import type { MintOutcome, OnChainState } from '../types';
 
 /** Pure mappings from the chain's wire shapes to the queue's: accounts to ticket states, landings to outcomes. */
@@ -60,6 +61,27 @@ export function ticketState(
   return held && held.amount > 0n && held.owner === owner ? { state: 'minted', owner } : { state: 'elsewhere' };
 }
 
+/**
+ * What a resale does with a ticket, from its mint account and the buyer's and the seller's associated token accounts:
+ * nothing when the buyer's account holds it, a transfer when the seller's does, else a refusal saying why.
+ */
+export function transferStep(
+  accounts: { mint: ChainAccount | null; seller: ChainAccount | null; buyer: ChainAccount | null },
+  seller: string,
+  buyer: string,
+): TransferStep {
+  const mint = readMint(accounts.mint);
+  if (!mint) return { kind: 'refused', reason: REFUSALS.absent };
+  if (mint.supply === 0n) return { kind: 'refused', reason: REFUSALS.burned };
+  const holds = (account: ChainAccount | null, owner: string) => {
+    const held = readTokenAccount(account);
+    return held !== null && held.amount > 0n && held.owner === owner;
+  };
+  if (holds(accounts.buyer, buyer)) return { kind: 'done' };
+  if (holds(accounts.seller, seller)) return { kind: 'send' };
+  return { kind: 'refused', reason: REFUSALS.elsewhere };
+}
+
 /** What became of a sent transaction: it landed (err: null when it succeeded), the chain refused it, or it expired unseen. */
 export type Landing =
   | { readonly kind: 'landed'; readonly err: unknown }
@@ -71,7 +93,10 @@ export type TransactionCost = {
   readonly signatures: number;
   /** Priority fee: ceil(compute unit price × compute unit limit / 10^6). */
   readonly priorityLamports: bigint;
-  /** Rent the fee payer puts into accounts the transaction creates (none for a burn). */
+  /**
+   * Rent the fee payer puts into accounts the transaction creates (none for a burn), less the lamports of accounts it
+   * closes into the fee payer (a transfer's); below zero when a transfer creates nothing.
+   */
   readonly rentLamports: bigint;
 };
 

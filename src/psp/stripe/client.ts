@@ -80,6 +80,8 @@ export class StripePayments implements PaymentsCapability {
           confirm: true,
           description: request.description,
           ...(request.returnUrl ? { return_url: request.returnUrl } : {}),
+          // Separate charges and transfers: the transfers that pay this charge out carry the same group.
+          ...(request.transferGroup ? { transfer_group: request.transferGroup } : {}),
           metadata: { ...request.metadata, transaction_id: request.transactionId, tenant_id: request.tenantId },
         },
         { idempotencyKey: request.idempotencyKey, ...(request.connectedAccount ? { stripeAccount: request.connectedAccount } : {}) },

@@ -8,6 +8,7 @@ import {
   WebhookVerificationError,
 } from '../checkout';
 import type { PspEvent } from '../types';
+import { stripeConnectEvent } from './connect';
 import {
   chargeCheckoutStatus,
   fromStripeAmount,
@@ -21,6 +22,7 @@ import {
   EVENT_OBJECT_SCHEMAS,
   isStripePaymentIntentStatus,
   isStripeRefundStatus,
+  PAYOUT_STATUSES,
   PaymentIntentObject,
   StripeCharge,
   StripeEventEnvelope,
@@ -33,7 +35,8 @@ import {
  * Stripe notifications: `Stripe-Signature` checked over the raw body with the endpoint secret (HMAC-SHA256,
  * 300 s tolerance, any v1 may match), the event's shape checked once, then mapped for each owner it may
  * concern: a hosted checkout session (our session id in metadata or client_reference_id), a recovery
- * transaction (its id in metadata) and a ticket payment (transaction id in metadata).
+ * transaction (its id in metadata), a ticket payment (transaction id in metadata) and Connect money out
+ * (payout outcomes and disputes, connect.ts).
  */
 
 const cryptoProvider = Stripe.createSubtleCryptoProvider();
@@ -41,8 +44,14 @@ const cryptoProvider = Stripe.createSubtleCryptoProvider();
 export const STRIPE_WEBHOOK_TOLERANCE_SECONDS = 300;
 export const STRIPE_SIGNATURE_HEADER = 'stripe-signature';
 
-/** A verified Stripe event as the mappings read it. */
-export type StripeEventLike = { id: string; type: string; created: number; data: { object: Record<string, unknown> } };
+/** A verified Stripe event as the mappings read it; `account` is the connected account it happened on (Connect). */
+export type StripeEventLike = {
+  id: string;
+  type: string;
+  created: number;
+  account?: string | null;
+  data: { object: Record<string, unknown> };
+};
 
 /**
  * Verifies `Stripe-Signature` over the raw body before anything is parsed (the package's static helper: no
@@ -73,6 +82,8 @@ function objectKindOf(type: string): StripeObjectKind | null {
   if (type.startsWith('refund.')) return 'refund';
   if (type === 'charge.refunded') return 'charge';
   if (type.startsWith('checkout.session.')) return 'checkout.session';
+  if (type.startsWith('payout.')) return 'payout';
+  if (type.startsWith('charge.dispute.')) return 'dispute';
   return null;
 }
 
@@ -86,7 +97,7 @@ export function readStripeEvent(value: unknown): StripeEventLike {
   if (!value || typeof value !== 'object' || Array.isArray(value)) throw new WebhookPayloadError('Stripe event is not a JSON object');
   const envelope = StripeEventEnvelope.safeParse(value);
   if (!envelope.success) refusedPayload('Stripe event', envelope.error);
-  const { id, type, created, data } = envelope.data;
+  const { id, type, created, account, data } = envelope.data;
   const kind = objectKindOf(type);
   if (kind) {
     if (!data) throw new WebhookPayloadError(`Stripe ${type} event without data.object`);
@@ -94,7 +105,7 @@ export function readStripeEvent(value: unknown): StripeEventLike {
     const object = EVENT_OBJECT_SCHEMAS[kind].safeParse(data.object);
     if (!object.success) refusedPayload(`Stripe ${type} event's ${kind}`, object.error);
   }
-  return { id, type, created, data: { object: data?.object ?? {} } };
+  return { id, type, created, account: account ?? null, data: { object: data?.object ?? {} } };
 }
 
 function metadataOf(object: Record<string, unknown>): Record<string, string> {
@@ -111,6 +122,7 @@ export function stripeIgnoredReason(event: StripeEventLike): 'unknown_status' | 
   const object = event.data.object;
   if (object.object === 'payment_intent' && !isStripePaymentIntentStatus(object.status)) return 'unknown_status';
   if (object.object === 'refund' && !isStripeRefundStatus(object.status)) return 'unknown_status';
+  if (object.object === 'payout' && !(PAYOUT_STATUSES as readonly unknown[]).includes(object.status)) return 'unknown_status';
   if (object.object === 'checkout.session' && !['paid', 'unpaid', 'no_payment_required'].includes(String(object.payment_status)))
     return 'unknown_status';
   return 'unhandled_type';
@@ -344,12 +356,13 @@ export async function verifyStripeNotification(request: InboundNotification, sec
   return verifyStripeWebhook(request.rawBody, request.headers[STRIPE_SIGNATURE_HEADER], secret);
 }
 
-/** One verified Stripe notification for every owner: checkout sessions, recovery transactions, ticket payments. */
+/** One verified Stripe notification for every owner: checkout sessions, recovery transactions, ticket payments, Connect. */
 export async function receiveStripeNotification(request: InboundNotification, secret: string): Promise<WebhookEvents> {
   const event = await verifyStripeNotification(request, secret);
   return {
     checkout: stripeCheckoutEventToNotifications(event),
     recovery: recoveryRouteOf(event),
+    connect: stripeConnectEvent(event),
     payment: { event: stripeEventToPspEvent(event), ignoredReason: stripeIgnoredReason(event) },
   };
 }

@@ -30,6 +30,9 @@ export type StripePaymentIntentStatus = (typeof PAYMENT_INTENT_STATUSES)[number]
 export const REFUND_STATUSES = ['pending', 'requires_action', 'succeeded', 'failed', 'canceled'] as const;
 type RefundStatus = (typeof REFUND_STATUSES)[number];
 
+export const PAYOUT_STATUSES = ['pending', 'in_transit', 'paid', 'failed', 'canceled'] as const;
+export type StripePayoutStatus = (typeof PAYOUT_STATUSES)[number];
+
 /** A status this code maps; Stripe may add others, which a webhook acknowledges and ignores. */
 export function isStripePaymentIntentStatus(value: unknown): value is StripePaymentIntentStatus {
   return typeof value === 'string' && (PAYMENT_INTENT_STATUSES as readonly string[]).includes(value);
@@ -93,6 +96,43 @@ export const CheckoutSessionObject = z.looseObject({
   metadata: Metadata,
 });
 
+/** Connect money out: a connected account's (or the platform's) payout to its bank. */
+export const PayoutObject = z.looseObject({
+  id: Id,
+  object: z.literal('payout').optional(),
+  amount: Minor,
+  currency: Currency,
+  status: Code,
+  arrival_date: z.number().int().nonnegative().nullish(),
+  method: Code.optional(),
+  failure_code: Code.nullish(),
+  failure_message: z.string().nullish(),
+  metadata: Metadata,
+});
+
+/** A dispute of a charge; its metadata is the dispute's own (our routing ids are on the PaymentIntent). */
+export const DisputeObject = z.looseObject({
+  id: Id,
+  object: z.literal('dispute').optional(),
+  amount: Minor,
+  currency: Currency,
+  status: Code,
+  reason: Code,
+  charge: z.union([Id, z.looseObject({ id: Id })]),
+  payment_intent: IdOrObject,
+  metadata: Metadata,
+});
+
+export const TransferObject = z.looseObject({
+  id: Id,
+  object: z.literal('transfer').optional(),
+  amount: Minor,
+  currency: Currency,
+  destination: IdOrObject,
+  transfer_group: z.string().max(MAX_EVENT_ID_LENGTH).nullish(),
+  metadata: Metadata,
+});
+
 // ---- the same objects as an API response (statuses this code maps: another is an unexpected response) ----
 
 export const StripePaymentIntent = PaymentIntentObject.extend({ status: z.enum(PAYMENT_INTENT_STATUSES) });
@@ -116,6 +156,14 @@ export const StripeCheckoutSession = CheckoutSessionObject.extend({
 export type StripeCheckoutSession = z.output<typeof StripeCheckoutSession>;
 
 export const StripePaymentLink = z.looseObject({ id: Id, url: z.string().min(1).max(4096) });
+
+export const StripePayout = PayoutObject.extend({ status: z.enum(PAYOUT_STATUSES) });
+export type StripePayout = z.output<typeof StripePayout>;
+
+export const StripeTransfer = TransferObject;
+export type StripeTransfer = z.output<typeof StripeTransfer>;
+
+export type StripeDispute = z.output<typeof DisputeObject>;
 export const StripePrice = z.looseObject({ id: Id });
 
 // ---- events -------------------------------------------------------------------------------------
@@ -125,6 +173,8 @@ export const EVENT_OBJECT_SCHEMAS = {
   refund: RefundObject,
   charge: ChargeObject,
   'checkout.session': CheckoutSessionObject,
+  payout: PayoutObject,
+  dispute: DisputeObject,
 } as const;
 export type StripeObjectKind = keyof typeof EVENT_OBJECT_SCHEMAS;
 
@@ -132,6 +182,8 @@ export const StripeEventEnvelope = z.object({
   id: Id,
   type: z.string().min(1).max(MAX_EVENT_TYPE_LENGTH),
   created: z.number().int().nonnegative(),
+  /** The connected account the event happened on (Connect); absent for the platform's own. */
+  account: Id.nullish(),
   data: z.looseObject({ object: z.looseObject({ object: z.string().optional(), metadata: Metadata }) }).optional(),
 });
 

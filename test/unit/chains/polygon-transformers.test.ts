@@ -17,6 +17,7 @@ import {
   receiptToOutcome,
   statesOfToOnChain,
   tokenIdOf,
+  transferStep,
 } from '../../../src/chains/polygon/transformers.ts';
 import { ChainUnavailableError } from '../../../src/chains/types.ts';
 
@@ -126,5 +127,25 @@ describe('Polygon ABI', () => {
     const { abi } = await compileTicketContract();
     const compiled = new Set(abi.filter((item) => 'name' in item).map((item) => `${item.type} ${toFunctionSignature(item as never)}`));
     for (const item of ticketAbi) expect(compiled).toContain(`${item.type} ${toFunctionSignature(item as never)}`);
+  });
+});
+
+describe('Polygon transfer steps', () => {
+  const seller = '0x1111111111111111111111111111111111111111';
+  const buyer = '0xAbCdEf0000000000000000000000000000000001';
+
+  it('move a ticket the seller holds, skip one the buyer holds (addresses in any case), and refuse the rest with a reason', () => {
+    expect(transferStep({ state: 'minted', owner: seller }, seller, buyer)).toEqual({ kind: 'send' });
+    expect(transferStep({ state: 'minted', owner: buyer.toLowerCase() }, seller, buyer)).toEqual({ kind: 'done' });
+    expect(transferStep({ state: 'absent' }, seller, buyer)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/not minted/),
+    });
+    expect(transferStep({ state: 'burned' }, seller, buyer)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/burned/) });
+    const other = '0x2222222222222222222222222222222222222222';
+    expect(transferStep({ state: 'minted', owner: other }, seller, buyer)).toEqual({
+      kind: 'refused',
+      reason: expect.stringContaining(other),
+    });
   });
 });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { isAlreadyProcessed, rpcFailure } from '../../../src/chains/solana/client.ts';
 import { congestionOf, median, perTicketLamports } from '../../../src/chains/solana/fees.ts';
 import { MINT_UNITS, priorityLamports, unitsFor } from '../../../src/chains/solana/transactions.ts';
-import { type ChainAccount, outcomeOf, ticketState } from '../../../src/chains/solana/transformers.ts';
+import { type ChainAccount, outcomeOf, ticketState, transferStep } from '../../../src/chains/solana/transformers.ts';
 import { ChainUnavailableError } from '../../../src/chains/types.ts';
 
 /** The Solana adapter's pure parts: account data to ticket states, landings to outcomes, fees, error classes. */
@@ -51,6 +51,28 @@ describe('Solana ticket states', () => {
     expect(ticketState(mintAccount(1n), tokenAccount(OWNER, 0n), OWNER)).toEqual({ state: 'elsewhere' });
     expect(ticketState(mintAccount(1n), null, OWNER)).toEqual({ state: 'elsewhere' });
     expect(ticketState(mintAccount(1n), tokenAccount(OTHER, 1n), OWNER)).toEqual({ state: 'elsewhere' });
+  });
+});
+
+describe('Solana transfer steps', () => {
+  const step = (mint: ChainAccount | null, seller: ChainAccount | null, buyer: ChainAccount | null) =>
+    transferStep({ mint, seller, buyer }, OWNER, OTHER);
+
+  it('move a ticket the seller holds, skip one the buyer holds, and refuse the rest with a reason', () => {
+    expect(step(mintAccount(1n), tokenAccount(OWNER, 1n), null)).toEqual({ kind: 'send' });
+    expect(step(mintAccount(1n), null, tokenAccount(OTHER, 1n))).toEqual({ kind: 'done' });
+    expect(step(mintAccount(1n), tokenAccount(OWNER, 0n), tokenAccount(OTHER, 1n))).toEqual({ kind: 'done' });
+    expect(step(null, null, null)).toMatchObject({ kind: 'refused', reason: expect.stringMatching(/not minted/) });
+    expect(step(mintAccount(0n), tokenAccount(OWNER, 0n), null)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/burned/),
+    });
+    expect(step(mintAccount(1n), tokenAccount(OWNER, 0n), null)).toMatchObject({
+      kind: 'refused',
+      reason: expect.stringMatching(/neither/),
+    });
+    // An account at the buyer's address whose owner is someone else does not count as the buyer's.
+    expect(step(mintAccount(1n), null, tokenAccount(OWNER, 1n))).toMatchObject({ kind: 'refused' });
   });
 });
 

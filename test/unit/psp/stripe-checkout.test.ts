@@ -545,7 +545,20 @@ describe('parseNotification (Stripe-Signature)', () => {
     expect(await adapter.parseNotification(request(ticket, sign(ticket)))).toEqual([]);
     const foreignSession = body({ ...sessionObject(sid), metadata: {}, client_reference_id: 'order-77' });
     expect(await adapter.parseNotification(request(foreignSession, sign(foreignSession)))).toEqual([]);
-    const dispute = body({ id: 'dp_1', object: 'dispute', metadata: { edgepay_session_id: sid } }, 'charge.dispute.created');
+    const dispute = body(
+      {
+        id: 'du_1',
+        object: 'dispute',
+        amount: 100,
+        currency: 'usd',
+        status: 'needs_response',
+        reason: 'fraudulent',
+        charge: 'ch_1',
+        payment_intent: 'pi_t',
+        metadata: { edgepay_session_id: sid },
+      },
+      'charge.dispute.created',
+    );
     expect(await adapter.parseNotification(request(dispute, sign(dispute)))).toEqual([]);
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { stripeConnectEvent } from '../../../src/psp/stripe/connect.ts';
 import { STRIPE_WEBHOOK_EVENTS } from '../../../src/psp/stripe/events.ts';
 import {
   recoveryRouteOf,
@@ -10,7 +11,7 @@ import {
 /**
  * The webhook endpoint is registered for STRIPE_WEBHOOK_EVENTS only, so the list must hold every type some
  * owner acts on (else a payment's outcome would never arrive) and nothing else (else Stripe posts events that
- * are only acknowledged). Each event below names all three owners at once, so whichever reads it is seen.
+ * are only acknowledged). Each event below names all the owners at once, so whichever reads it is seen.
  */
 const metadata = {
   transaction_id: '7f0c1b8e-4c7b-4d47-9a6e-0b3f6f1f2a10',
@@ -54,9 +55,21 @@ const OBJECTS: Record<string, Record<string, unknown>> = {
     payment_intent: 'pi_1',
     metadata,
   },
+  payout: { object: 'payout', id: 'po_1', amount: 5000, currency: 'usd', status: 'paid', arrival_date: 1_800_000_000, metadata },
+  dispute: {
+    object: 'dispute',
+    id: 'du_1',
+    amount: 5000,
+    currency: 'usd',
+    status: 'needs_response',
+    reason: 'fraudulent',
+    charge: 'ch_1',
+    payment_intent: 'pi_1',
+    metadata: {},
+  },
 };
 
-/** Stripe's event types for these four objects (each one the emulator posts among them), listed on their own. */
+/** Stripe's event types for these objects (each one the emulator posts among them), listed on their own. */
 const TYPES = [
   'payment_intent.created',
   'payment_intent.succeeded',
@@ -80,10 +93,25 @@ const TYPES = [
   'charge.updated',
   'charge.pending',
   'checkout.session.created',
+  'payout.created',
+  'payout.updated',
+  'payout.paid',
+  'payout.failed',
+  'payout.canceled',
+  'payout.reconciliation_completed',
+  'charge.dispute.created',
+  'charge.dispute.updated',
+  'charge.dispute.closed',
+  'charge.dispute.funds_withdrawn',
+  'charge.dispute.funds_reinstated',
 ];
 
 function eventOf(type: string): StripeEventLike {
-  const kind = type.startsWith('checkout.session.') ? 'checkout.session' : (type.split('.')[0] as string);
+  const kind = type.startsWith('checkout.session.')
+    ? 'checkout.session'
+    : type.startsWith('charge.dispute.')
+      ? 'dispute'
+      : (type.split('.')[0] as string);
   const object = structuredClone(OBJECTS[kind] as Record<string, unknown>);
   if (type === 'payment_intent.payment_failed') object.status = 'requires_payment_method';
   if (type === 'payment_intent.canceled') object.status = 'canceled';
@@ -92,6 +120,10 @@ function eventOf(type: string): StripeEventLike {
   if (type === 'payment_intent.amount_capturable_updated') object.status = 'requires_capture';
   if (type === 'payment_intent.partially_funded') object.status = 'requires_payment_method';
   if (type === 'refund.failed') object.status = 'failed';
+  if (type === 'payout.failed') object.status = 'failed';
+  if (type === 'payout.canceled') object.status = 'canceled';
+  if (type === 'payout.created' || type === 'payout.updated') object.status = 'pending';
+  if (type === 'charge.dispute.closed') object.status = 'won';
   return { id: `evt_${type}`, type, created: 1_800_000_000, data: { object } };
 }
 
@@ -101,6 +133,7 @@ function readers(type: string): string[] {
     stripeEventToPspEvent(event).kind !== 'other' ? 'ticket payment' : null,
     stripeCheckoutEventToNotifications(event).length > 0 ? 'checkout session' : null,
     recoveryRouteOf(event) ? 'recovery' : null,
+    stripeConnectEvent(event) ? 'connect' : null,
   ].filter((r): r is string => r !== null);
 }
 
