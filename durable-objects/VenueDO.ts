@@ -112,10 +112,14 @@ export class VenueDO extends OutboxObject {
     });
   }
 
-  /** Credits back what a chargeback took and the venue won back, each once per event id (not counted as sales volume). */
-  recordReinstatements(items: readonly VenueRefund[]): Promise<number> {
+  /**
+   * Credits that are not ticket sales (a chargeback won back, a resale's royalty) to the event's balance, each once
+   * per event id and not counted as sales volume.
+   */
+  async recordReinstatements(items: readonly VenueRefund[]): Promise<number> {
+    const releases = await this.releaseTimes(items.map((i) => i.catalogEventId));
     return this.applyOnce(items, (item, now) => {
-      const move = this.book().credit(item.catalogEventId, now, item.amount, item.currency);
+      const move = this.book().credit(item.catalogEventId, releases.get(item.catalogEventId) ?? now, item.amount, item.currency);
       if (move) this.emitMove(move, item.currency, now);
     });
   }

@@ -30,6 +30,7 @@ import { feeRoutes } from './routes/fees';
 import { fraudAdminRoutes } from './routes/fraud-admin';
 import { healthRoutes } from './routes/health';
 import { internalRoutes } from './routes/internal';
+import { marketplaceRoutes } from './routes/marketplace';
 import { paymentRoutes } from './routes/payments';
 import { qpayRoutes } from './routes/qpay';
 import { recoveryRoutes } from './routes/recovery';
@@ -100,6 +101,7 @@ export function createApp() {
   app.route('/', waitingRoomRoutes);
   app.route('/', ticketRoutes);
   app.route('/', venueRoutes);
+  app.route('/', marketplaceRoutes);
   app.route('/', fraudAdminRoutes);
   app.route('/', complianceRoutes);
 

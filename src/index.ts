@@ -6,6 +6,7 @@ import { handleQueue } from './queues';
 export { CheckoutSessionDO } from '../durable-objects/CheckoutSessionDO';
 export { EventDO } from '../durable-objects/EventDO';
 export { HeartbeatDO } from '../durable-objects/HeartbeatDO';
+export { ListingDO } from '../durable-objects/ListingDO';
 export { PaymentDO } from '../durable-objects/PaymentDO';
 export { RecoveryTransactionDO } from '../durable-objects/RecoveryTransactionDO';
 export { ReplayGuardDO } from '../durable-objects/ReplayGuardDO';

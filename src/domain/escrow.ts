@@ -28,7 +28,8 @@ export function isFinalEscrow(status: EscrowStatus): boolean {
 /**
  * `active`: on sale. `reserved`: a buyer won it and is being charged; nobody else can buy. `sold`: the
  * buyer's charge succeeded. `cancelled`: withdrawn by the seller, or the ticket stopped being sellable.
- * A failed charge makes a reserved listing active again, and so does a transfer that could not complete.
+ * A failed charge makes a reserved listing active again, and so does a transfer that could not complete
+ * (cancelled instead when the ticket stopped being the seller's to sell).
  */
 export const LISTING_STATUSES = ['active', 'reserved', 'sold', 'cancelled'] as const;
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
@@ -36,7 +37,7 @@ export type ListingStatus = (typeof LISTING_STATUSES)[number];
 const LISTING_NEXT: Record<ListingStatus, readonly ListingStatus[]> = {
   active: ['reserved', 'cancelled'],
   reserved: ['sold', 'active'],
-  sold: ['active'],
+  sold: ['active', 'cancelled'],
   cancelled: [],
 };
 

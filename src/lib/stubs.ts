@@ -94,6 +94,11 @@ export function sellerStub(env: Bindings, tenantId: string, userId: string) {
 /** What the outbox consumer may ask of any object that emits events. */
 export type OutboxSourceStub = { confirmOutboxEvents(eventIds: string[]): Promise<number> };
 
+/** One resale listing and its escrows. */
+export function listingStub(env: Bindings, tenantId: string, listingId: string) {
+  return env.LISTINGS.get(env.LISTINGS.idFromName(`listing:${tenantId}:${listingId}`));
+}
+
 /** The object an outbox event came from (by the class name it gives as `source.object`), or null if none. */
 export function outboxSourceStub(env: Bindings, source: { object: string; id: string }): OutboxSourceStub | null {
   if (!/^[0-9a-f]{64}$/.test(source.id)) return null;
@@ -130,6 +135,8 @@ export function outboxSourceStub(env: Bindings, source: { object: string; id: st
       return get(env.TICKETS);
     case 'SellerDO':
       return get(env.SELLERS);
+    case 'ListingDO':
+      return get(env.LISTINGS);
     default:
       return null;
   }

@@ -39,12 +39,13 @@ export const RecoveryDeliveryMessage = z.object({
 export type RecoveryDeliveryMessage = z.infer<typeof RecoveryDeliveryMessage>;
 
 /**
- * Every body the `mint` and `mint-urgent` queues carry: one ticket to mint, or to burn once its order was
- * refunded. The TicketDO named holds everything else; duplicates are harmless (it says what is left to do).
+ * Every body the `mint` and `mint-urgent` queues carry: one ticket to mint, to burn once its order was
+ * refunded, or to transfer to the buyer of its resale (`jobId` is then the escrow). The TicketDO named holds
+ * everything else; duplicates are harmless (it says what is left to do).
  */
 export const MintMessage = z.object({
   v: z.literal(1),
-  op: z.enum(['mint', 'burn']),
+  op: z.enum(['mint', 'burn', 'transfer']),
   tenantId: z.string().min(1),
   ticketId: z.string().regex(/^tkt_[0-9a-f]{26}$/),
   chain: z.enum(['polygon', 'solana']),

@@ -5,14 +5,15 @@ import { type Bindings, parseConfig } from '../env';
 import { type Logger, loggerFor } from '../lib/logger';
 import { ticketStub } from '../lib/stubs';
 import { MintMessage } from './messages';
+import { transferGroup } from './transfers';
 
-type Job = { msg: Message<unknown>; body: MintMessage };
+export type Job = { msg: Message<unknown>; body: MintMessage };
 
 /**
  * Waits between tries: a refusal 10 s doubling to a minute; an outage 5 s doubling to 10 s, so mints resume within
  * seconds of the chain's return (a try while it is away costs one failed connection).
  */
-const refusedDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 10, 60);
+export const refusedDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 10, 60);
 const unavailableDelaySeconds = (attempts: number) => exponentialBackoff(attempts, 5, 10);
 /** Below the deliveries after which the queue dead-letters a message itself (max_retries 100); 90 outage retries are about 15 minutes. */
 const FRESH_COPY_AFTER_ATTEMPTS = 90;
@@ -52,6 +53,7 @@ export async function consumeMint(batch: MessageBatch<unknown>, env: Bindings): 
     for (let i = 0; i < jobs.length; i += adapter.maxBatch) {
       const group = jobs.slice(i, i + adapter.maxBatch);
       if (first.body.op === 'mint') await mintGroup(env, adapter, group, logger);
+      else if (first.body.op === 'transfer') await transferGroup(env, adapter, group, logger);
       else await burnGroup(env, adapter, group, logger);
     }
   }
@@ -140,7 +142,7 @@ async function settleOutcome(
  * Tries again once the chain may be back. An outage never counts against the ticket, so a message close to the
  * queue's own retry limit is replaced by a fresh copy instead of being dead-lettered for something that is not its fault.
  */
-async function waitForChain(env: Bindings, job: Job): Promise<void> {
+export async function waitForChain(env: Bindings, job: Job): Promise<void> {
   const delaySeconds = unavailableDelaySeconds(job.msg.attempts);
   if (job.msg.attempts < FRESH_COPY_AFTER_ATTEMPTS) {
     job.msg.retry({ delaySeconds });

@@ -27,6 +27,7 @@ import { outboxSourceStub, venueStub } from '../lib/stubs';
 import { EventProfile, VenueProfile } from '../schemas/catalog';
 import { disputeOutboxHandlers, moveVenueShare } from './dispute-handlers';
 import { summarizeFailure } from './failures';
+import { marketplaceOutboxHandlers } from './marketplace-handlers';
 import { type OutboxHandler, OutboxMessage } from './messages';
 import { recoveryOnCheckoutUpdated, recoveryOutboxHandlers } from './recovery-handlers';
 import { queueRetryDelaySeconds } from './retry';
@@ -162,6 +163,7 @@ export const outboxHandlers: Record<string, OutboxHandler> = {
   ...ticketOutboxHandlers,
   ...sellerOutboxHandlers,
   ...disputeOutboxHandlers,
+  ...marketplaceOutboxHandlers,
 };
 
 async function applyRefundEvent(tx: Tx, { refund, payment }: Pick<RefundEventPayload, 'refund' | 'payment'>): Promise<void> {

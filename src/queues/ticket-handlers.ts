@@ -1,10 +1,35 @@
-import { TicketView } from '../../durable-objects/ticket/types';
+import { TicketTransferEvent, TicketView } from '../../durable-objects/ticket/types';
 import { upsertTicket } from '../db/repos/tickets';
+import { listingStub, ticketHolderStub } from '../lib/stubs';
 import type { OutboxHandler } from './messages';
 
 const project: OutboxHandler = (tx, event) => upsertTicket(tx, TicketView.parse(event.payload));
 
+/**
+ * A resale's transfer: the ticket's new holder lists it among their tickets and the sale is released; a transfer
+ * given up tells the sale, which refunds its buyer and puts the listing back on sale.
+ */
+const transferred: OutboxHandler = async (tx, event, env) => {
+  const ticket = TicketTransferEvent.parse(event.payload);
+  await upsertTicket(tx, ticket);
+  await ticketHolderStub(env, ticket.tenantId, ticket.transfer.toUserId).add([{ ticketId: ticket.id, eventId: ticket.eventId }]);
+  await listingStub(env, ticket.tenantId, ticket.transfer.listingId).transferConfirmed(ticket.transfer.escrowId);
+};
+
+const transferFailed: OutboxHandler = async (tx, event, env) => {
+  const ticket = TicketTransferEvent.parse(event.payload);
+  await upsertTicket(tx, ticket);
+  await listingStub(env, ticket.tenantId, ticket.transfer.listingId).transferFailed(ticket.transfer.escrowId);
+};
+
 /** Every `ticket.*` event of a TicketDO carries the whole ticket: `tickets` and the job's `nft_mint_queue` row follow it. */
-export const ticketOutboxHandlers: Record<string, OutboxHandler> = Object.fromEntries(
-  ['issued', 'minting', 'minted', 'mint_retrying', 'mint_failed', 'mint_requeued', 'voided', 'burned'].map((t) => [`ticket.${t}`, project]),
-);
+export const ticketOutboxHandlers: Record<string, OutboxHandler> = {
+  ...Object.fromEntries(
+    ['issued', 'minting', 'minted', 'mint_retrying', 'mint_failed', 'mint_requeued', 'voided', 'burned', 'listed', 'unlisted'].map((t) => [
+      `ticket.${t}`,
+      project,
+    ]),
+  ),
+  'ticket.transferred': transferred,
+  'ticket.transfer_failed': transferFailed,
+};

@@ -1,10 +1,11 @@
 import type { NotificationResult } from '../../durable-objects/checkout/types';
 import type { BodySummary, UnmatchedNotification } from '../../durable-objects/inbox/types';
+import { listingIdOfEscrow } from '../../durable-objects/listing/schema';
 import type { Bindings, Config } from '../env';
 import { AppError, PayloadTooLargeError } from '../lib/errors';
 import { CHECKOUT_SESSION_ID } from '../lib/ids';
 import type { Logger } from '../lib/logger';
-import { checkoutStub, paymentStub, recoveryTransactionStub, venueStub, webhookInboxStub } from '../lib/stubs';
+import { checkoutStub, listingStub, paymentStub, recoveryTransactionStub, venueStub, webhookInboxStub } from '../lib/stubs';
 import type { ConnectEvent, RecoveryRoute, WebhookCapability, WebhookEvents } from '../psp/adapter';
 import {
   type CheckoutNotification,
@@ -164,15 +165,20 @@ async function dispatchConnectEvent(env: Bindings, config: Config, event: Connec
     event.paymentIntentId && connect ? await connect.paymentMetadata(event.paymentIntentId, event.account ?? undefined) : null;
   if (metadata && !metadata.ok && metadata.failure.retryable) throw notReady('stripe');
   const ids = metadata?.ok ? metadata.value : {};
+  const notice = {
+    eventId: event.eventId,
+    disputeId: event.disputeId,
+    amount: event.amount,
+    status: event.status,
+    reason: event.reason,
+    closed: event.closed,
+  };
+  const listingId = ids.escrow_id ? listingIdOfEscrow(ids.escrow_id) : null;
+  if (listingId && ids.escrow_id && ids.tenant_id) {
+    const result = await listingStub(env, ids.tenant_id, listingId).applyDispute(ids.escrow_id, notice);
+    if (result !== 'unknown_transaction') return `escrow_dispute:${result}`;
+  }
   if (ids.transaction_id && ids.tenant_id && UUID.test(ids.transaction_id)) {
-    const notice = {
-      eventId: event.eventId,
-      disputeId: event.disputeId,
-      amount: event.amount,
-      status: event.status,
-      reason: event.reason,
-      closed: event.closed,
-    };
     const result = await paymentStub(env, ids.transaction_id).applyDispute(ids.tenant_id, notice);
     if (result !== 'unknown_transaction') return `dispute:${result}`;
   }
@@ -193,6 +199,12 @@ async function dispatchPspEvent(env: Bindings, event: PspEvent, body: BodySummar
   if (event.transactionId && UUID.test(event.transactionId)) {
     const { status } = await paymentStub(env, event.transactionId).applyPspEvent(event);
     if (status !== 'unknown_transaction') return status;
+  }
+  // A resale's charge: its escrow id names the listing.
+  const listingId = event.transactionId ? listingIdOfEscrow(event.transactionId) : null;
+  if (listingId && event.tenantId) {
+    const status = await listingStub(env, event.tenantId, listingId).applyPaymentEvent(event);
+    if (status !== 'unknown_transaction') return `escrow:${status}`;
   }
   const inbox = webhookInboxStub(env, event.provider);
   if (event.kind === 'other') {

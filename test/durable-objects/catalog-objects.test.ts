@@ -3,6 +3,7 @@ import { env } from 'cloudflare:workers';
 import { describe, expect, it } from 'vitest';
 import type { PurchaseRequest } from '../../durable-objects/event/types';
 import { BALANCE_SCHEMA_STEPS } from '../../durable-objects/venue/balances';
+import { PAYOUT_SCHEMA_STEPS } from '../../durable-objects/venue/payouts';
 import { eventStub, venueStub } from '../../src/lib/stubs';
 
 /** EventDO (purchase limits, reservations and their expiry) and VenueDO (sales volume, once per event id). */
@@ -127,12 +128,14 @@ describe('VenueDO', () => {
     const applied = crypto.randomUUID();
     await stub.volume30d(); // the object exists, its schema is current
     // The storage as the release before dedup_inbox left it: the id is only in applied_events, and neither the two
-    // dedup steps nor the balance steps after them applied.
+    // dedup steps nor the balance, idempotency and payout steps after them applied.
     await runInDurableObject(stub, (_i, state) => {
       state.storage.sql.exec('DROP TABLE dedup_inbox');
-      for (const table of ['balance_events', 'balance']) state.storage.sql.exec(`DROP TABLE ${table}`);
+      const later = ['balance_events', 'balance', 'idempotency', 'payouts', 'payout_tasks'];
+      for (const table of later) state.storage.sql.exec(`DROP TABLE ${table}`);
       state.storage.sql.exec('INSERT INTO applied_events (event_id, applied_at) VALUES (?, ?)', applied, Date.now());
-      state.storage.sql.exec(`UPDATE _schema SET version = version - ${2 + BALANCE_SCHEMA_STEPS.length}`);
+      const laterSteps = BALANCE_SCHEMA_STEPS.length + 1 + PAYOUT_SCHEMA_STEPS.length;
+      state.storage.sql.exec(`UPDATE _schema SET version = version - ${2 + laterSteps}`);
     });
     await evictDurableObject(stub);
     expect(await stub.recordSale(applied, 5000, Date.now())).toBe(false);

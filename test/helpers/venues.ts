@@ -12,6 +12,8 @@ export type VenueShopOptions = {
   reserveBps?: number;
   /** Price of the one ticket type. */
   price?: number;
+  /** The event's chain (its tickets are minted there). */
+  blockchain?: 'polygon' | 'solana';
 };
 
 /** A tenant with one venue (`hall`) and one event (`gig`, ticket type `ga`), and its admin, users and purchases. */
@@ -42,6 +44,7 @@ export async function venueShop(options: VenueShopOptions = {}) {
       name: 'Gig',
       startsAt,
       ...(options.endsAt ? { endsAt: options.endsAt.toISOString() } : {}),
+      ...(options.blockchain ? { blockchain: options.blockchain } : {}),
       ticketTypes: [{ id: 'ga', name: 'GA', price }],
       limits,
     }),
