@@ -4,7 +4,7 @@ import type { PspChargeOutcome, PspEvent, PspResult } from '../src/psp/types';
 import { DedupInbox } from './dedup';
 import { chargeBuyer, paySeller, refundBuyer, startTicketTransfer, transfer } from './listing/calls';
 import { EscrowBook, type EscrowChange, type EscrowTaskKind } from './listing/escrows';
-import { type EscrowRow, LISTING_SCHEMA_STEPS, type ListingRow, toEscrowView, toListingView } from './listing/schema';
+import { type EscrowRow, LISTING_SCHEMA_STEPS, type ListingRow, purchaseAnswer, toEscrowView, toListingView } from './listing/schema';
 import type { EscrowView, ListingCreate, ListingView, PurchaseRequest } from './listing/types';
 import { OutboxObject } from './OutboxObject';
 import { outboxBackoffMs } from './outbox';
@@ -169,13 +169,7 @@ export class ListingDO extends OutboxObject {
 
   private purchaseBody(escrowId: string) {
     const listing = this.listingRow() as ListingRow;
-    const e = toEscrowView(listing, this.escrows(listing).get(escrowId) as EscrowRow);
-    const { id, amount, sellerPayout, venueRoyalty, platformFee, status, currency, listingId, ticketId } = e;
-    return {
-      success: true,
-      escrow: { id, amount, sellerPayout, venueRoyalty, platformFee, status, currency, listingId, ticketId },
-      message: 'Payment held in escrow. Transfer will complete after NFT transfer.',
-    };
+    return purchaseAnswer(toEscrowView(listing, this.escrows(listing).get(escrowId) as EscrowRow));
   }
 
   /** The charge succeeded: the escrow is funded, the listing sold, and the ticket sent on its way to the buyer. */

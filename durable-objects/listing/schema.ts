@@ -132,6 +132,17 @@ export function toEscrowView(listing: ListingRow, row: EscrowRow): EscrowView {
   };
 }
 
+/** The escrow as its buyer and seller see it. */
+export function publicEscrow(e: EscrowView) {
+  const { id, listingId, ticketId, amount, sellerPayout, venueRoyalty, platformFee, currency, status } = e;
+  return { id, listingId, ticketId, amount, sellerPayout, venueRoyalty, platformFee, currency, status };
+}
+
+/** What a purchase answers. */
+export function purchaseAnswer(e: EscrowView) {
+  return { success: true, escrow: publicEscrow(e), message: 'Payment held in escrow. Transfer will complete after NFT transfer.' };
+}
+
 /** Escrow ids name their listing, so a PSP event carrying one finds the ListingDO: `esc_<listing hex>_<seq>`. */
 export function escrowIdOf(listingId: string, seq: number): string {
   return `esc_${listingId.slice('lst_'.length)}_${seq}`;

@@ -1,4 +1,5 @@
-import type { EscrowView, ListingView } from '../../durable-objects/listing/types';
+import { publicEscrow } from '../../durable-objects/listing/schema';
+import type { ListingView } from '../../durable-objects/listing/types';
 import { type WaitUntil, withDb } from '../db/client';
 import { listActiveListings, royaltiesByEvent } from '../db/repos/marketplace';
 import { fingerprint } from '../domain/idempotency';
@@ -29,18 +30,6 @@ const publicListing = (l: ListingView) => ({
   currency: l.currency,
   status: l.status,
   createdAt: l.createdAt,
-});
-
-const publicEscrow = (e: EscrowView) => ({
-  id: e.id,
-  listingId: e.listingId,
-  ticketId: e.ticketId,
-  amount: e.amount,
-  sellerPayout: e.sellerPayout,
-  venueRoyalty: e.venueRoyalty,
-  platformFee: e.platformFee,
-  currency: e.currency,
-  status: e.status,
 });
 
 /**

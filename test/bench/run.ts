@@ -8,6 +8,7 @@ import { BENCH_VELOCITY_LIMITS, type BenchStack, spawnStack, waitForHealth } fro
 import { noopFloor } from './floor.ts';
 import { runFuzzBench } from './fuzz.ts';
 import { runMintBench } from './mints.ts';
+import { runMoneyOutBench } from './money-out.ts';
 import { workerReloads } from './payments/shared.ts';
 import { runPaymentBenches } from './payments.ts';
 import { type PipelineFigures, pipelineFigures, pipelineTable } from './pipeline.ts';
@@ -24,7 +25,7 @@ import { runWaitingRoomBench } from './waiting-room.ts';
  * overhead per provider), each printed as its own table, and last the floor (floor.ts: a Worker that does
  * nothing, under wrangler dev, loaded the same ways); they print
  * warnings, never fail the run. Exit 0 with the tables, or 1 with a message; Ctrl-C cleans up and exits 130.
- * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap|waiting|mints|pipeline|floor
+ * BENCH_KEEP_LOG=1 keeps the stack's log (wrangler dev output) after a clean run. BENCH_ONLY=routes|payments|checkout|notap|waiting|mints|money|pipeline|floor
  * runs one group (default: all); BENCH_ONLY=fuzz runs only the fuzz bench (fuzz.ts, FUZZ_REQUESTS=10000).
  */
 const root = path.resolve(import.meta.dirname, '..', '..');
@@ -39,7 +40,8 @@ const CONNECTIONS = 10;
 // /health reuses its database probe for 5 s; /health/db opens a connection every time; /info touches nothing.
 const ROUTES = ['/health', '/health/db', '/info'];
 const ONLY = process.env.BENCH_ONLY;
-const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap' | 'waiting' | 'mints' | 'pipeline' | 'floor') => !ONLY || ONLY === group;
+const runs = (group: 'routes' | 'payments' | 'checkout' | 'notap' | 'waiting' | 'mints' | 'money' | 'pipeline' | 'floor') =>
+  !ONLY || ONLY === group;
 // The fuzz run (≥ 10,000 requests, test/bench/fuzz.ts) takes minutes: only when asked for, BENCH_ONLY=fuzz.
 const fuzzOnly = ONLY === 'fuzz';
 
@@ -183,6 +185,8 @@ async function main(): Promise<void> {
   if (runs('waiting')) await runWaitingRoomBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   if (runs('mints')) await runMintBench(benchOptions, await devSigner(root));
+  if (interrupted) throw new Error(`interrupted by ${interrupted}`);
+  if (runs('money')) await runMoneyOutBench(benchOptions, await devSigner(root));
   if (interrupted) throw new Error(`interrupted by ${interrupted}`);
   let pipelineOn: PipelineFigures | null = null;
   if (runs('pipeline')) pipelineOn = await pipelineFigures(benchOptions, await devSigner(root), 'all (bot, fraud, velocity, limits)');

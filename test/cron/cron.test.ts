@@ -42,7 +42,7 @@ describe('scheduled handlers', () => {
     expect(hooks.map((h) => h.webhook_id)).toEqual([pendingHook]);
   });
 
-  it('yearly: has no job until 1099-DA generation ships, and completes', async () => {
+  it('yearly: generates the 1099-DA forms of the year just ended, and completes', async () => {
     await expect(runCron(CRON.yearly)).resolves.toBeUndefined();
   });
 

@@ -48,3 +48,15 @@ export async function deliverStripeEventsAbout(id: string, type?: string): Promi
   }
   return statuses;
 }
+
+/** Submits test evidence on the dispute of a PaymentIntent at the sandbox, which closes it won or lost; answers its id. */
+export async function closeStripeDispute(paymentIntentId: string, evidence: 'winning_evidence' | 'losing_evidence'): Promise<string> {
+  const auth = { authorization: 'Bearer sk_test_sandbox' };
+  const [dispute] = (await sandbox(`/stripe/v1/disputes?payment_intent=${paymentIntentId}`, { headers: auth })).data;
+  await sandbox(`/stripe/v1/disputes/${dispute.id}`, {
+    method: 'POST',
+    headers: { ...auth, 'content-type': 'application/x-www-form-urlencoded' },
+    body: `evidence[uncategorized_text]=${evidence}`,
+  });
+  return dispute.id as string;
+}

@@ -6,7 +6,7 @@ import { type Bindings, parseConfig } from '../../src/env';
 import { call, json } from '../helpers/app';
 import { polygonOwnerOf } from '../helpers/chains';
 import { eventually, rows, sql } from '../helpers/db';
-import { deliverStripeEventsAbout, type SandboxRequest, sandbox } from '../helpers/sandbox';
+import { closeStripeDispute, deliverStripeEventsAbout, type SandboxRequest, sandbox } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 import { venueShop } from '../helpers/venues';
 
@@ -249,13 +249,7 @@ describe('resale marketplace, when things go wrong', () => {
     const pi = intent?.response?.id as string;
     expect(await deliverStripeEventsAbout(pi, 'charge.dispute.created')).toEqual([200]);
     expect((await escrowOf()).status).toBe('disputed');
-    const [dispute] = (await sandbox(`/stripe/v1/disputes?payment_intent=${pi}`, { headers: { authorization: 'Bearer sk_test_sandbox' } }))
-      .data;
-    await sandbox(`/stripe/v1/disputes/${dispute.id}`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer sk_test_sandbox', 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'evidence[uncategorized_text]=winning_evidence',
-    });
+    await closeStripeDispute(pi, 'winning_evidence');
     expect(await deliverStripeEventsAbout(pi, 'charge.dispute.closed')).toEqual([200]);
     expect((await escrowOf()).status).toBe('released');
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { call, json } from '../helpers/app';
 import { eventually, rows, sql } from '../helpers/db';
 import { refund } from '../helpers/payments';
-import { deliverStripeEventsAbout, sandbox } from '../helpers/sandbox';
+import { closeStripeDispute, deliverStripeEventsAbout } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 import { venueShop } from '../helpers/venues';
 
@@ -89,13 +89,7 @@ describe('venue balances', () => {
     expect(await deliverStripeEventsAbout(pi, 'charge.dispute.created')).toEqual([200]);
     await eventually(async () => ((await shop.balance()).balance.pending === 0 ? true : undefined));
     await eventually(async () => ((await shop.check()).allMatch ? true : undefined));
-    const [dispute] = (await sandbox(`/stripe/v1/disputes?payment_intent=${pi}`, { headers: { authorization: 'Bearer sk_test_sandbox' } }))
-      .data;
-    await sandbox(`/stripe/v1/disputes/${dispute.id}`, {
-      method: 'POST',
-      headers: { authorization: 'Bearer sk_test_sandbox', 'content-type': 'application/x-www-form-urlencoded' },
-      body: 'evidence[uncategorized_text]=winning_evidence',
-    });
+    const disputeId = await closeStripeDispute(pi, 'winning_evidence');
     expect(await deliverStripeEventsAbout(pi, 'charge.dispute.closed')).toEqual([200]);
     await eventually(async () => ((await shop.balance()).balance.pending === 10_000 ? true : undefined));
     // Delivered again: applied once.
@@ -106,7 +100,7 @@ describe('venue balances', () => {
     });
     expect(check.venues[0]).toMatchObject({ object: { pending: 10_000, available: 0 } });
     const lines = await rows<{ total: string }>(
-      sql`SELECT SUM(amount)::text AS total FROM ledger_entries WHERE transaction_id = ${`dispute:${dispute.id}`}`,
+      sql`SELECT SUM(amount)::text AS total FROM ledger_entries WHERE transaction_id = ${`dispute:${disputeId}`}`,
     );
     expect(Number(lines[0]?.total)).toBe(0);
   });
