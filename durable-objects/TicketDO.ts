@@ -149,7 +149,8 @@ export class TicketDO extends OutboxObject {
     const row = this.row();
     if (!row) return null;
     if (row.status === 'void') return { view: toTicketView(row), burn: row.nft_status === 'minted' && row.burned === 0 };
-    const view = this.change(`status = 'void'`, [], 'ticket.voided');
+    // A ticket on sale names its listing, which is withdrawn with it.
+    const view = this.change(`status = 'void'`, [], 'ticket.voided', row.listing_id ? { listingId: row.listing_id } : {});
     await this.rearm();
     return { view, burn: row.nft_status === 'minted' && row.burned === 0 };
   }

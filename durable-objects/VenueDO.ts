@@ -240,7 +240,7 @@ export class VenueDO extends OutboxObject {
   }
 
   private payoutAnswer(row: PayoutRow) {
-    const payout = this.viewOf(row);
+    const { tenantId: _t, version: _v, ...payout } = this.viewOf(row);
     const message = 'Payout initiated';
     return { success: true, message, amount: payout.amount, type: payout.type, estimatedArrival: payout.estimatedArrival, payout };
   }

@@ -6,6 +6,7 @@ import { type Bindings, parseConfig } from '../../src/env';
 import { call, json } from '../helpers/app';
 import { polygonOwnerOf } from '../helpers/chains';
 import { eventually, rows, sql } from '../helpers/db';
+import { refund } from '../helpers/payments';
 import { closeStripeDispute, deliverStripeEventsAbout, type SandboxRequest, sandbox } from '../helpers/sandbox';
 import { bearer, signToken } from '../helpers/tokens';
 import { venueShop } from '../helpers/venues';
@@ -16,7 +17,7 @@ const VENUE_ACCOUNT = 'acct_1VenueHall0000002';
 async function resaleShop() {
   const shop = await venueShop({ price: 10_000, blockchain: 'polygon', stripeAccountId: VENUE_ACCOUNT });
   const seller = await shop.user('seller');
-  await shop.buy('seller', 1);
+  const order = await shop.buy('seller', 1);
   const ticket = await eventually(async () => {
     const list = await json<any>(await call('/api/v1/tickets', { headers: seller }));
     return list.tickets[0]?.nft?.status === 'minted' ? list.tickets[0] : undefined;
@@ -34,7 +35,7 @@ async function resaleShop() {
       headers: { ...headers, 'Idempotency-Key': key },
       body: JSON.stringify({ listingId, paymentMethodId }),
     });
-  return { ...shop, seller, ticket, list, purchase };
+  return { ...shop, seller, order, ticket, list, purchase };
 }
 
 async function intentsOfGroup(listingId: string): Promise<SandboxRequest[]> {
@@ -280,6 +281,18 @@ describe('resale marketplace, when things go wrong', () => {
     expect(review[0]).toMatchObject({ userId: 'flipper', decision: 'review' });
     expect(JSON.stringify(review[0].signals)).toContain(listed[2]);
     expect(JSON.stringify(review[0].signals)).toContain('many_high_markup_listings_by_seller');
+  });
+
+  it('a listed ticket whose order is refunded is void, and its listing withdrawn', async () => {
+    const shop = await resaleShop();
+    const listingId = (await json<any>(await shop.list({ ticketId: shop.ticket.id, price: 10_000 }))).listing.id as string;
+    expect((await refund(shop.order.id, shop.order.headers)).status).toBe(200);
+    const detail = await eventually(async () => {
+      const d = await json<any>(await call(`/api/v1/marketplace/listings/${listingId}`, { headers: shop.admin }));
+      return d.listing.status === 'cancelled' ? d : undefined;
+    }, 30_000);
+    expect(detail.escrow).toBeNull();
+    expect((await shop.purchase(await shop.user('too-late'), listingId)).status).toBe(409);
   });
 
   it('a ticket of an event that has started cannot be listed', async () => {
