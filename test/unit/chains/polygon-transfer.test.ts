@@ -12,20 +12,13 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Anvil, startAnvil } from '../../../dev/chains/anvil.ts';
+import type { Anvil } from '../../../dev/chains/anvil.ts';
 import { startOutageProxy } from '../../../dev/chains/outage-proxy.ts';
-import { deployTicketContract } from '../../../dev/chains/ticket-contract.ts';
 import { freePort } from '../../../dev/ports.ts';
-import { custodialAddress } from '../../../src/chains/custody.ts';
 import { createPolygonAdapter, type PolygonAdapterConfig } from '../../../src/chains/polygon/index.ts';
-import {
-  type ChainAdapter,
-  ChainUnavailableError,
-  type MintRequest,
-  type SignedMint,
-  type TransferRequest,
-} from '../../../src/chains/types.ts';
+import { type ChainAdapter, ChainUnavailableError, type SignedMint, type TransferRequest } from '../../../src/chains/types.ts';
 import { jsonRpc } from '../../helpers/json-rpc';
+import { type CustodialUser, custodialHolders, type OwnedTicket, startPolygonFixture } from './fixtures.ts';
 
 /**
  * The Polygon adapter's resales against anvil and the compiled TicketNFT contract: the minter moves tickets between
@@ -41,45 +34,17 @@ const TICKET = parseAbi([
 // Anvil's second dev account: funded, but not the contract's minter.
 const STRANGER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
-let anvil: Anvil;
-let contract: Hex;
-let adapter: ChainAdapter;
-let config: PolygonAdapterConfig;
-
+let anvil: Anvil, contract: Hex, adapter: ChainAdapter, config: PolygonAdapterConfig;
 beforeAll(async () => {
-  anvil = await startAnvil();
-  contract = await deployTicketContract(anvil.rpcUrl, anvil.minterKey);
-  config = { rpcUrl: anvil.rpcUrl, minterKey: anvil.minterKey, contract, custodySeed: SEED, pollingIntervalMs: 100 };
-  adapter = createPolygonAdapter(config);
+  ({ anvil, contract, config, adapter } = await startPolygonFixture(SEED));
 }, 30_000);
+afterAll(() => anvil?.stop());
 
-afterAll(async () => {
-  await anvil?.stop();
-});
-
-type User = { userId: string; address: string };
-type Ticket = MintRequest & { userId: string };
+type User = CustodialUser;
+type Ticket = OwnedTicket;
+const { newUser, mintedTickets } = custodialHolders(SEED, TENANT, 'polygon', () => adapter);
 
 const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => jsonRpc<T>(anvil.rpcUrl, method, params);
-
-async function newUser(): Promise<User> {
-  const userId = `user-${crypto.randomUUID()}`;
-  return { userId, address: await custodialAddress(SEED, { tenantId: TENANT, userId, chain: 'polygon' }) };
-}
-
-/** `count` tickets of one new user, minted for real. */
-async function mintedTickets(count: number, owner?: User): Promise<{ seller: User; tickets: Ticket[] }> {
-  const seller = owner ?? (await newUser());
-  const tickets = Array.from({ length: count }, () => ({
-    ticketId: crypto.randomUUID(),
-    tenantId: TENANT,
-    userId: seller.userId,
-    owner: seller.address,
-  }));
-  const outcomes = await adapter.mint(tickets, async () => {});
-  expect(outcomes.map((o) => o.status)).toEqual(['confirmed']);
-  return { seller, tickets };
-}
 
 const resale = (ticket: Ticket, seller: User, buyer: User): TransferRequest => ({
   ticketId: ticket.ticketId,

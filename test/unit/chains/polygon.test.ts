@@ -16,14 +16,14 @@ import {
 } from 'viem';
 import { privateKeyToAccount } from 'viem/accounts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Anvil, startAnvil } from '../../../dev/chains/anvil.ts';
-import { deployTicketContract } from '../../../dev/chains/ticket-contract.ts';
+import type { Anvil } from '../../../dev/chains/anvil.ts';
 import { freePort } from '../../../dev/ports.ts';
 import { custodialAddress } from '../../../src/chains/custody.ts';
 import { GAS_PER_TICKET_IN_FULL_BATCH } from '../../../src/chains/polygon/fees.ts';
 import { createPolygonAdapter, type PolygonAdapterConfig } from '../../../src/chains/polygon/index.ts';
 import { type ChainAdapter, ChainUnavailableError, type MintRequest, type SignedMint } from '../../../src/chains/types.ts';
 import { jsonRpc } from '../../helpers/json-rpc';
+import { startPolygonFixture } from './fixtures.ts';
 
 /**
  * The Polygon adapter against a real EVM node (anvil, mining each transaction as it arrives) and the compiled
@@ -40,21 +40,11 @@ const ERC721 = parseAbi([
 // Anvil's second dev account: funded, but not the contract's minter.
 const STRANGER_KEY = '0x59c6995e998f97a5a0044966f0945389dc9e86dae88c7a8412f4603b6b78690d';
 
-let anvil: Anvil;
-let contract: Hex;
-let adapter: ChainAdapter;
-let config: PolygonAdapterConfig;
-
+let anvil: Anvil, contract: Hex, adapter: ChainAdapter, config: PolygonAdapterConfig;
 beforeAll(async () => {
-  anvil = await startAnvil();
-  contract = await deployTicketContract(anvil.rpcUrl, anvil.minterKey);
-  config = { rpcUrl: anvil.rpcUrl, minterKey: anvil.minterKey, contract, custodySeed: SEED, pollingIntervalMs: 100 };
-  adapter = createPolygonAdapter(config);
+  ({ anvil, contract, config, adapter } = await startPolygonFixture(SEED));
 }, 30_000);
-
-afterAll(async () => {
-  await anvil?.stop();
-});
+afterAll(() => anvil?.stop());
 
 type Ticket = MintRequest & { userId: string };
 

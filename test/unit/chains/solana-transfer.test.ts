@@ -2,20 +2,19 @@ import { address, createKeyPairSignerFromPrivateKeyBytes, signature } from '@sol
 import { findAssociatedTokenPda, TOKEN_PROGRAM_ADDRESS } from '@solana-program/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOutageProxy } from '../../../dev/chains/outage-proxy.ts';
-import { type SolanaRpcEmulator, startSolanaRpc } from '../../../dev/chains/solana-rpc.ts';
+import type { SolanaRpcEmulator } from '../../../dev/chains/solana-rpc.ts';
 import { freePort } from '../../../dev/ports.ts';
 import { base58Encode } from '../../../src/chains/base58.ts';
-import { custodialAddress } from '../../../src/chains/custody.ts';
 import { createSolanaAdapter, type SolanaAdapterConfig } from '../../../src/chains/solana/index.ts';
 import {
   type ChainAdapter,
   ChainUnavailableError,
   type MintOutcome,
-  type MintRequest,
   type SignedMint,
   type TransferRequest,
 } from '../../../src/chains/types.ts';
 import { jsonRpc } from '../../helpers/json-rpc';
+import { type CustodialUser, custodialHolders, type OwnedTicket, startSolanaFixture } from './fixtures.ts';
 
 /**
  * The Solana adapter's resales against the LiteSVM emulator, which runs the real SPL Token and Associated Token Account
@@ -25,22 +24,15 @@ import { jsonRpc } from '../../helpers/json-rpc';
 const SEED = 'solana-transfer-test-seed-0123456789abcdef';
 const TENANT = 'tenant-solana-transfer';
 
-let chain: SolanaRpcEmulator;
-let config: SolanaAdapterConfig;
-let adapter: ChainAdapter;
-
+let chain: SolanaRpcEmulator, config: SolanaAdapterConfig, adapter: ChainAdapter;
 beforeAll(async () => {
-  chain = await startSolanaRpc();
-  config = { rpcUrl: chain.url, minterKey: chain.minterKey, custodySeed: SEED, pollMs: 20, resendMs: 50 };
-  adapter = createSolanaAdapter(config);
+  ({ chain, config, adapter } = await startSolanaFixture(SEED));
 });
+afterAll(() => chain?.stop());
 
-afterAll(async () => {
-  await chain?.stop();
-});
-
-type User = { userId: string; address: string };
-type Ticket = MintRequest & { userId: string };
+type User = CustodialUser;
+type Ticket = OwnedTicket;
+const { newUser, mintedTickets } = custodialHolders(SEED, TENANT, 'solana', () => adapter);
 
 const rpc = <T>(method: string, params: unknown[] = []): Promise<T> => jsonRpc<T>(chain.url, method, params);
 
@@ -51,24 +43,6 @@ async function control<T>(path: string, body?: unknown): Promise<T> {
 
 type Executed = { count: number; transactions: { signature: string; bytes: number; err: unknown }[] };
 const executed = () => control<Executed>('transactions');
-
-async function newUser(): Promise<User> {
-  const userId = `user-${crypto.randomUUID()}`;
-  return { userId, address: await custodialAddress(SEED, { tenantId: TENANT, userId, chain: 'solana' }) };
-}
-
-async function mintedTickets(count: number, owner?: User): Promise<{ seller: User; tickets: Ticket[] }> {
-  const seller = owner ?? (await newUser());
-  const tickets = Array.from({ length: count }, () => ({
-    ticketId: crypto.randomUUID(),
-    tenantId: TENANT,
-    userId: seller.userId,
-    owner: seller.address,
-  }));
-  const outcomes = await adapter.mint(tickets, async () => {});
-  expect(outcomes.every((o) => o.status === 'confirmed')).toBe(true);
-  return { seller, tickets };
-}
 
 const resale = (ticket: Ticket, seller: User, buyer: User): TransferRequest => ({
   ticketId: ticket.ticketId,

@@ -18,7 +18,7 @@ import {
   TOKEN_PROGRAM_ADDRESS,
 } from '@solana-program/token';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type SolanaRpcEmulator, startSolanaRpc } from '../../../dev/chains/solana-rpc.ts';
+import type { SolanaRpcEmulator } from '../../../dev/chains/solana-rpc.ts';
 import { freePort } from '../../../dev/ports.ts';
 import { base58Encode } from '../../../src/chains/base58.ts';
 import { custodialAddress, custodialPrivateKey } from '../../../src/chains/custody.ts';
@@ -32,6 +32,7 @@ import {
   type SignedMint,
 } from '../../../src/chains/types.ts';
 import { jsonRpc } from '../../helpers/json-rpc';
+import { startSolanaFixture } from './fixtures.ts';
 
 /**
  * The Solana adapter against the LiteSVM emulator, which runs the real SPL Token and Associated Token Account
@@ -41,19 +42,11 @@ import { jsonRpc } from '../../helpers/json-rpc';
 const SEED = 'solana-test-custody-seed-0123456789abcdef';
 const TENANT = 'tenant-solana';
 
-let chain: SolanaRpcEmulator;
-let config: SolanaAdapterConfig;
-let adapter: ChainAdapter;
-
+let chain: SolanaRpcEmulator, config: SolanaAdapterConfig, adapter: ChainAdapter;
 beforeAll(async () => {
-  chain = await startSolanaRpc();
-  config = { rpcUrl: chain.url, minterKey: chain.minterKey, custodySeed: SEED, pollMs: 20, resendMs: 50 };
-  adapter = createSolanaAdapter(config);
+  ({ chain, config, adapter } = await startSolanaFixture(SEED));
 });
-
-afterAll(async () => {
-  await chain?.stop();
-});
+afterAll(() => chain?.stop());
 
 type Ticket = MintRequest & { userId: string };
 
