@@ -1,3 +1,4 @@
+import { capturePaymentIntent } from './stripe/captures.ts';
 import { createPrice, createProduct, retrieveOwned } from './stripe/catalog.ts';
 import { createCheckoutSession, expireCheckoutSession, paySession, retrieveCheckoutSession } from './stripe/checkout-sessions.ts';
 import { closeDispute, listDisputes, loseDispute, retrieveDispute, updateDispute } from './stripe/disputes.ts';
@@ -22,13 +23,16 @@ import type { SandboxContext, SandboxProvider, SandboxRequest, SandboxResponse }
 /**
  * Stripe emulator, mounted at /stripe: the official `stripe` package talks to it with host/port/protocol set
  * and a fetch that inserts the /stripe prefix. Emulates PaymentIntents (test pm_card_* tokens decide the
- * outcome), Refunds and Charges read-back, Checkout Sessions (payment mode), Products, Prices and Payment Links,
- * Connect money out (Payouts, Transfers and account debits, Disputes opened by the dispute test cards), Bearer
- * secret-key auth, idempotency (stripe/idempotency.ts) and signed webhook events (stripe/webhooks.ts).
+ * outcome; capture_method=manual authorizes, then capture or cancel: stripe/captures.ts), Refunds and Charges
+ * read-back, Checkout Sessions (payment mode), Products, Prices and Payment Links, Connect money out (Payouts,
+ * Transfers and account debits, Disputes opened by the dispute test cards), Bearer secret-key auth, idempotency
+ * (stripe/idempotency.ts) and signed webhook events (stripe/webhooks.ts).
  * Settings: `refunds`: 'succeeded' (default) | 'pending'; `checkout` (how the sandbox's customer pays a
  * session or link): 'card' (default, paid at once) | 'delayed' | 'delayed_failure' (see checkout-sessions.ts);
  * `payouts` (how complete() settles a payout): 'paid' (default) | 'failed' (see payouts.ts); `transfers`:
- * 'succeeded' (default) | 'failed' (POST /v1/transfers refused as for an account that cannot receive them).
+ * 'succeeded' (default) | 'failed' (POST /v1/transfers refused as for an account that cannot receive them);
+ * `captures`: 'succeeded' (default) | 'failed' (POST /v1/payment_intents/:id/capture refused as for an
+ * authorization the card network has already let go: 400 charge_expired_for_capture).
  */
 type Route = { endpoint: string; run(call: Call): Result };
 
@@ -37,6 +41,7 @@ const ROUTES: Array<[method: string, path: RegExp, run: (call: Call, id: string)
   ['GET', /^\/v1\/payment_intents\/([^/]+)$/, retrievePaymentIntent],
   ['POST', /^\/v1\/payment_intents\/([^/]+)\/confirm$/, confirmPaymentIntent],
   ['POST', /^\/v1\/payment_intents\/([^/]+)\/cancel$/, cancelPaymentIntent],
+  ['POST', /^\/v1\/payment_intents\/([^/]+)\/capture$/, capturePaymentIntent],
   ['POST', /^\/v1\/refunds$/, createRefund],
   ['GET', /^\/v1\/refunds\/([^/]+)$/, (call, id) => retrieve(call, 'refund', id)],
   ['GET', /^\/v1\/charges\/([^/]+)$/, (call, id) => retrieve(call, 'charge', id)],
@@ -182,6 +187,7 @@ export function createStripeProvider(): SandboxProvider {
       checkout: ['card', 'delayed', 'delayed_failure'],
       payouts: ['paid', 'failed'],
       transfers: ['succeeded', 'failed'],
+      captures: ['succeeded', 'failed'],
     },
     handle,
     /**

@@ -1,6 +1,14 @@
 import type { RecoveryStripeEvent } from '../../durable-objects/recovery/types';
 import type { CheckoutCapability, CheckoutNotification, InboundNotification, NotificationContext, NotifyingCheckout } from './checkout';
-import type { PspChargeOutcome, PspChargeRequest, PspEvent, PspRefundOutcome, PspRefundRequest, PspResult } from './types';
+import type {
+  PspAuthorizationOutcome,
+  PspChargeOutcome,
+  PspChargeRequest,
+  PspEvent,
+  PspRefundOutcome,
+  PspRefundRequest,
+  PspResult,
+} from './types';
 
 /**
  * The one adapter family every PSP sits behind. A provider offers some of these
@@ -13,6 +21,30 @@ export interface PaymentsCapability {
   charge(request: PspChargeRequest): Promise<PspResult<PspChargeOutcome>>;
   retrieveCharge(reference: string, connectedAccount?: string): Promise<PspResult<PspChargeOutcome>>;
   refund(request: PspRefundRequest): Promise<PspResult<PspRefundOutcome>>;
+}
+
+/**
+ * Separate authorization and capture: `authorize` holds the amount on the customer's card (a charge request
+ * that takes nothing yet), `capture` takes all of it or less (the rest is released), `cancelAuthorization`
+ * releases it all. Amounts are minor units of `currency`; each call carries the caller's deterministic
+ * idempotency key, so a retry is the same operation. cancelAuthorization answers `succeeded` when the payment
+ * was captured before it could be canceled (it then needs a refund instead).
+ */
+export interface AuthorizationCapability {
+  authorize(request: PspChargeRequest): Promise<PspResult<PspAuthorizationOutcome>>;
+  capture(input: {
+    reference: string;
+    amount?: number;
+    currency: string;
+    idempotencyKey: string;
+    connectedAccount?: string;
+  }): Promise<PspResult<PspChargeOutcome>>;
+  cancelAuthorization(input: {
+    reference: string;
+    idempotencyKey: string;
+    connectedAccount?: string;
+    reason?: 'abandoned' | 'requested_by_customer';
+  }): Promise<PspResult<{ status: 'canceled' | 'succeeded'; reference: string }>>;
 }
 
 export type PaymentLinkInput = {
@@ -166,6 +198,7 @@ export interface WebhookCapability {
 export interface PspAdapter {
   readonly id: string;
   readonly payments?: PaymentsCapability;
+  readonly authorizations?: AuthorizationCapability;
   readonly checkout?: CheckoutCapability;
   readonly paymentLinks?: PaymentLinkCapability;
   readonly sessionLookup?: SessionLookupCapability;

@@ -32,6 +32,14 @@ export type PspChargeOutcome =
   | { status: 'declined'; reference: string | null; declineCode: string; message: string }
   | { status: 'canceled'; reference: string };
 
+/**
+ * An authorization (a hold on the customer's card, captured later): what PspChargeOutcome says of a charge, with
+ * `authorized` in place of `succeeded`. `amountCapturable` is the most a capture may take, in minor units.
+ */
+export type PspAuthorizationOutcome =
+  | { status: 'authorized'; reference: string; amountCapturable: number }
+  | Exclude<PspChargeOutcome, { status: 'succeeded' }>;
+
 export type PspRefundRequest = {
   transactionId: string;
   refundId: string;

@@ -1,4 +1,4 @@
-import { PDFDocument, type PDFFont, type PDFPage, rgb, StandardFonts } from 'pdf-lib';
+import type { Color, PDFFont, PDFPage } from 'pdf-lib';
 import { type Form1099daData, formatDollars } from '../domain/tax-forms';
 
 /**
@@ -7,7 +7,6 @@ import { type Form1099daData, formatDollars } from '../domain/tax-forms';
  */
 const PAGE = { width: 612, height: 792 }; // US Letter, in points
 const MARGIN = 54;
-const GREY = rgb(0.4, 0.4, 0.4);
 
 /** The standard fonts encode WinAnsi only: any other character is printed as '?'. */
 function printable(text: string): string {
@@ -21,9 +20,10 @@ class Writer {
     private readonly page: PDFPage,
     private readonly regular: PDFFont,
     private readonly bold: PDFFont,
+    private readonly colors: { text: Color; muted: Color },
   ) {}
 
-  line(text: string, options: { size?: number; bold?: boolean; color?: ReturnType<typeof rgb>; gap?: number } = {}): void {
+  line(text: string, options: { size?: number; bold?: boolean; color?: Color; gap?: number } = {}): void {
     const size = options.size ?? 10;
     this.y -= size + (options.gap ?? 4);
     this.page.drawText(printable(text), {
@@ -31,7 +31,7 @@ class Writer {
       y: this.y,
       size,
       font: options.bold ? this.bold : this.regular,
-      color: options.color ?? rgb(0, 0, 0),
+      color: options.color ?? this.colors.text,
     });
   }
 
@@ -49,18 +49,22 @@ class Writer {
       start: { x: MARGIN, y: this.y },
       end: { x: PAGE.width - MARGIN, y: this.y },
       thickness: 0.5,
-      color: GREY,
+      color: this.colors.muted,
     });
   }
 }
 
 export async function renderForm1099da(form: Form1099daData): Promise<Uint8Array<ArrayBuffer>> {
+  // Loaded on the first download only: pdf-lib is megabytes of modules every other request would load for nothing.
+  const { PDFDocument, StandardFonts, rgb } = await import('pdf-lib');
+  const grey = rgb(0.4, 0.4, 0.4);
   const doc = await PDFDocument.create();
   doc.setTitle(`Form 1099-DA ${form.taxYear}`);
   doc.setCreator(form.payer.name);
   doc.setCreationDate(new Date(form.generatedAt));
   const page = doc.addPage([PAGE.width, PAGE.height]);
-  const w = new Writer(page, await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold));
+  const fonts = [await doc.embedFont(StandardFonts.Helvetica), await doc.embedFont(StandardFonts.HelveticaBold)] as const;
+  const w = new Writer(page, ...fonts, { text: rgb(0, 0, 0), muted: grey });
 
   w.line('Form 1099-DA', { size: 18, bold: true });
   w.line('Digital Asset Proceeds From Broker Transactions', { size: 12 });
@@ -69,7 +73,7 @@ export async function renderForm1099da(form: Form1099daData): Promise<Uint8Array
 
   w.line("PAYER'S name", { bold: true, gap: 10 });
   w.line(form.payer.name);
-  w.line(`Account ${form.payer.tenantId}`, { color: GREY });
+  w.line(`Account ${form.payer.tenantId}`, { color: grey });
   w.rule();
 
   w.line("RECIPIENT'S name, address and TIN", { bold: true, gap: 10 });
@@ -81,7 +85,7 @@ export async function renderForm1099da(form: Form1099daData): Promise<Uint8Array
     w.line(r.address.country);
     w.field("RECIPIENT'S TIN", r.tin);
   } else {
-    w.line('Not provided: the recipient has no tax profile', { color: GREY });
+    w.line('Not provided: the recipient has no tax profile', { color: grey });
   }
   w.rule();
 
@@ -96,7 +100,7 @@ export async function renderForm1099da(form: Form1099daData): Promise<Uint8Array
   w.field('Gain or (loss) (USD)', formatDollars(f.totalGain));
   w.rule();
 
-  w.line(`Generated ${form.generatedAt.slice(0, 10)} by ${form.payer.name}.`, { size: 8, color: GREY, gap: 10 });
+  w.line(`Generated ${form.generatedAt.slice(0, 10)} by ${form.payer.name}.`, { size: 8, color: grey, gap: 10 });
   // A copy over a plain ArrayBuffer: what a Response body takes.
   return new Uint8Array(await doc.save());
 }

@@ -227,7 +227,7 @@ describe('PaymentIntents with the official client', () => {
       [{ amount: '12.5', currency: 'usd' }, 'parameter_invalid_integer', 'amount'],
       [{ amount: '100' }, 'parameter_missing', 'currency'],
       [{ amount: '100', currency: 'USD' }, undefined, 'currency'],
-      [{ amount: '100', currency: 'usd', capture_method: 'manual' }, undefined, 'capture_method'],
+      [{ amount: '100', currency: 'usd', capture_method: 'later' }, undefined, 'capture_method'],
       [{ amount: '100', currency: 'usd', bogus: 'x' }, 'parameter_unknown', 'bogus'],
       [
         { amount: '100', currency: 'usd', 'payment_method_types[0]': 'card', 'automatic_payment_methods[enabled]': 'true' },

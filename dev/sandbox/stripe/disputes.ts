@@ -88,7 +88,8 @@ export function openDispute(call: Call, charge: Owned, test: TestDispute): Versi
   const object: Obj = {
     id,
     object: 'dispute',
-    amount: ch.amount,
+    // What was taken from the cardholder: less than the charge's amount after a partial capture.
+    amount: ch.amount_captured,
     balance_transactions: [],
     charge: ch.id,
     created: call.now,

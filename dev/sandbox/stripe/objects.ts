@@ -92,6 +92,7 @@ export function paymentIntentObject(
     types: string[];
     created: number;
     livemode: boolean;
+    captureMethod?: 'automatic' | 'automatic_async' | 'manual';
   },
 ): Obj {
   return {
@@ -106,7 +107,7 @@ export function paymentIntentObject(
     automatic_payment_methods: params.automatic,
     canceled_at: null,
     cancellation_reason: null,
-    capture_method: 'automatic',
+    capture_method: params.captureMethod ?? 'automatic',
     client_secret: `${id}_secret_${randomSuffix(25)}`,
     confirmation_method: 'automatic',
     created: params.created,

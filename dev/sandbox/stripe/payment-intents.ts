@@ -1,10 +1,14 @@
+import { authorize, lapseIfDue } from './captures.ts';
 import { openDispute } from './disputes.ts';
 import { chargeObject, invalid, missing, type Obj, paymentIntentObject, StripeFailure, stripeId } from './objects.ts';
 import { metadataParam, onlyParams, optBoolean, optEnum, optObject, optString, optStringArray, requiredPositiveInt } from './params.ts';
 import { type Call, findOwned, type IntentEntry, type PaymentMethodEntry, type Result, resolvePaymentMethod } from './state.ts';
 import { emitStripeEvent } from './webhooks.ts';
 
-/** PaymentIntents: create (optionally confirming), confirm, retrieve, cancel; automatic capture only. */
+/**
+ * PaymentIntents: create (optionally confirming), confirm, retrieve, cancel. capture_method automatic (the
+ * default) and automatic_async charge at confirmation; manual authorizes and waits for a capture (captures.ts).
+ */
 const CREATE_PARAMS = [
   'amount',
   'currency',
@@ -37,8 +41,7 @@ export function createPaymentIntent(call: Call): Result {
   if (currency === undefined) throw invalid('Missing required param: currency.', { code: 'parameter_missing', param: 'currency' });
   if (!/^[a-z]{3}$/.test(currency))
     throw invalid(`Invalid currency: ${currency}. Use a lowercase ISO code such as usd.`, { param: 'currency' });
-  const capture = optEnum(params, 'capture_method', ['automatic', 'automatic_async', 'manual'] as const);
-  if (capture === 'manual') throw invalid('The sandbox emulates capture_method=automatic only.', { param: 'capture_method' });
+  const captureMethod = optEnum(params, 'capture_method', ['automatic', 'automatic_async', 'manual'] as const) ?? 'automatic';
   // stripe-node 23 (API 2026-10-28) names the request list allowed_payment_method_types; older versions payment_method_types.
   const listed = params.payment_method_types !== undefined ? 'payment_method_types' : 'allowed_payment_method_types';
   const types = optStringArray(params, listed);
@@ -82,6 +85,7 @@ export function createPaymentIntent(call: Call): Result {
     types: types ?? ['card'],
     created: call.now,
     livemode: call.livemode,
+    captureMethod,
   });
   object.receipt_email = optString(params, 'receipt_email') ?? null;
   object.statement_descriptor = optString(params, 'statement_descriptor', 22) ?? null;
@@ -119,9 +123,7 @@ export function confirmPaymentIntent(call: Call, id: string): Result {
 
 export function retrievePaymentIntent(call: Call, id: string): Result {
   onlyParams(call.params, ['expand', 'client_secret']);
-  const entry = findOwned(call.state.intents, id, call.owner);
-  if (!entry) throw missing('payment_intent', id, 'intent');
-  return { status: 200, body: entry.object };
+  return { status: 200, body: intent(call, id).object };
 }
 
 export function cancelPaymentIntent(call: Call, id: string): Result {
@@ -135,15 +137,22 @@ export function cancelPaymentIntent(call: Call, id: string): Result {
       { code: 'payment_intent_unexpected_state', payment_intent: structuredClone(pi) },
     );
   }
-  Object.assign(pi, { status: 'canceled', canceled_at: call.now, cancellation_reason: reason ?? null, next_action: null });
+  // Canceling an authorization releases what was held; the uncaptured charge itself is left as it is.
+  Object.assign(pi, {
+    status: 'canceled',
+    canceled_at: call.now,
+    cancellation_reason: reason ?? null,
+    next_action: null,
+    amount_capturable: 0,
+  });
   emitStripeEvent(call.ctx, call.origin, 'payment_intent.canceled', pi);
   return { status: 200, body: pi };
 }
 
-/** The customer passed 3-D Secure on the redirect page: the PaymentIntent is charged. */
+/** The customer passed 3-D Secure on the redirect page: the PaymentIntent is charged, or authorized when captured manually. */
 export function completeAuthentication(call: Call, entry: IntentEntry): boolean {
   if (entry.object.status !== 'requires_action' || !entry.paymentMethod) return false;
-  succeed(call, entry, entry.paymentMethod, true);
+  (entry.object.capture_method === 'manual' ? authorize : succeed)(call, entry, entry.paymentMethod, true);
   return true;
 }
 
@@ -175,9 +184,11 @@ function noPaymentMethod(pi: Obj | null) {
   );
 }
 
+/** The caller's PaymentIntent, after an authorization past its capture window has lapsed. */
 function intent(call: Call, id: string): IntentEntry {
   const entry = findOwned(call.state.intents, id, call.owner);
   if (!entry) throw missing('payment_intent', id, 'intent');
+  lapseIfDue(call, entry);
   return entry;
 }
 
@@ -196,7 +207,7 @@ function runConfirmation(call: Call, entry: IntentEntry, pm: PaymentMethodEntry,
   entry.paymentMethod = pm;
   entry.returnUrl = returnUrl;
   const outcome = pm.card.outcome;
-  if (outcome.kind === 'succeed') return succeed(call, entry, pm, false);
+  if (outcome.kind === 'succeed') return (pi.capture_method === 'manual' ? authorize : succeed)(call, entry, pm, false);
   if (outcome.kind === 'authenticate') {
     Object.assign(pi, {
       status: 'requires_action',

@@ -4,8 +4,10 @@ import { type Call, findOwned, type Owned, type Result } from './state.ts';
 import { emitStripeEvent } from './webhooks.ts';
 
 /**
- * Refunds of a succeeded PaymentIntent's charge. Pending refunds (setting refunds=pending) count toward
- * charge.amount_refunded at once, as on Stripe, and succeed on /__sandbox/complete/stripe/<re_…>.
+ * Refunds of a succeeded PaymentIntent's charge, up to what was captured (less than the charge's amount after a
+ * partial capture). Pending refunds (setting refunds=pending) count toward charge.amount_refunded at once, as on
+ * Stripe, and succeed on /__sandbox/complete/stripe/<re_…>. An authorization is released by canceling its
+ * PaymentIntent, never by refunding its uncaptured charge.
  */
 export function createRefund(call: Call): Result {
   const { params } = call;
@@ -38,10 +40,16 @@ export function createRefund(call: Call): Result {
     charge = findOwned(call.state.charges, chargeId, call.owner);
     if (!charge) throw invalid(`No such charge: '${chargeId}'`, { code: 'resource_missing', param: 'charge' });
     if (charge.object.status !== 'succeeded') throw invalid(`Charge ${chargeId} has not been captured.`, { param: 'charge' });
+    if (charge.object.captured === false) {
+      throw invalid(
+        `This uncaptured Charge was created by a PaymentIntent (${charge.object.payment_intent}). You must cancel the PaymentIntent to reverse the authorization instead of refunding the Charge directly.`,
+        { param: 'charge' },
+      );
+    }
   }
   const ch = (charge as Owned).object;
   if (ch.disputed) throw invalid(`Charge ${ch.id} has been charged back; cannot issue a refund.`, { code: 'charge_disputed' });
-  const remaining = ch.amount - ch.amount_refunded;
+  const remaining = ch.amount_captured - ch.amount_refunded;
   if (remaining <= 0) throw invalid(`Charge ${ch.id} has already been refunded.`, { code: 'charge_already_refunded' });
   const amount = requested ?? remaining;
   if (amount > remaining) {
@@ -56,7 +64,7 @@ export function createRefund(call: Call): Result {
 
   const previous = { amount_refunded: ch.amount_refunded, refunded: ch.refunded };
   ch.amount_refunded += amount;
-  ch.refunded = ch.amount_refunded >= ch.amount;
+  ch.refunded = ch.amount_refunded >= ch.amount_captured;
   emitStripeEvent(call.ctx, call.origin, 'refund.created', refund);
   emitStripeEvent(call.ctx, call.origin, 'charge.refunded', ch, previous);
   return { status: 200, body: refund };

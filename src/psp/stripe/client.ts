@@ -64,28 +64,38 @@ export function createStripe(config: StripeClientConfig): Stripe {
   });
 }
 
+/**
+ * POST /v1/payment_intents of a ticket payment, confirmed at once on the server: what a charge and an
+ * authorization (authorizations.ts) send alike, our ids in metadata so every event of it routes back.
+ */
+export function confirmedIntentParams(request: PspChargeRequest): Stripe.PaymentIntentCreateParams {
+  return {
+    amount: request.amount,
+    currency: toStripeCurrency(request.currency),
+    payment_method: request.paymentMethodId,
+    // Server-side confirmation: redirect-based methods only when the caller can take the customer back.
+    automatic_payment_methods: { enabled: true, allow_redirects: request.returnUrl ? 'always' : 'never' },
+    confirm: true,
+    description: request.description,
+    ...(request.returnUrl ? { return_url: request.returnUrl } : {}),
+    // Separate charges and transfers: the transfers that pay this charge out carry the same group.
+    ...(request.transferGroup ? { transfer_group: request.transferGroup } : {}),
+    metadata: { ...request.metadata, transaction_id: request.transactionId, tenant_id: request.tenantId },
+  };
+}
+
+/** The caller's idempotency key and, for a venue with its own Stripe account, that account. */
+export function chargeRequestOptions(request: { idempotencyKey: string; connectedAccount?: string }): Stripe.RequestOptions {
+  return { idempotencyKey: request.idempotencyKey, ...(request.connectedAccount ? { stripeAccount: request.connectedAccount } : {}) };
+}
+
 /** Ticket payments: server-side confirmed PaymentIntents and their refunds. */
 export class StripePayments implements PaymentsCapability {
   constructor(private readonly stripe: Stripe) {}
 
   async charge(request: PspChargeRequest): Promise<PspResult<PspChargeOutcome>> {
     try {
-      const intent = await this.stripe.paymentIntents.create(
-        {
-          amount: request.amount,
-          currency: toStripeCurrency(request.currency),
-          payment_method: request.paymentMethodId,
-          // Server-side confirmation: redirect-based methods only when the caller can take the customer back.
-          automatic_payment_methods: { enabled: true, allow_redirects: request.returnUrl ? 'always' : 'never' },
-          confirm: true,
-          description: request.description,
-          ...(request.returnUrl ? { return_url: request.returnUrl } : {}),
-          // Separate charges and transfers: the transfers that pay this charge out carry the same group.
-          ...(request.transferGroup ? { transfer_group: request.transferGroup } : {}),
-          metadata: { ...request.metadata, transaction_id: request.transactionId, tenant_id: request.tenantId },
-        },
-        { idempotencyKey: request.idempotencyKey, ...(request.connectedAccount ? { stripeAccount: request.connectedAccount } : {}) },
-      );
+      const intent = await this.stripe.paymentIntents.create(confirmedIntentParams(request), chargeRequestOptions(request));
       const read = readStripe(StripePaymentIntent, intent, 'PaymentIntent');
       return read.ok ? { ok: true, value: paymentIntentToOutcome(read.value) } : read;
     } catch (err) {

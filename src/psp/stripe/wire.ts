@@ -63,6 +63,10 @@ export const PaymentIntentObject = z.looseObject({
   id: Id,
   amount: Minor,
   amount_received: Minor.nullish(),
+  /** What a capture may still take (manual capture); 0 otherwise. */
+  amount_capturable: Minor.nullish(),
+  capture_method: Code.nullish(),
+  cancellation_reason: Code.nullish(),
   currency: Currency,
   status: Code,
   latest_charge: z.union([Id, ChargeObject, z.looseObject({ id: Id })]).nullish(),
@@ -197,6 +201,8 @@ export type StripeErrorLike = {
   message?: string;
   detailCode?: string;
   paymentIntentId?: string;
+  /** The status of the PaymentIntent an error carries (Stripe includes it when refusing a transition). */
+  paymentIntentStatus?: string;
 };
 
 function field(value: unknown, key: string): unknown {
@@ -216,5 +222,7 @@ export function readStripeError(err: unknown): StripeErrorLike {
     message: text(field(err, 'message')),
     detailCode: text(field(field(err, 'detail'), 'code')),
     paymentIntentId: text(field(field(err, 'payment_intent'), 'id')) ?? text(field(field(field(err, 'raw'), 'payment_intent'), 'id')),
+    paymentIntentStatus:
+      text(field(field(err, 'payment_intent'), 'status')) ?? text(field(field(field(err, 'raw'), 'payment_intent'), 'status')),
   };
 }

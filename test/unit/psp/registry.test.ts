@@ -76,7 +76,16 @@ describe('the registry', () => {
 
   it('builds, with every credential set, adapters that have exactly the capabilities their descriptors list', () => {
     const { env, config } = configOf(FULL);
-    const all: Capability[] = ['payments', 'checkout', 'paymentLinks', 'sessionLookup', 'invoices', 'webhooks'];
+    const all: Capability[] = [
+      'payments',
+      'authorizations',
+      'connect',
+      'checkout',
+      'paymentLinks',
+      'sessionLookup',
+      'invoices',
+      'webhooks',
+    ];
     for (const d of PSP_DESCRIPTORS) {
       const adapter = pspAdapter(env, config, d.id);
       expect(adapter?.id).toBe(d.id);
