@@ -17,14 +17,18 @@ export async function rows<T = Record<string, unknown>>(query: ReturnType<typeof
   return withTestDb(async (db) => (await db.execute(query)).rows as T[]);
 }
 
-/** Polls until `check` returns a value that is not undefined (work done by queue consumers in the background). */
-export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+/**
+ * Polls until `check` returns a value that is not undefined (work done by queue consumers in the background).
+ * A check that calls the API with a buyer's token polls at most once a second (`intervalMs`): buyers may make
+ * 60 requests a minute, and a slow mint would otherwise spend them all.
+ */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 10_000, intervalMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await check();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, intervalMs));
   }
 }
 

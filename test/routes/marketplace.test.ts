@@ -31,10 +31,14 @@ async function resaleShop(holders = 1) {
   );
   const held = await Promise.all(
     sellers.map(async (h) => {
-      const ticket = await eventually(async () => {
-        const list = await json<any>(await call('/api/v1/tickets', { headers: h.seller }));
-        return list.tickets[0]?.nft?.status === 'minted' ? list.tickets[0] : undefined;
-      }, 60_000);
+      const ticket = await eventually(
+        async () => {
+          const list = await json<any>(await call('/api/v1/tickets', { headers: h.seller }));
+          return list.tickets[0]?.nft?.status === 'minted' ? list.tickets[0] : undefined;
+        },
+        60_000,
+        1_000,
+      );
       return { ...h, ticket };
     }),
   );
@@ -158,10 +162,14 @@ describe('resale marketplace', () => {
     );
     // The seller's 1099-DA figures for the year come from the released escrow (below the threshold: no form required).
     const year = new Date().getUTCFullYear();
-    const tax = await eventually(async () => {
-      const t = await json<any>(await call(`/api/v1/compliance/tax-forms/${year}`, { headers: shop.seller }));
-      return t.summary?.transactionCount === 1 ? t : undefined;
-    });
+    const tax = await eventually(
+      async () => {
+        const t = await json<any>(await call(`/api/v1/compliance/tax-forms/${year}`, { headers: shop.seller }));
+        return t.summary?.transactionCount === 1 ? t : undefined;
+      },
+      20_000,
+      1_000,
+    );
     expect(tax).toMatchObject({
       required: false,
       summary: { totalProceeds: 12_750, totalCostBasis: 10_000, totalGain: 2_750, transactionCount: 1 },
@@ -191,10 +199,14 @@ describe('resale marketplace', () => {
     const declined = await shop.purchase(await shop.user('poor'), listingId, crypto.randomUUID(), 'pm_card_chargeDeclined');
     expect(declined.status).toBe(402);
     expect((await json<any>(declined)).code).toBe('PAYMENT_FAILED');
-    const listed = await eventually(async () => {
-      const page = await json<any>(await call('/api/v1/marketplace/listings?eventId=gig&limit=100', { headers: seller }));
-      return page.listings.find((l: any) => l.id === listingId);
-    });
+    const listed = await eventually(
+      async () => {
+        const page = await json<any>(await call('/api/v1/marketplace/listings?eventId=gig&limit=100', { headers: seller }));
+        return page.listings.find((l: any) => l.id === listingId);
+      },
+      20_000,
+      1_000,
+    );
     expect(listed).toMatchObject({ id: listingId, price: 11_000, status: 'active' });
     // Not the seller's own listing to buy, and not anyone else's to withdraw.
     expect((await shop.purchase(seller, listingId)).status).toBe(422);
@@ -292,10 +304,14 @@ describe('resale marketplace, when things go wrong', () => {
     const shop = await venueShop({ price: 10_000 });
     const seller = await shop.user('flipper');
     await shop.buy('flipper', 3);
-    const tickets = await eventually(async () => {
-      const list = await json<any>(await call('/api/v1/tickets', { headers: seller }));
-      return list.tickets.length === 3 && list.tickets.every((t: any) => t.nft?.status === 'minted') ? list.tickets : undefined;
-    }, 60_000);
+    const tickets = await eventually(
+      async () => {
+        const list = await json<any>(await call('/api/v1/tickets', { headers: seller }));
+        return list.tickets.length === 3 && list.tickets.every((t: any) => t.nft?.status === 'minted') ? list.tickets : undefined;
+      },
+      60_000,
+      1_000,
+    );
     const listed: string[] = [];
     for (const t of tickets) {
       const res = await call('/api/v1/marketplace/listings', {
