@@ -10,19 +10,13 @@ import { OutboxObject } from './OutboxObject';
 import { outboxBackoffMs } from './outbox';
 import type { DisputeNotice } from './payment/disputes';
 import { idempotent } from './payment/idempotency';
-import { pspDidNotAnswer } from './payment/replies';
+import { pspDidNotAnswer, refusal } from './payment/replies';
 import type { PaymentResult, Reply } from './payment/types';
 
 /** How long a buyer who won the listing has to finish paying (3-D Secure) before it goes back on sale. */
 const HOLD_MS = 15 * 60_000;
 /** Calls an escrow keeps failing give up after this many tries (the buyer's charge: the escrow is cancelled). */
 const MAX_TASK_ATTEMPTS = 8;
-
-type Refusal = Extract<Reply, { ok: false }>['refusal'];
-const refusal = (code: Refusal['code'], message: string, extra: Partial<Refusal> = {}): Reply => ({
-  ok: false,
-  refusal: { code, message, ...extra },
-});
 
 /**
  * One object per resale listing: the listing and its escrows. A purchase wins the listing in one

@@ -10,6 +10,7 @@ import { IDEMPOTENCY_TABLE_STEP } from './idempotency';
 import { OutboxObject } from './OutboxObject';
 import { outboxBackoffMs } from './outbox';
 import { idempotent } from './payment/idempotency';
+import { refusal } from './payment/replies';
 import type { PaymentResult, Reply } from './payment/types';
 import { PROFILE_SCHEMA_STEPS, ProfileStore } from './profile';
 import {
@@ -340,12 +341,7 @@ export class VenueDO extends OutboxObject {
   }
 }
 
-function refusal(code: 'INVALID_STATE_TRANSITION' | 'PSP_NOT_CONFIGURED' | 'PSP_REQUEST_REJECTED', message: string): Reply {
-  return { ok: false, refusal: { code, message } };
-}
-
 function payoutRefused(r: PayoutRefusal): Reply {
-  if (r.code === 'VALIDATION_ERROR')
-    return { ok: false, refusal: { code: r.code, message: 'Validation failed', errors: [{ field: r.field, message: r.message }] } };
-  return { ok: false, refusal: { code: r.code, message: r.message } };
+  if (r.code === 'VALIDATION_ERROR') return refusal(r.code, 'Validation failed', { errors: [{ field: r.field, message: r.message }] });
+  return refusal(r.code, r.message);
 }

@@ -45,6 +45,11 @@ export function resultOf(stored: StoredAnswer): Answer {
   };
 }
 
+/** A refusal as a handler replies it: the catalog code fixes the status. */
+export function refusal(code: PaymentRefusal['code'], message: string, extra: Partial<PaymentRefusal> = {}): Reply {
+  return { ok: false, refusal: { code, message, ...extra } };
+}
+
 /** The PSP did not answer: nothing is settled, and a retry with the same key repeats the same PSP operation. */
 export function pspDidNotAnswer(details?: RefusalDetails): Reply {
   const { message } = ERROR_CATALOG.PSP_UNAVAILABLE;

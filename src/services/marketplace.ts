@@ -19,7 +19,12 @@ import type { CreateListingBody, PurchaseBody } from '../schemas/marketplace';
 import { managesVenue } from './catalog';
 import { answered, type PaymentAnswer } from './payments';
 
-const publicListing = (l: ListingView) => ({
+type ListingFields = Pick<
+  ListingView,
+  'id' | 'ticketId' | 'sellerId' | 'eventId' | 'venueId' | 'price' | 'originalPrice' | 'currency' | 'status' | 'createdAt'
+>;
+
+const publicListing = (l: ListingFields) => ({
   id: l.id,
   ticketId: l.ticketId,
   sellerId: l.sellerId,
@@ -138,18 +143,7 @@ export async function listListings(
   const page = rows.slice(0, query.limit);
   const last = rows.length > query.limit ? page.at(-1) : undefined;
   return {
-    listings: page.map((r) => ({
-      id: r.id,
-      ticketId: r.ticketId,
-      sellerId: r.sellerId,
-      eventId: r.eventId,
-      venueId: r.venueId,
-      price: r.price,
-      originalPrice: r.originalPrice,
-      currency: r.currency,
-      status: r.status as ListingView['status'],
-      createdAt: r.createdAt.toISOString(),
-    })),
+    listings: page.map((r) => publicListing({ ...r, status: r.status as ListingView['status'], createdAt: r.createdAt.toISOString() })),
     nextCursor: last ? `${last.price}.${last.id}` : null,
   };
 }
